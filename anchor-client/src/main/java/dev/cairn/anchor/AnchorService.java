@@ -1,0 +1,38 @@
+package dev.cairn.anchor;
+
+import java.time.Clock;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The gateway side of receipts: appends leaves durably to the journal (SQLite, WAL), seals them into
+ * RFC 9162 Merkle batches every {@code batchMaxLeaves} leaves or {@code batchMaxDelayMs}, and signs
+ * each batch's checkpoint with the gateway's Ed25519 key. Appends are group-committed on the
+ * service's own writer thread; callers are never blocked.
+ */
+public interface AnchorService {
+
+  /**
+   * Opens (or creates) the journal and key in {@code options.dataDir()} and starts the writer and
+   * the batch timer.
+   *
+   * @throws AnchorException {@code JOURNAL_CORRUPT} with what is wrong and how to recover, or
+   *     {@code JOURNAL_IO}/{@code KEY}
+   */
+  static AnchorService open(AnchorOptions options, Clock clock) {
+    return dev.cairn.anchor.impl.DefaultAnchorService.open(options, clock);
+  }
+
+  /** Completes once the leaf is durable (committed to the journal). */
+  CompletionStage<SealedLeaf> append(LeafInput input);
+
+  /** Seals the open batch now, if it has leaves; completes with the number of leaves sealed. */
+  CompletionStage<Long> sealNow();
+
+  AnchorStats stats();
+
+  /** The gateway's Ed25519 public key (32 bytes) that signs checkpoints. */
+  byte[] publicKey();
+
+  /** Finishes pending appends, seals the open batch, and closes the journal. */
+  CompletionStage<Void> close();
+}

@@ -1,0 +1,11 @@
+package dev.cairn.anchor;
+
+/**
+ * Counters of the anchor service.
+ *
+ * @param leaves leaves durable in the journal
+ * @param batchesSealed checkpoints signed
+ * @param lastTreeSize leaves in the last sealed batch (0 before the first)
+ * @param lastRootHex Merkle root of the last sealed batch, hex ({@code null} before the first)
+ */
+public record AnchorStats(long leaves, long batchesSealed, long lastTreeSize, String lastRootHex) {}

@@ -1,0 +1,6 @@
+package dev.cairn.runtime.cli;
+
+/** Stub. */
+public final class CairnCommand {
+  public static void main(String[] args) {}
+}

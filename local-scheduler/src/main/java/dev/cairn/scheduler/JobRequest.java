@@ -1,0 +1,39 @@
+package dev.cairn.scheduler;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A decoded job from a device (see the device contract in README.md).
+ *
+ * @param deviceId the authenticated (or self-declared) device that sent it
+ * @param id the device's own id for the job, unique per device
+ * @param kernel installed kernel name, e.g. {@code vector.saxpy}
+ * @param params scalar parameters: {@link Double} for numbers, {@link String} for words
+ * @param inputs named float arrays
+ * @param priority 0 (lowest) to 9 (highest)
+ * @param deadlineMs milliseconds after receipt by which the job must have started; 0 for none
+ * @param payloadBytes size of the encoded request, for limits and metrics
+ */
+public record JobRequest(
+    String deviceId,
+    String id,
+    String kernel,
+    Map<String, Object> params,
+    Map<String, float[]> inputs,
+    int priority,
+    long deadlineMs,
+    int payloadBytes) {
+
+  public static final int MIN_PRIORITY = 0;
+  public static final int MAX_PRIORITY = 9;
+  public static final int DEFAULT_PRIORITY = 5;
+
+  public JobRequest {
+    Objects.requireNonNull(deviceId, "deviceId");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(kernel, "kernel");
+    params = Map.copyOf(Objects.requireNonNull(params, "params"));
+    inputs = Map.copyOf(Objects.requireNonNull(inputs, "inputs"));
+  }
+}

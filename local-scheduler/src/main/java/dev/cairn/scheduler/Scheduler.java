@@ -1,0 +1,39 @@
+package dev.cairn.scheduler;
+
+import dev.cairn.kernels.Backend;
+import dev.cairn.kernels.KernelCatalog;
+import java.time.Clock;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Admits, queues and runs jobs. Kernels run on the scheduler's worker threads, never on the caller's
+ * (an adapter's event loop calls {@link #submit} and gets a stage back at once).
+ *
+ * <p>Admission: kernel installed, params and input shapes valid, sizes within limits, no repeated
+ * (device, id), the device under its in-flight quota, the queue not full. The queue orders by priority
+ * (high first), then earliest deadline, then arrival. A job whose deadline passed before it could start
+ * gets {@code DEADLINE_EXCEEDED}.
+ */
+public interface Scheduler {
+
+  static Scheduler create(
+      SchedulerOptions options, KernelCatalog catalog, Backend backend, ResultSealer sealer, Clock clock,
+      Ticker ticker) {
+    return new dev.cairn.scheduler.impl.DefaultScheduler(options, catalog, backend, sealer, clock, ticker);
+  }
+
+  /**
+   * Submits a job. The stage never fails: refusals and failures complete it with an error
+   * {@link JobResult}. A successful result is completed only after its leaf is sealed.
+   */
+  CompletionStage<JobResult> submit(JobRequest request);
+
+  SchedulerOptions options();
+
+  KernelCatalog catalog();
+
+  SchedulerStats stats();
+
+  /** Stops taking jobs ({@code BUSY} from now on), lets queued and running jobs finish, then stops the workers. */
+  CompletionStage<Void> stop();
+}
