@@ -1,6 +1,48 @@
 package dev.cairn.runtime.cli;
 
-/** Stub. */
-public final class CairnCommand {
-  public static void main(String[] args) {}
+import dev.cairn.runtime.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cairn} command line. */
+@Command(
+    name = "cairn",
+    mixinStandardHelpOptions = true,
+    versionProvider = CairnCommand.Version.class,
+    description = "Edge runtime for IoT gateways: runs devices' jobs and proves every result.",
+    subcommands = {RunCommand.class, DemoCommand.class, KernelsCommand.class})
+public final class CairnCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit code: 0 ok, 1 failure, 2 usage or configuration error. */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new CairnCommand());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+        commandLine.getErr().println("cairn: " + e.getMessage());
+        return 2;
+      }
+      commandLine.getErr().println("cairn: " + e.getMessage());
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = CairnCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"cairn " + (v == null ? "(development build)" : v)};
+    }
+  }
 }

@@ -1,0 +1,40 @@
+package dev.cairn.runtime;
+
+import dev.cairn.anchor.AnchorService;
+import dev.cairn.anchor.Canonical;
+import dev.cairn.anchor.LeafInput;
+import dev.cairn.scheduler.CompletedJob;
+import dev.cairn.scheduler.JobRequest;
+import dev.cairn.scheduler.ResultSealer;
+import java.util.HexFormat;
+import java.util.concurrent.CompletionStage;
+
+/** Turns a completed job into a receipt leaf and makes it durable before the result is released. */
+final class AnchorSealer implements ResultSealer {
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final AnchorService anchor;
+
+  AnchorSealer(AnchorService anchor) {
+    this.anchor = anchor;
+  }
+
+  @Override
+  public CompletionStage<Seal> seal(CompletedJob job) {
+    JobRequest request = job.request();
+    LeafInput leaf =
+        new LeafInput(
+            request.deviceId(),
+            request.id(),
+            request.kernel(),
+            job.kernelVersion(),
+            Canonical.inputDigest(request.kernel(), job.params(), request.inputs()),
+            job.outputs(),
+            job.backend(),
+            job.received().toEpochMilli(),
+            job.completed().toEpochMilli());
+    return anchor
+        .append(leaf)
+        .thenApply(sealed -> new Seal(HEX.formatHex(sealed.leafHash()), HEX.formatHex(sealed.salt())));
+  }
+}

@@ -1,0 +1,184 @@
+package dev.cairn.runtime;
+
+import dev.cairn.adapters.mqtt.MqttEndpoint;
+import dev.cairn.anchor.AnchorService;
+import dev.cairn.kernels.Backend;
+import dev.cairn.kernels.Backends;
+import dev.cairn.kernels.KernelCatalog;
+import dev.cairn.runtime.admin.AdminApi;
+import dev.cairn.runtime.config.GatewayConfig;
+import dev.cairn.scheduler.Scheduler;
+import dev.cairn.scheduler.Ticker;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: the MQTT endpoint, the scheduler with its backend, the anchor service and the
+ * admin API, started and stopped in dependency order.
+ */
+public final class Gateway {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  /** Lifecycle of the gateway as a whole. */
+  public enum State {
+    NEW,
+    STARTING,
+    RUNNING,
+    STOPPING,
+    STOPPED,
+    FAILED
+  }
+
+  private final GatewayConfig config;
+  private final Clock clock;
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private Vertx vertx;
+  private Backend backend;
+  private AnchorService anchor;
+  private Scheduler scheduler;
+  private MqttEndpoint mqtt;
+  private AdminApi admin;
+  private Future<Void> stopped;
+
+  private Gateway(GatewayConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /**
+   * Starts a gateway. Opening the journal and key happens on the calling thread (it may touch the
+   * disk), before any event loop serves a device.
+   */
+  public static Future<Gateway> start(GatewayConfig config, Clock clock) {
+    Gateway g = new Gateway(config, clock);
+    return g.doStart().map(v -> g);
+  }
+
+  private Future<Void> doStart() {
+    state.set(State.STARTING);
+    try {
+      anchor = AnchorService.open(config.anchorOptions(), clock);
+      backend = Backends.jvm(config.jvm().threads());
+      scheduler =
+          Scheduler.create(
+              config.schedulerOptions(), KernelCatalog.builtIn(), backend, new AnchorSealer(anchor), clock,
+              Ticker.system());
+      vertx = Vertx.vertx();
+    } catch (RuntimeException e) {
+      state.set(State.FAILED);
+      closeQuietly();
+      return Future.failedFuture(e);
+    }
+    mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
+    admin = new AdminApi(vertx, this);
+    return mqtt.start()
+        .compose(mqttPort -> admin.start(config.admin().host(), config.admin().port()))
+        .<Void>mapEmpty()
+        .onSuccess(v -> {
+          state.set(State.RUNNING);
+          LOG.info(
+              "{} ready: mqtt on {}:{}, admin on http://{}:{}, backend {}, data in {}",
+              config.gatewayId(), config.mqttOptions().host(), mqtt.actualPort(), config.admin().host(),
+              admin.actualPort(), backend.name(), config.dataDir().toAbsolutePath().normalize());
+        })
+        .recover(e -> {
+          state.set(State.FAILED);
+          return stop().transform(ignored -> Future.failedFuture(e));
+        });
+  }
+
+  /**
+   * Stops cleanly: no new connections or jobs, jobs already accepted finish and are sealed, their
+   * results are sent, the open batch is sealed, then everything closes. Idempotent.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopped != null) {
+      return stopped;
+    }
+    if (state.get() != State.FAILED) {
+      state.set(State.STOPPING);
+    }
+    LOG.info("{} stopping: finishing accepted jobs and sealing the open batch", config.gatewayId());
+    Future<Void> endpoints = mqtt == null ? Future.succeededFuture() : mqtt.stop().recover(this::logged);
+    stopped =
+        endpoints
+            .compose(v -> admin == null ? Future.succeededFuture() : admin.stop().recover(this::logged))
+            .compose(v -> scheduler == null
+                ? Future.<Void>succeededFuture()
+                : Future.fromCompletionStage(scheduler.stop()).recover(this::logged))
+            .compose(v -> anchor == null
+                ? Future.<Void>succeededFuture()
+                : Future.fromCompletionStage(anchor.close()).recover(this::logged))
+            .compose(v -> {
+              if (backend != null) {
+                backend.close();
+              }
+              return vertx == null ? Future.<Void>succeededFuture() : vertx.close();
+            })
+            .onComplete(ar -> {
+              if (state.get() != State.FAILED) {
+                state.set(State.STOPPED);
+              }
+              LOG.info(
+                  "{} stopped: {} leaves, {} batches sealed, last root {}", config.gatewayId(),
+                  anchor == null ? 0 : anchor.stats().leaves(),
+                  anchor == null ? 0 : anchor.stats().batchesSealed(),
+                  anchor == null ? "-" : anchor.stats().lastRootHex());
+            });
+    return stopped;
+  }
+
+  private Future<Void> logged(Throwable e) {
+    LOG.error("{} error while stopping", config.gatewayId(), e);
+    return Future.succeededFuture();
+  }
+
+  private void closeQuietly() {
+    try {
+      if (anchor != null) {
+        anchor.close().toCompletableFuture().join();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("{} could not close the journal after a failed start", config.gatewayId(), e);
+    }
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  public State state() {
+    return state.get();
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  public int mqttPort() {
+    return mqtt.actualPort();
+  }
+
+  public int adminPort() {
+    return admin.actualPort();
+  }
+
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  public AnchorService anchor() {
+    return anchor;
+  }
+
+  public MqttEndpoint mqtt() {
+    return mqtt;
+  }
+
+  public String backendName() {
+    return backend.name();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.cairn.runtime.admin;
+
+import dev.cairn.anchor.AnchorStats;
+import dev.cairn.runtime.Gateway;
+import dev.cairn.scheduler.SchedulerStats;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The admin HTTP API (loopback by default): {@code GET /health} and {@code GET /v1/stats}. Handlers
+ * only read counters; nothing here blocks an event loop.
+ */
+public final class AdminApi {
+  private final Vertx vertx;
+  private final Gateway gateway;
+  private HttpServer server;
+
+  public AdminApi(Vertx vertx, Gateway gateway) {
+    this.vertx = vertx;
+    this.gateway = gateway;
+  }
+
+  public Future<Integer> start(String host, int port) {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> {
+      boolean up = gateway.state() == Gateway.State.RUNNING;
+      ctx.response()
+          .setStatusCode(up ? 200 : 503)
+          .putHeader("content-type", "application/json")
+          .end(new JsonObject()
+              .put("status", up ? "UP" : "DOWN")
+              .put("state", gateway.state().name())
+              .put("gatewayId", gateway.config().gatewayId())
+              .encode());
+    });
+    router.get("/v1/stats").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(stats().encodePrettily()));
+    return vertx.createHttpServer()
+        .requestHandler(router)
+        .listen(port, host)
+        .map(s -> {
+          server = s;
+          return s.actualPort();
+        });
+  }
+
+  JsonObject stats() {
+    SchedulerStats s = gateway.scheduler().stats();
+    AnchorStats a = gateway.anchor().stats();
+    Map<String, Object> refusals = new TreeMap<>();
+    s.refusals().forEach((code, n) -> refusals.put(code.name(), n));
+    return new JsonObject()
+        .put("gatewayId", gateway.config().gatewayId())
+        .put("backend", gateway.backendName())
+        .put("mqtt", new JsonObject().put("port", gateway.mqttPort()).put("connections", gateway.mqtt().connections()))
+        .put("jobs", new JsonObject()
+            .put("accepted", s.accepted())
+            .put("completed", s.completed())
+            .put("failed", s.failed())
+            .put("queued", s.queued())
+            .put("running", s.running())
+            .put("refusals", new JsonObject(refusals)))
+        .put("receipts", new JsonObject()
+            .put("leaves", a.leaves())
+            .put("batchesSealed", a.batchesSealed())
+            .put("lastTreeSize", a.lastTreeSize())
+            .put("lastRoot", a.lastRootHex()));
+  }
+
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  public Future<Void> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

@@ -1,0 +1,299 @@
+package dev.cairn.runtime.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.cairn.adapters.mqtt.MqttEndpointOptions;
+import dev.cairn.anchor.AnchorOptions;
+import dev.cairn.scheduler.SchedulerOptions;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Everything {@code gateway.yaml} can set. Every setting is optional; the defaults are the embedded
+ * defaults of DESIGN.md. Setters check their value as the file is read, so an error names the file,
+ * line and setting ({@link ConfigLoader}).
+ */
+public final class GatewayConfig {
+  public static final String DEFAULT_GATEWAY_ID = "gateway-1";
+  public static final String DEFAULT_DATA_DIR = "./cairn-data";
+  public static final String DEFAULT_BACKEND = "jvm";
+  public static final List<String> BACKENDS = List.of("jvm");
+  public static final List<String> SINKS = List.of("local");
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+
+  private String gatewayId = DEFAULT_GATEWAY_ID;
+  private String dataDir = DEFAULT_DATA_DIR;
+  private String backend = DEFAULT_BACKEND;
+  private final Mqtt mqtt = new Mqtt();
+  private final Admin admin = new Admin();
+  private final Limits limits = new Limits();
+  private final Jvm jvm = new Jvm();
+  private final Batch batch = new Batch();
+  private final Anchor anchor = new Anchor();
+
+  public String gatewayId() {
+    return gatewayId;
+  }
+
+  @JsonProperty("gatewayId")
+  public void setGatewayId(String value) {
+    if (value == null || !ID.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          "must be 1 to 64 letters, digits, '_', '.', ':' or '-', was '" + value + "'");
+    }
+    gatewayId = value;
+  }
+
+  public Path dataDir() {
+    return Path.of(dataDir);
+  }
+
+  @JsonProperty("dataDir")
+  public void setDataDir(String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("must be a directory path, was empty");
+    }
+    dataDir = value;
+  }
+
+  public String backend() {
+    return backend;
+  }
+
+  @JsonProperty("backend")
+  public void setBackend(String value) {
+    if (!BACKENDS.contains(value)) {
+      throw new IllegalArgumentException("must be one of " + BACKENDS + ", was '" + value + "'");
+    }
+    backend = value;
+  }
+
+  @JsonProperty("mqtt")
+  public Mqtt mqtt() {
+    return mqtt;
+  }
+
+  @JsonProperty("admin")
+  public Admin admin() {
+    return admin;
+  }
+
+  @JsonProperty("limits")
+  public Limits limits() {
+    return limits;
+  }
+
+  @JsonProperty("jvm")
+  public Jvm jvm() {
+    return jvm;
+  }
+
+  @JsonProperty("batch")
+  public Batch batch() {
+    return batch;
+  }
+
+  @JsonProperty("anchor")
+  public Anchor anchor() {
+    return anchor;
+  }
+
+  public MqttEndpointOptions mqttOptions() {
+    return new MqttEndpointOptions(
+        mqtt.host, mqtt.port, mqtt.topicPrefix, mqtt.maxConnections, mqtt.maxInFlightPerConnection);
+  }
+
+  public SchedulerOptions schedulerOptions() {
+    SchedulerOptions d = SchedulerOptions.defaults();
+    return new SchedulerOptions(
+        limits.maxPayloadBytes,
+        limits.maxElementsPerInput,
+        limits.maxInFlightPerDevice,
+        limits.queueCapacity,
+        limits.workerThreads,
+        d.recentIdsPerGateway());
+  }
+
+  public AnchorOptions anchorOptions() {
+    return new AnchorOptions(
+        dataDir(), gatewayId, batch.maxLeaves, batch.maxDelayMs, AnchorOptions.DEFAULT_MAX_PENDING_LEAVES);
+  }
+
+  static int checkPort(int value) {
+    if (value < 0 || value > 65535) {
+      throw new IllegalArgumentException("must be a TCP port from 0 to 65535 (0 binds a free port), was " + value);
+    }
+    return value;
+  }
+
+  static int atLeast(int min, int value) {
+    if (value < min) {
+      throw new IllegalArgumentException("must be at least " + min + ", was " + value);
+    }
+    return value;
+  }
+
+  static String checkHost(String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("must be a host name or IP address, was empty");
+    }
+    return value;
+  }
+
+  /** {@code mqtt:} the device-facing MQTT endpoint. */
+  public static final class Mqtt {
+    private String host = MqttEndpointOptions.DEFAULT_HOST;
+    private int port = MqttEndpointOptions.DEFAULT_PORT;
+    private String topicPrefix = MqttEndpointOptions.DEFAULT_TOPIC_PREFIX;
+    private int maxConnections = MqttEndpointOptions.DEFAULT_MAX_CONNECTIONS;
+    private int maxInFlightPerConnection = MqttEndpointOptions.DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION;
+
+    @JsonProperty("host")
+    public void setHost(String value) {
+      host = checkHost(value);
+    }
+
+    public int port() {
+      return port;
+    }
+
+    @JsonProperty("port")
+    public void setPort(int value) {
+      port = checkPort(value);
+    }
+
+    @JsonProperty("topicPrefix")
+    public void setTopicPrefix(String value) {
+      // Reuse the endpoint's own check so the rule lives in one place.
+      new MqttEndpointOptions(host, port, value, maxConnections, maxInFlightPerConnection);
+      topicPrefix = value;
+    }
+
+    @JsonProperty("maxConnections")
+    public void setMaxConnections(int value) {
+      maxConnections = atLeast(1, value);
+    }
+
+    @JsonProperty("maxInFlightPerConnection")
+    public void setMaxInFlightPerConnection(int value) {
+      maxInFlightPerConnection = atLeast(1, value);
+    }
+  }
+
+  /** {@code admin:} the HTTP admin API; loopback by default. */
+  public static final class Admin {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+
+    public String host() {
+      return host;
+    }
+
+    @JsonProperty("host")
+    public void setHost(String value) {
+      host = checkHost(value);
+    }
+
+    public int port() {
+      return port;
+    }
+
+    @JsonProperty("port")
+    public void setPort(int value) {
+      port = checkPort(value);
+    }
+  }
+
+  /** {@code limits:} admission limits of the scheduler. */
+  public static final class Limits {
+    private int maxPayloadBytes = SchedulerOptions.DEFAULT_MAX_PAYLOAD_BYTES;
+    private int maxElementsPerInput = SchedulerOptions.DEFAULT_MAX_ELEMENTS_PER_INPUT;
+    private int maxInFlightPerDevice = SchedulerOptions.DEFAULT_MAX_IN_FLIGHT_PER_DEVICE;
+    private int queueCapacity = SchedulerOptions.DEFAULT_QUEUE_CAPACITY;
+    private int workerThreads = SchedulerOptions.DEFAULT_WORKER_THREADS;
+
+    @JsonProperty("maxPayloadBytes")
+    public void setMaxPayloadBytes(int value) {
+      maxPayloadBytes = atLeast(64, value);
+    }
+
+    @JsonProperty("maxElementsPerInput")
+    public void setMaxElementsPerInput(int value) {
+      maxElementsPerInput = atLeast(1, value);
+    }
+
+    @JsonProperty("maxInFlightPerDevice")
+    public void setMaxInFlightPerDevice(int value) {
+      maxInFlightPerDevice = atLeast(1, value);
+    }
+
+    @JsonProperty("queueCapacity")
+    public void setQueueCapacity(int value) {
+      queueCapacity = atLeast(1, value);
+    }
+
+    @JsonProperty("workerThreads")
+    public void setWorkerThreads(int value) {
+      workerThreads = atLeast(1, value);
+    }
+  }
+
+  /** {@code jvm:} the multi-core CPU backend. */
+  public static final class Jvm {
+    private int threads = dev.cairn.kernels.Backends.DEFAULT_JVM_THREADS;
+
+    public int threads() {
+      return threads;
+    }
+
+    @JsonProperty("threads")
+    public void setThreads(int value) {
+      threads = atLeast(1, value);
+    }
+  }
+
+  /** {@code batch:} when receipt batches are sealed. */
+  public static final class Batch {
+    private int maxLeaves = AnchorOptions.DEFAULT_BATCH_MAX_LEAVES;
+    private long maxDelayMs = AnchorOptions.DEFAULT_BATCH_MAX_DELAY_MS;
+
+    @JsonProperty("maxLeaves")
+    public void setMaxLeaves(int value) {
+      maxLeaves = atLeast(1, value);
+    }
+
+    @JsonProperty("maxDelayMs")
+    public void setMaxDelayMs(long value) {
+      if (value < 1 || value > 3_600_000) {
+        throw new IllegalArgumentException("must be 1 to 3600000 milliseconds, was " + value);
+      }
+      maxDelayMs = value;
+    }
+  }
+
+  /** {@code anchor:} where checkpoints are anchored. */
+  public static final class Anchor {
+    private List<String> sinks = List.of("local");
+
+    public List<String> sinks() {
+      return sinks;
+    }
+
+    @JsonProperty("sinks")
+    public void setSinks(List<String> value) {
+      if (value == null || value.isEmpty()) {
+        throw new IllegalArgumentException("must name at least one sink of " + SINKS);
+      }
+      for (String s : value) {
+        if (!SINKS.contains(s)) {
+          throw new IllegalArgumentException("'" + s + "' is not a sink; allowed: " + SINKS);
+        }
+      }
+      sinks = List.copyOf(value);
+    }
+  }
+}

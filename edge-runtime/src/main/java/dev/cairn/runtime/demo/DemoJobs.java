@@ -1,0 +1,51 @@
+package dev.cairn.runtime.demo;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Random;
+
+/** The jobs simulated devices send: every built-in kernel, with small random inputs. */
+final class DemoJobs {
+  static final List<String> KERNELS = List.of("vector.saxpy", "vector.stats", "matrix.dense", "signal.fir");
+  private static final List<String> ACTIVATIONS = List.of("none", "relu", "sigmoid", "tanh");
+
+  private DemoJobs() {}
+
+  /** The {@code n}-th job of a device: kernels in turn. */
+  static ObjectNode job(String id, int n, Random random) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode job = f.objectNode().put("id", id);
+    ObjectNode params = job.putObject("params");
+    ObjectNode inputs = job.putObject("inputs");
+    String kernel = KERNELS.get(n % KERNELS.size());
+    job.put("kernel", kernel);
+    switch (kernel) {
+      case "vector.saxpy" -> {
+        params.put("a", 2.0);
+        fill(inputs, "x", 256, random);
+        fill(inputs, "y", 256, random);
+      }
+      case "vector.stats" -> fill(inputs, "x", 1000, random);
+      case "matrix.dense" -> {
+        params.put("activation", ACTIVATIONS.get((n / KERNELS.size()) % ACTIVATIONS.size()));
+        fill(inputs, "W", 16 * 32, random);
+        fill(inputs, "x", 32, random);
+        fill(inputs, "b", 16, random);
+      }
+      case "signal.fir" -> {
+        fill(inputs, "x", 512, random);
+        fill(inputs, "taps", 16, random);
+      }
+      default -> throw new IllegalStateException(kernel);
+    }
+    return job;
+  }
+
+  private static void fill(ObjectNode inputs, String name, int n, Random random) {
+    var array = inputs.putArray(name);
+    for (int i = 0; i < n; i++) {
+      array.add((float) (random.nextGaussian()));
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.cairn.runtime.interop;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code java -jar target/cairn.jar run ...} in its own process, as an operator would start it. */
+final class GatewayProcess implements AutoCloseable {
+  private static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+), admin on http://[^:]+:(\\d+)");
+
+  final Process process;
+  final int mqttPort;
+  final int adminPort;
+  private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final CompletableFuture<Void> logEnded = new CompletableFuture<>();
+
+  GatewayProcess(Path dataDir, String... extraArgs) throws Exception {
+    Path jar = Path.of(System.getProperty("basedir", "."), "target", "cairn.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new AssertionError(jar + " is missing: run the interop tests with `mvn verify -Pinterop`");
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString(), "run",
+        "--mqtt-port", "0", "--admin-port", "0", "--data-dir", dataDir.toString()));
+    cmd.addAll(List.of(extraArgs));
+    process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    CompletableFuture<Matcher> ready = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          log.add(line);
+          Matcher m = READY.matcher(line);
+          if (m.find()) {
+            ready.complete(m);
+          }
+        }
+      } catch (IOException e) {
+        ready.completeExceptionally(e);
+      } finally {
+        ready.completeExceptionally(new AssertionError("gateway exited before it was ready:\n" + log()));
+        logEnded.complete(null);
+      }
+    }, "gateway-log");
+    reader.setDaemon(true);
+    reader.start();
+    Matcher m = ready.get(60, TimeUnit.SECONDS);
+    mqttPort = Integer.parseInt(m.group(1));
+    adminPort = Integer.parseInt(m.group(2));
+  }
+
+  String log() {
+    synchronized (log) {
+      return String.join("\n", log);
+    }
+  }
+
+  /** Sends SIGTERM and waits for the process to end; returns its exit code. */
+  int terminate() throws Exception {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("gateway did not stop within 60 s of SIGTERM:\n" + log());
+    }
+    logEnded.get(10, TimeUnit.SECONDS);
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+}

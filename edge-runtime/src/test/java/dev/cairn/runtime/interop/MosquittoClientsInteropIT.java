@@ -1,0 +1,112 @@
+package dev.cairn.runtime.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The running {@code cairn.jar}, driven by Eclipse Mosquitto's command-line clients (Debian
+ * {@code mosquitto-clients}): an implementation of MQTT nobody here wrote.
+ */
+class MosquittoClientsInteropIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SAXPY =
+      "{\"id\":\"%s\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2.0},\"inputs\":{\"x\":[1,2,3],\"y\":[4,5,6]}}";
+
+  @TempDir Path dataDir;
+
+  @Test
+  void mosquittoClientsRunJobsAgainstTheJarAndSigtermSealsTheBatch() throws Exception {
+    String pub = ExternalTools.require("mosquitto_pub", "mosquitto-clients");
+    String sub = ExternalTools.require("mosquitto_sub", "mosquitto-clients");
+    String rr = ExternalTools.require("mosquitto_rr", "mosquitto-clients");
+    try (GatewayProcess gw = new GatewayProcess(dataDir)) {
+      String port = Integer.toString(gw.mqttPort);
+
+      // mosquitto_sub -u dev1 on the results topic; -d tells us when the SUBACK is in.
+      Process subscriber = new ProcessBuilder(sub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-sub",
+          "-t", "cairn/dev1/results", "-q", "1", "-C", "2", "-W", "30", "-d").redirectErrorStream(true).start();
+      BlockingQueue<String> subLines = lines(subscriber);
+      awaitLine(subLines, "SUBACK");
+
+      // mosquitto_pub -u dev1: a job over MQTT 3.1.1, QoS 1.
+      run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-pub", "-q", "1",
+          "-t", "cairn/dev1/jobs", "-m", SAXPY.formatted("j-42"));
+      JsonNode result = JSON.readTree(awaitLine(subLines, "{"));
+      assertEquals("j-42", result.path("id").asText(), result.toString());
+      assertEquals("ok", result.path("status").asText(), result.toString());
+      assertEquals("[6.0,9.0,12.0]", result.path("outputs").path("y").toString());
+      assertTrue(result.path("leaf").asText().matches("[0-9a-f]{64}"), result.toString());
+
+      // Publishing under another device's topic: refused, and the error comes back to dev1.
+      run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-pub2", "-q", "0",
+          "-t", "cairn/dev2/jobs", "-m", SAXPY.formatted("j-43"));
+      JsonNode refused = JSON.readTree(awaitLine(subLines, "{"));
+      assertEquals("FORBIDDEN", refused.path("code").asText(), refused.toString());
+      assertTrue(subscriber.waitFor(30, TimeUnit.SECONDS), "mosquitto_sub did not finish");
+
+      // mosquitto_rr: MQTT 5 request/response with a Response Topic.
+      String reply = run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-rr",
+          "-t", "cairn/dev1/jobs", "-e", "cairn/dev1/replies", "-W", "30", "-m", SAXPY.formatted("j-44"));
+      JsonNode rrResult = JSON.readTree(reply.lines().filter(l -> l.startsWith("{")).findFirst()
+          .orElseThrow(() -> new AssertionError("mosquitto_rr printed no result: " + reply)));
+      assertEquals("j-44", rrResult.path("id").asText());
+      assertEquals("ok", rrResult.path("status").asText(), rrResult.toString());
+
+      int exit = gw.terminate();
+      assertTrue(exit == 0 || exit == 143, "exit code " + exit + "\n" + gw.log());
+      assertTrue(gw.log().contains("2 leaves, 1 batches sealed"), gw.log());
+    }
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed: " + out);
+    return out;
+  }
+
+  private static BlockingQueue<String> lines(Process p) {
+    BlockingQueue<String> q = new LinkedBlockingQueue<>();
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          q.add(line);
+        }
+      } catch (java.io.IOException e) {
+        q.add("read error: " + e);
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return q;
+  }
+
+  private static String awaitLine(BlockingQueue<String> q, String marker) throws InterruptedException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      String line = q.poll(30, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new AssertionError("no line with '" + marker + "' within 30 s; saw " + seen);
+      }
+      seen.add(line);
+      if (marker.equals("{") ? line.startsWith("{") : line.contains(marker)) {
+        return line;
+      }
+    }
+  }
+}
