@@ -29,6 +29,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--window", defaultValue = "16", description = "jobs in flight per device (default ${DEFAULT-VALUE})")
   int window;
 
+  @Option(names = "--kernels", split = ",", paramLabel = "NAME",
+      description = "kernels the devices use in turn (default: all of vector.saxpy, vector.stats, matrix.dense, signal.fir)")
+  java.util.List<String> kernels = dev.cairn.runtime.demo.DemoDevices.DEMO_KERNELS;
+
   @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for all results (default ${DEFAULT-VALUE})")
   long timeoutSeconds;
 
@@ -45,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
       out.printf("demo: gateway %s on mqtt port %d; %d devices send %d jobs (window %d)%n",
           config.gatewayId(), gateway.mqttPort(), devices, jobs, window);
       String uri = "tcp://127.0.0.1:" + gateway.mqttPort();
-      s = new DemoDevices(uri, config.mqttOptions().topicPrefix(), devices, jobs, window, out).run(timeoutSeconds);
+      s = new DemoDevices(uri, config.mqttOptions().topicPrefix(), devices, jobs, window, kernels, out).run(timeoutSeconds);
     } finally {
       gateway.stop().toCompletionStage().toCompletableFuture().get(RunCommand.STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
@@ -58,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
       out.printf("  jobs unanswered:  %d (after %d s)%n", s.lost(), timeoutSeconds);
     }
     s.errors().forEach((e, n) -> out.printf("    %dx %s%n", n, e));
+    out.printf("  throughput:       %.0f jobs/s%n", s.jobsPerSecond());
     out.printf("  latency p50:      %.2f ms%n", s.latencyMicros().getValueAtPercentile(50) / 1000.0);
     out.printf("  latency p99:      %.2f ms%n", s.latencyMicros().getValueAtPercentile(99) / 1000.0);
     out.printf("  leaves journaled: %d%n", a.leaves());

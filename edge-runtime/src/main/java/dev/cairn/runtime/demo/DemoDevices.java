@@ -32,18 +32,33 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  */
 public final class DemoDevices {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Every kernel the demo has jobs for. */
+  public static final List<String> DEMO_KERNELS = DemoJobs.KERNELS;
 
   /** What the devices saw. */
-  public record Summary(int sent, int ok, int failed, int lost, Map<String, Integer> errors, Histogram latencyMicros) {}
+  public record Summary(
+      int sent, int ok, int failed, int lost, Map<String, Integer> errors, Histogram latencyMicros, long elapsedNanos) {
+    public double jobsPerSecond() {
+      return (ok + failed) / (elapsedNanos / 1e9);
+    }
+  }
 
   private final String serverUri;
   private final String topicPrefix;
   private final int devices;
   private final int jobs;
   private final int window;
+  private final List<String> kernels;
   private final PrintStream out;
 
-  public DemoDevices(String serverUri, String topicPrefix, int devices, int jobs, int window, PrintStream out) {
+  public DemoDevices(
+      String serverUri, String topicPrefix, int devices, int jobs, int window, List<String> kernels, PrintStream out) {
+    for (String k : kernels) {
+      if (!DemoJobs.KERNELS.contains(k)) {
+        throw new IllegalArgumentException("the demo has no jobs for '" + k + "'; it can send " + DemoJobs.KERNELS);
+      }
+    }
+    this.kernels = List.copyOf(kernels);
     this.serverUri = serverUri;
     this.topicPrefix = topicPrefix;
     this.devices = devices;
@@ -125,10 +140,12 @@ public final class DemoDevices {
         Thread sender = new Thread(() -> send(client, device, share, inFlight, sentAt), "demo-" + device);
         senders.add(sender);
       }
+      long t0 = System.nanoTime();
       senders.forEach(Thread::start);
       boolean finished = allDone.await(timeoutSeconds, TimeUnit.SECONDS);
+      long elapsed = System.nanoTime() - t0;
       int lost = finished ? 0 : (int) allDone.getCount();
-      return new Summary(jobs, ok.get(), failed.get(), lost, errors, latency);
+      return new Summary(jobs, ok.get(), failed.get(), lost, errors, latency, elapsed);
     } finally {
       senders.forEach(Thread::interrupt);
       for (MqttAsyncClient c : clients) {
@@ -151,7 +168,7 @@ public final class DemoDevices {
       for (int n = 0; n < share; n++) {
         inFlight.acquire();
         String id = device + "-job-" + n;
-        ObjectNode job = DemoJobs.job(id, n, random);
+        ObjectNode job = DemoJobs.job(id, n, kernels, random);
         MqttMessage message = new MqttMessage(JSON.writeValueAsBytes(job), 1, false, null);
         sentAt.put(id, System.nanoTime());
         client.publish(topic, message);

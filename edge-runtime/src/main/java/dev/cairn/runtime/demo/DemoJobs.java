@@ -12,13 +12,13 @@ final class DemoJobs {
 
   private DemoJobs() {}
 
-  /** The {@code n}-th job of a device: kernels in turn. */
-  static ObjectNode job(String id, int n, Random random) {
+  /** The {@code n}-th job of a device: the given kernels in turn. */
+  static ObjectNode job(String id, int n, List<String> kernels, Random random) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode job = f.objectNode().put("id", id);
     ObjectNode params = job.putObject("params");
     ObjectNode inputs = job.putObject("inputs");
-    String kernel = KERNELS.get(n % KERNELS.size());
+    String kernel = kernels.get(n % kernels.size());
     job.put("kernel", kernel);
     switch (kernel) {
       case "vector.saxpy" -> {
@@ -28,7 +28,7 @@ final class DemoJobs {
       }
       case "vector.stats" -> fill(inputs, "x", 1000, random);
       case "matrix.dense" -> {
-        params.put("activation", ACTIVATIONS.get((n / KERNELS.size()) % ACTIVATIONS.size()));
+        params.put("activation", ACTIVATIONS.get((n / kernels.size()) % ACTIVATIONS.size()));
         fill(inputs, "W", 16 * 32, random);
         fill(inputs, "x", 32, random);
         fill(inputs, "b", 16, random);
