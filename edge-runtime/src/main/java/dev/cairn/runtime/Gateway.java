@@ -76,7 +76,13 @@ public final class Gateway {
     mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
     admin = new AdminApi(vertx, this);
     return mqtt.start()
-        .compose(mqttPort -> admin.start(config.admin().host(), config.admin().port()))
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+            "MQTT endpoint could not listen on " + config.mqttOptions().host() + ":" + config.mqttOptions().port()
+                + " (" + e.getMessage() + "); free the port or choose another with --mqtt-port or mqtt.port", e)))
+        .compose(mqttPort -> admin.start(config.admin().host(), config.admin().port())
+            .recover(e -> Future.failedFuture(new IllegalStateException(
+                "admin API could not listen on " + config.admin().host() + ":" + config.admin().port()
+                    + " (" + e.getMessage() + "); free the port or choose another with --admin-port or admin.port", e))))
         .<Void>mapEmpty()
         .onSuccess(v -> {
           state.set(State.RUNNING);

@@ -23,12 +23,14 @@ public final class CairnCommand implements Runnable {
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new CairnCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-        commandLine.getErr().println("cairn: " + e.getMessage());
-        return 2;
+      Throwable cause = e;
+      while ((cause instanceof java.util.concurrent.ExecutionException
+              || cause instanceof java.util.concurrent.CompletionException)
+          && cause.getCause() != null) {
+        cause = cause.getCause();
       }
-      commandLine.getErr().println("cairn: " + e.getMessage());
-      return 1;
+      commandLine.getErr().println("cairn: " + cause.getMessage());
+      return cause instanceof ConfigException || cause instanceof IllegalArgumentException ? 2 : 1;
     });
     return cli.execute(args);
   }
