@@ -3,20 +3,29 @@ package dev.cairn.kernels.impl;
 import dev.cairn.kernels.Kernel;
 import dev.cairn.kernels.KernelCatalog;
 import java.util.Collection;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
-/** Stub: replaced by the real catalog. */
+/** The kernels that ship with Cairn. */
 public final class BuiltInCatalog implements KernelCatalog {
   public static final BuiltInCatalog INSTANCE = new BuiltInCatalog();
 
+  private final Map<String, Kernel> kernels = new TreeMap<>();
+
+  private BuiltInCatalog() {
+    for (Kernel k : new Kernel[] {new SaxpyKernel(), new StatsKernel(), new DenseKernel(), new FirKernel()}) {
+      kernels.put(k.spec().name(), k);
+    }
+  }
+
   @Override
   public Optional<Kernel> find(String name) {
-    return Optional.empty();
+    return Optional.ofNullable(kernels.get(name));
   }
 
   @Override
   public Collection<Kernel> all() {
-    return List.of();
+    return java.util.List.copyOf(kernels.values());
   }
 }

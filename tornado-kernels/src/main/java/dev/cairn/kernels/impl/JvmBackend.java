@@ -3,11 +3,44 @@ package dev.cairn.kernels.impl;
 import dev.cairn.kernels.Backend;
 import dev.cairn.kernels.Kernel;
 import dev.cairn.kernels.KernelArgs;
+import dev.cairn.kernels.Parallel;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Stub. */
+/**
+ * The multi-core CPU backend. A large loop is cut into fixed chunks that a ForkJoinPool runs; the
+ * calling thread takes part (ForkJoin's {@code invoke} from outside the pool waits for the result,
+ * and work-stealing keeps concurrent callers from starving each other). A single chunk runs inline.
+ */
 public final class JvmBackend implements Backend {
-  public JvmBackend(int threads) {}
+  private final ForkJoinPool pool;
+  private final Parallel parallel;
+
+  public JvmBackend(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+    }
+    AtomicInteger n = new AtomicInteger();
+    pool = new ForkJoinPool(threads, p -> {
+      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+      t.setName("cairn-jvm-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, null, false);
+    parallel = (size, grain, body) -> {
+      int chunks = Parallel.chunkCount(size, grain);
+      if (chunks <= 1) {
+        if (size > 0) {
+          body.run(0, size);
+        }
+        return;
+      }
+      pool.invoke(new Chunks(0, chunks, size, grain, body));
+    };
+  }
 
   @Override
   public String name() {
@@ -15,10 +48,41 @@ public final class JvmBackend implements Backend {
   }
 
   @Override
-  public Map<String, Object> execute(Kernel kernel, KernelArgs args) {
-    throw new UnsupportedOperationException("not yet");
+  public Map<String, Object> execute(Kernel kernel, KernelArgs checkedArgs) {
+    return kernel.run(checkedArgs, parallel);
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    pool.shutdown();
+  }
+
+  /** Chunks [lo, hi) of the loop, split in halves until one is left. */
+  private static final class Chunks extends RecursiveAction {
+    private static final long serialVersionUID = 1L;
+    private final int lo;
+    private final int hi;
+    private final int size;
+    private final int grain;
+    private final transient Parallel.RangeBody body;
+
+    Chunks(int lo, int hi, int size, int grain, Parallel.RangeBody body) {
+      this.lo = lo;
+      this.hi = hi;
+      this.size = size;
+      this.grain = grain;
+      this.body = body;
+    }
+
+    @Override
+    protected void compute() {
+      if (hi - lo == 1) {
+        int from = lo * grain;
+        body.run(from, Math.min(size, from + grain));
+        return;
+      }
+      int mid = (lo + hi) >>> 1;
+      invokeAll(new Chunks(lo, mid, size, grain, body), new Chunks(mid, hi, size, grain, body));
+    }
+  }
 }
