@@ -1,7 +1,13 @@
 package dev.cairn.scheduler.impl;
 
 import dev.cairn.kernels.Backend;
+import dev.cairn.kernels.Kernel;
+import dev.cairn.kernels.KernelArgs;
+import dev.cairn.kernels.KernelArgumentException;
 import dev.cairn.kernels.KernelCatalog;
+import dev.cairn.scheduler.CompletedJob;
+import dev.cairn.scheduler.ErrorCode;
+import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.JobResult;
 import dev.cairn.scheduler.ResultSealer;
@@ -10,36 +16,393 @@ import dev.cairn.scheduler.SchedulerOptions;
 import dev.cairn.scheduler.SchedulerStats;
 import dev.cairn.scheduler.Ticker;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Stub. */
+/**
+ * Admission, a bounded priority queue, and worker threads. The lock guards only the queue and the
+ * admission tables and is never held while a kernel runs or a leaf is sealed, so {@link #submit}
+ * returns at once on an event loop.
+ */
 public final class DefaultScheduler implements Scheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
+  static final int MAX_ID_LENGTH = 128;
+
+  private final SchedulerOptions options;
+  private final KernelCatalog catalog;
+  private final Backend backend;
+  private final ResultSealer sealer;
+  private final Clock clock;
+  private final Ticker ticker;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition jobsAvailable = lock.newCondition();
+  private final PriorityQueue<Queued> queue = new PriorityQueue<>();
+  private final Map<String, Integer> inFlightPerDevice = new HashMap<>();
+  private final RecentIds recentIds;
+  private final List<Thread> workers = new ArrayList<>();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private long sequence;
+  private int running;
+  /** Accepted jobs whose result is not yet completed (queued, running or sealing). */
+  private int pending;
+  private boolean stopping;
+
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLongArray refusals = new AtomicLongArray(ErrorCode.values().length);
+
   public DefaultScheduler(
       SchedulerOptions options, KernelCatalog catalog, Backend backend, ResultSealer sealer, Clock clock,
-      Ticker ticker) {}
+      Ticker ticker) {
+    this.options = options;
+    this.catalog = catalog;
+    this.backend = backend;
+    this.sealer = sealer;
+    this.clock = clock;
+    this.ticker = ticker;
+    this.recentIds = new RecentIds(options.recentIdsPerGateway());
+    for (int i = 0; i < options.workerThreads(); i++) {
+      Thread t = new Thread(this::work, "cairn-worker-" + (i + 1));
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
+  }
 
   @Override
   public CompletionStage<JobResult> submit(JobRequest request) {
-    throw new UnsupportedOperationException();
+    long receivedNanos = ticker.nanos();
+    Instant received = clock.instant();
+    Kernel kernel;
+    KernelArgs args;
+    try {
+      kernel = admit(request);
+      args = checkArgs(kernel, request);
+    } catch (JobException e) {
+      return refuse(request, e);
+    }
+    Queued job = new Queued(request, kernel, args, receivedNanos, received);
+    lock.lock();
+    try {
+      JobException refusal = enqueue(job);
+      if (refusal != null) {
+        return refuse(request, refusal);
+      }
+    } finally {
+      lock.unlock();
+    }
+    accepted.incrementAndGet();
+    LOG.debug("{} from {} queued ({}, priority {})", request.id(), request.deviceId(), request.kernel(), request.priority());
+    return job.result;
+  }
+
+  private Kernel admit(JobRequest r) {
+    if (isStopping()) {
+      throw new JobException(ErrorCode.BUSY, "gateway is shutting down; retry on another gateway or later");
+    }
+    if (r.payloadBytes() > options.maxPayloadBytes()) {
+      throw new JobException(ErrorCode.TOO_LARGE,
+          "payload is " + r.payloadBytes() + " bytes; this gateway accepts at most " + options.maxPayloadBytes());
+    }
+    if (r.id().isBlank() || r.id().length() > MAX_ID_LENGTH) {
+      throw new JobException(ErrorCode.BAD_REQUEST,
+          "job id must be 1 to " + MAX_ID_LENGTH + " characters, was " + r.id().length());
+    }
+    if (r.priority() < JobRequest.MIN_PRIORITY || r.priority() > JobRequest.MAX_PRIORITY) {
+      throw new JobException(ErrorCode.BAD_REQUEST,
+          "priority is " + r.priority() + "; it must be from " + JobRequest.MIN_PRIORITY + " to " + JobRequest.MAX_PRIORITY);
+    }
+    if (r.deadlineMs() < 0) {
+      throw new JobException(ErrorCode.BAD_REQUEST,
+          "deadlineMs is " + r.deadlineMs() + "; it must be 0 (no deadline) or a positive number of milliseconds");
+    }
+    Kernel kernel = catalog.find(r.kernel()).orElseThrow(() -> new JobException(ErrorCode.UNKNOWN_KERNEL,
+        "no kernel '" + r.kernel() + "' is installed on this gateway; installed: "
+            + catalog.all().stream().map(k -> k.spec().name()).collect(Collectors.joining(", "))));
+    for (Map.Entry<String, float[]> in : r.inputs().entrySet()) {
+      if (in.getValue().length > options.maxElementsPerInput()) {
+        throw new JobException(ErrorCode.TOO_LARGE, "input '" + in.getKey() + "' has " + in.getValue().length
+            + " elements; this gateway accepts at most " + options.maxElementsPerInput() + " per input");
+      }
+    }
+    return kernel;
+  }
+
+  private static KernelArgs checkArgs(Kernel kernel, JobRequest r) {
+    try {
+      return kernel.check(new KernelArgs(r.params(), r.inputs()));
+    } catch (KernelArgumentException e) {
+      throw new JobException(ErrorCode.BAD_REQUEST, e.getMessage());
+    }
+  }
+
+  /** Under the lock: the checks that need shared state, then the queue. Null when accepted. */
+  private JobException enqueue(Queued job) {
+    JobRequest r = job.request;
+    if (stopping) {
+      return new JobException(ErrorCode.BUSY, "gateway is shutting down; retry on another gateway or later");
+    }
+    RecentIds.Key key = new RecentIds.Key(r.deviceId(), r.id());
+    if (recentIds.contains(key)) {
+      return new JobException(ErrorCode.DUPLICATE,
+          "device '" + r.deviceId() + "' already sent a job with id '" + r.id() + "'; give each job a new id");
+    }
+    int mine = inFlightPerDevice.getOrDefault(r.deviceId(), 0);
+    if (mine >= options.maxInFlightPerDevice()) {
+      return new JobException(ErrorCode.BUSY, "device '" + r.deviceId() + "' already has " + mine
+          + " jobs queued or running, the most allowed; wait for results before sending more");
+    }
+    if (queue.size() >= options.queueCapacity()) {
+      return new JobException(ErrorCode.BUSY,
+          "the gateway's queue is full (" + options.queueCapacity() + " jobs); retry later");
+    }
+    recentIds.add(key);
+    inFlightPerDevice.put(r.deviceId(), mine + 1);
+    job.sequence = sequence++;
+    queue.add(job);
+    pending++;
+    jobsAvailable.signal();
+    return null;
+  }
+
+  private CompletionStage<JobResult> refuse(JobRequest r, JobException e) {
+    refusals.incrementAndGet(e.code().ordinal());
+    LOG.debug("{} from {} refused: {} {}", r.id(), r.deviceId(), e.code(), e.getMessage());
+    return CompletableFuture.completedFuture(JobResult.error(r.id(), r.deviceId(), e));
+  }
+
+  private void work() {
+    while (true) {
+      Queued job;
+      lock.lock();
+      try {
+        while (queue.isEmpty() && !stopping) {
+          jobsAvailable.awaitUninterruptibly();
+        }
+        job = queue.poll();
+        if (job == null) {
+          return;
+        }
+        running++;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        execute(job);
+      } catch (RuntimeException | Error e) {
+        // execute() handles kernel failures itself; this is a bug in the scheduler, keep the worker alive.
+        LOG.error("{} failed in the scheduler", job.request.id(), e);
+        finish(job, JobResult.error(job.request.id(), job.request.deviceId(), ErrorCode.INTERNAL,
+            "the scheduler failed: " + e));
+      } finally {
+        lock.lock();
+        try {
+          running--;
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+
+  private void execute(Queued job) {
+    JobRequest r = job.request;
+    long start = ticker.nanos();
+    long waitedNanos = start - job.receivedNanos;
+    if (r.deadlineMs() > 0 && waitedNanos > r.deadlineMs() * 1_000_000L) {
+      finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.DEADLINE_EXCEEDED,
+          "waited " + waitedNanos / 1_000_000L + " ms in the queue, deadline was " + r.deadlineMs() + " ms"));
+      return;
+    }
+    Map<String, Object> outputs;
+    try {
+      outputs = backend.execute(job.kernel, job.args);
+    } catch (RuntimeException e) {
+      LOG.error("{} from {}: kernel {} failed", r.id(), r.deviceId(), r.kernel(), e);
+      finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.INTERNAL,
+          "kernel " + r.kernel() + " failed: " + e));
+      return;
+    }
+    long end = ticker.nanos();
+    long queueMicros = waitedNanos / 1000;
+    long runMicros = (end - start) / 1000;
+    CompletedJob done = new CompletedJob(r, job.kernel.spec().version(), job.args.params(), outputs,
+        backend.name(), job.received, clock.instant());
+    CompletionStage<ResultSealer.Seal> seal;
+    try {
+      seal = sealer.seal(done);
+    } catch (RuntimeException e) {
+      seal = CompletableFuture.failedFuture(e);
+    }
+    seal.whenComplete((s, e) -> {
+      if (e != null) {
+        LOG.error("{} from {}: leaf could not be sealed", r.id(), r.deviceId(), e);
+        finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.INTERNAL,
+            "result could not be made durable: " + rootMessage(e)));
+      } else {
+        finish(job, JobResult.ok(r.id(), r.deviceId(), outputs, backend.name(), queueMicros, runMicros,
+            s.leafHex(), s.saltHex()));
+      }
+    });
+  }
+
+  private void finish(Queued job, JobResult result) {
+    (result.isOk() ? completed : failed).incrementAndGet();
+    boolean drained;
+    lock.lock();
+    try {
+      inFlightPerDevice.computeIfPresent(job.request.deviceId(), (d, n) -> n <= 1 ? null : n - 1);
+      pending--;
+      drained = stopping && pending == 0;
+    } finally {
+      lock.unlock();
+    }
+    LOG.debug("{} from {} done: {}", job.request.id(), job.request.deviceId(), result.isOk() ? "ok" : result.code());
+    job.result.complete(result);
+    if (drained) {
+      stopped.complete(null);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  private boolean isStopping() {
+    lock.lock();
+    try {
+      return stopping;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
   public SchedulerOptions options() {
-    throw new UnsupportedOperationException();
+    return options;
   }
 
   @Override
   public KernelCatalog catalog() {
-    throw new UnsupportedOperationException();
+    return catalog;
   }
 
   @Override
   public SchedulerStats stats() {
-    throw new UnsupportedOperationException();
+    int q;
+    int run;
+    lock.lock();
+    try {
+      q = queue.size();
+      run = running;
+    } finally {
+      lock.unlock();
+    }
+    Map<ErrorCode, Long> byCode = new EnumMap<>(ErrorCode.class);
+    for (ErrorCode c : ErrorCode.values()) {
+      long n = refusals.get(c.ordinal());
+      if (n > 0) {
+        byCode.put(c, n);
+      }
+    }
+    return new SchedulerStats(accepted.get(), completed.get(), failed.get(), q, run, byCode);
   }
 
   @Override
   public CompletionStage<Void> stop() {
-    throw new UnsupportedOperationException();
+    lock.lock();
+    try {
+      if (!stopping) {
+        stopping = true;
+        jobsAvailable.signalAll();
+        if (pending == 0) {
+          stopped.complete(null);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    return stopped.copy();
+  }
+
+  /** A job in the queue: priority first, then earliest deadline, then arrival. */
+  private static final class Queued implements Comparable<Queued> {
+    final JobRequest request;
+    final Kernel kernel;
+    final KernelArgs args;
+    final long receivedNanos;
+    final Instant received;
+    final long deadlineNanos;
+    final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    long sequence;
+
+    Queued(JobRequest request, Kernel kernel, KernelArgs args, long receivedNanos, Instant received) {
+      this.request = request;
+      this.kernel = kernel;
+      this.args = args;
+      this.receivedNanos = receivedNanos;
+      this.received = received;
+      this.deadlineNanos = request.deadlineMs() > 0 ? receivedNanos + request.deadlineMs() * 1_000_000L : Long.MAX_VALUE;
+    }
+
+    @Override
+    public int compareTo(Queued o) {
+      if (request.priority() != o.request.priority()) {
+        return Integer.compare(o.request.priority(), request.priority());
+      }
+      if (deadlineNanos != o.deadlineNanos) {
+        // Deadlines without one are Long.MAX_VALUE; compare as differences would overflow, so compare plainly.
+        return Long.compare(deadlineNanos, o.deadlineNanos);
+      }
+      return Long.compare(sequence, o.sequence);
+    }
+  }
+
+  /** The last {@code capacity} accepted (device, job id) pairs, oldest forgotten first. */
+  static final class RecentIds {
+    record Key(String deviceId, String jobId) {}
+
+    private final LinkedHashMap<Key, Boolean> ids;
+
+    RecentIds(int capacity) {
+      ids = new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
+          return size() > capacity;
+        }
+      };
+    }
+
+    boolean contains(Key k) {
+      return ids.containsKey(k);
+    }
+
+    void add(Key k) {
+      ids.put(k, Boolean.TRUE);
+    }
   }
 }
