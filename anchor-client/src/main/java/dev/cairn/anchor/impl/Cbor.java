@@ -1,16 +1,181 @@
 package dev.cairn.anchor.impl;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
-/** Stub. */
+/**
+ * Deterministic CBOR (RFC 8949 section 4.2.1, core deterministic encoding) for the values receipts
+ * commit to: integers in their shortest form, text and byte strings, arrays, maps with keys sorted by
+ * their encoded bytes, booleans, null, and floats in preferred serialization (the shortest of
+ * half, single and double precision that holds the value exactly).
+ */
 public final class Cbor {
   private Cbor() {}
 
+  /** Encodes {@code Map}, {@code List}, {@code String}, {@code byte[]}, integers, floats, booleans, null. */
+  public static byte[] encode(Object value) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    write(out, value);
+    return out.toByteArray();
+  }
+
   public static byte[] inputDigest(String kernel, Map<String, Object> params, Map<String, float[]> inputs) {
-    throw new UnsupportedOperationException();
+    Map<String, Object> in = new TreeMap<>();
+    inputs.forEach((k, v) -> in.put(k, le(v)));
+    Map<String, Object> p = new TreeMap<>(params);
+    return Hashes.sha256(encode(Map.of("kernel", kernel, "params", p, "inputs", in)));
   }
 
   public static byte[] outputBytes(Map<String, Object> outputs) {
-    throw new UnsupportedOperationException();
+    Map<String, Object> out = new TreeMap<>();
+    outputs.forEach((k, v) -> {
+      if (v instanceof float[] f) {
+        out.put(k, le(f));
+      } else if (v instanceof int[] i) {
+        ByteBuffer b = ByteBuffer.allocate(i.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(i);
+        out.put(k, b.array());
+      } else if (v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer) {
+        out.put(k, v);
+      } else {
+        throw new IllegalArgumentException("output '" + k + "' has an unsupported type " + (v == null ? "null" : v.getClass().getName()));
+      }
+    });
+    return encode(out);
+  }
+
+  /** Little-endian float32 bytes. */
+  static byte[] le(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return b.array();
+  }
+
+  private static void write(ByteArrayOutputStream out, Object v) {
+    if (v == null) {
+      out.write(0xf6);
+    } else if (v instanceof Boolean b) {
+      out.write(b ? 0xf5 : 0xf4);
+    } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+      long n = ((Number) v).longValue();
+      if (n >= 0) {
+        head(out, 0, n);
+      } else {
+        head(out, 1, -1 - n);
+      }
+    } else if (v instanceof Double || v instanceof Float) {
+      writeFloat(out, ((Number) v).doubleValue());
+    } else if (v instanceof String s) {
+      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+      head(out, 3, utf8.length);
+      out.writeBytes(utf8);
+    } else if (v instanceof byte[] bytes) {
+      head(out, 2, bytes.length);
+      out.writeBytes(bytes);
+    } else if (v instanceof List<?> list) {
+      head(out, 4, list.size());
+      for (Object o : list) {
+        write(out, o);
+      }
+    } else if (v instanceof Map<?, ?> map) {
+      List<byte[][]> entries = new ArrayList<>(map.size());
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        entries.add(new byte[][] {encode(e.getKey()), encode(e.getValue())});
+      }
+      entries.sort((a, b) -> Arrays.compareUnsigned(a[0], b[0]));
+      for (int i = 1; i < entries.size(); i++) {
+        if (Arrays.equals(entries.get(i - 1)[0], entries.get(i)[0])) {
+          throw new IllegalArgumentException("duplicate map key");
+        }
+      }
+      head(out, 5, entries.size());
+      for (byte[][] e : entries) {
+        out.writeBytes(e[0]);
+        out.writeBytes(e[1]);
+      }
+    } else {
+      throw new IllegalArgumentException("cannot encode " + v.getClass().getName() + " in canonical CBOR");
+    }
+  }
+
+  private static void head(ByteArrayOutputStream out, int major, long n) {
+    int mt = major << 5;
+    if (n < 24) {
+      out.write(mt | (int) n);
+    } else if (n < 0x100) {
+      out.write(mt | 24);
+      out.write((int) n);
+    } else if (n < 0x10000) {
+      out.write(mt | 25);
+      out.write((int) (n >>> 8));
+      out.write((int) n);
+    } else if (n < 0x100000000L) {
+      out.write(mt | 26);
+      for (int s = 24; s >= 0; s -= 8) {
+        out.write((int) (n >>> s));
+      }
+    } else {
+      out.write(mt | 27);
+      for (int s = 56; s >= 0; s -= 8) {
+        out.write((int) (n >>> s));
+      }
+    }
+  }
+
+  private static void writeFloat(ByteArrayOutputStream out, double d) {
+    if (Double.isNaN(d)) {
+      throw new IllegalArgumentException("NaN has no place in a receipt");
+    }
+    float f = (float) d;
+    if ((double) f == d) {
+      int half = toHalfExactly(f);
+      if (half >= 0) {
+        out.write(0xf9);
+        out.write(half >>> 8);
+        out.write(half);
+        return;
+      }
+      int bits = Float.floatToIntBits(f);
+      out.write(0xfa);
+      for (int s = 24; s >= 0; s -= 8) {
+        out.write(bits >>> s);
+      }
+      return;
+    }
+    long bits = Double.doubleToLongBits(d);
+    out.write(0xfb);
+    for (int s = 56; s >= 0; s -= 8) {
+      out.write((int) (bits >>> s));
+    }
+  }
+
+  /** The IEEE 754 half-precision bits of {@code f} if it is exactly representable, else -1. */
+  static int toHalfExactly(float f) {
+    int bits = Float.floatToIntBits(f);
+    int sign = (bits >>> 16) & 0x8000;
+    int exp = ((bits >>> 23) & 0xff) - 127;
+    int mant = bits & 0x7fffff;
+    if (exp == 128) {
+      return mant == 0 ? sign | 0x7c00 : -1;
+    }
+    if (exp == -127 && mant == 0) {
+      return sign;
+    }
+    if (exp >= -14 && exp <= 15) {
+      return (mant & 0x1fff) == 0 ? sign | ((exp + 15) << 10) | (mant >>> 13) : -1;
+    }
+    if (exp >= -24 && exp < -14) {
+      int full = 0x800000 | mant;
+      int shift = -(exp + 1);
+      return (full & ((1 << shift) - 1)) == 0 ? sign | (full >>> shift) : -1;
+    }
+    return -1;
   }
 }

@@ -1,0 +1,306 @@
+package dev.cairn.anchor.impl;
+
+import dev.cairn.anchor.AnchorErrorCode;
+import dev.cairn.anchor.AnchorException;
+import dev.cairn.anchor.Checkpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The journal: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
+ * it returns. Used from the anchor service's single writer thread only.
+ */
+final class Journal implements AutoCloseable {
+  static final String FILE = "journal.db";
+  static final int SCHEMA_VERSION = 1;
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** A leaf not yet in a sealed batch. */
+  record Unsealed(long seq, byte[] leafHash, long createdMs) {}
+
+  private final Path file;
+  private final Connection db;
+  private final PreparedStatement insertLeaf;
+
+  private Journal(Path file, Connection db) throws SQLException {
+    this.file = file;
+    this.db = db;
+    this.insertLeaf = db.prepareStatement(
+        "INSERT INTO leaves(seq, device, job, leaf, leaf_hash, salt, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  }
+
+  /**
+   * Opens or creates the journal of {@code gatewayId} signed by {@code publicKey}.
+   *
+   * @throws AnchorException {@code JOURNAL_CORRUPT} with what is wrong and how to recover
+   */
+  static Journal open(Path dir, String gatewayId, byte[] publicKey) {
+    Path file = dir.resolve(FILE);
+    boolean existed;
+    try {
+      Files.createDirectories(dir);
+      existed = Files.exists(file) && Files.size(file) > 0;
+    } catch (java.io.IOException e) {
+      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "cannot create the data directory " + dir + ": " + e, e);
+    }
+    Connection db = null;
+    try {
+      db = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = db.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA busy_timeout=5000");
+        if (existed) {
+          try (ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+            String first = rs.next() ? rs.getString(1) : "no answer";
+            if (!"ok".equals(first)) {
+              throw corrupt(file, "SQLite's integrity check failed: " + first);
+            }
+          }
+        }
+        s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS leaves (seq INTEGER PRIMARY KEY, device TEXT NOT NULL, "
+            + "job TEXT NOT NULL, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL, salt BLOB NOT NULL, "
+            + "created_ms INTEGER NOT NULL, batch INTEGER)");
+        s.execute("CREATE INDEX IF NOT EXISTS leaves_by_job ON leaves(device, job)");
+        s.execute("CREATE TABLE IF NOT EXISTS checkpoints (batch INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, "
+            + "first_seq INTEGER NOT NULL, root BLOB NOT NULL, prev_hash BLOB NOT NULL, time_ms INTEGER NOT NULL, "
+            + "body BLOB NOT NULL, signature BLOB NOT NULL, hash BLOB NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS anchor_outbox (batch INTEGER NOT NULL, sink TEXT NOT NULL, "
+            + "state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0, "
+            + "result TEXT, PRIMARY KEY (batch, sink))");
+      }
+      Journal j = new Journal(file, db);
+      j.checkMeta(gatewayId, publicKey, existed);
+      db.setAutoCommit(false);
+      j.checkLastCheckpoint(publicKey);
+      return j;
+    } catch (SQLException e) {
+      closeQuietly(db);
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("NOTADB") || m.contains("CORRUPT") || m.contains("malformed") || m.contains("not a database")) {
+        throw corrupt(file, "SQLite cannot read it (" + m + ")");
+      }
+      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "journal " + file + " cannot be opened: " + m, e);
+    } catch (RuntimeException e) {
+      closeQuietly(db);
+      throw e;
+    }
+  }
+
+  static AnchorException corrupt(Path file, String what) {
+    return new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "journal " + file + " is damaged: " + what
+        + ". The gateway will not start on it, so no receipt data is silently lost. To recover, stop the "
+        + "gateway and restore " + FILE + " (with its -wal file) from a backup, or move it aside to start a new "
+        + "checkpoint chain; receipts issued so far stay verifiable with gateway.pub.");
+  }
+
+  private void checkMeta(String gatewayId, byte[] publicKey, boolean existed) throws SQLException {
+    String schema = meta("schema");
+    if (schema == null) {
+      if (existed && count("SELECT count(*) FROM leaves") > 0) {
+        throw corrupt(file, "it holds leaves but no schema version");
+      }
+      putMeta("schema", Integer.toString(SCHEMA_VERSION));
+      putMeta("gateway_id", gatewayId);
+      putMeta("public_key", HEX.formatHex(publicKey));
+      return;
+    }
+    if (!schema.equals(Integer.toString(SCHEMA_VERSION))) {
+      throw corrupt(file, "schema version " + schema + ", this gateway reads version " + SCHEMA_VERSION);
+    }
+    String storedId = meta("gateway_id");
+    if (!gatewayId.equals(storedId)) {
+      throw new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "journal " + file + " belongs to gateway '"
+          + storedId + "', not '" + gatewayId + "': set gatewayId back to '" + storedId
+          + "', or use another data directory for a new gateway");
+    }
+    String storedKey = meta("public_key");
+    if (!HEX.formatHex(publicKey).equals(storedKey)) {
+      throw new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "journal " + file
+          + " was signed by another key than gateway.key in the same directory (journal: " + storedKey
+          + "); restore the gateway.key that belongs to this journal");
+    }
+  }
+
+  private void checkLastCheckpoint(byte[] publicKey) throws SQLException {
+    Optional<Checkpoint> last = lastCheckpoint();
+    if (last.isEmpty()) {
+      return;
+    }
+    Checkpoint c = last.get();
+    try (PreparedStatement q = db.prepareStatement("SELECT body, hash FROM checkpoints WHERE batch = ?")) {
+      q.setLong(1, c.batch());
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        if (!Arrays.equals(rs.getBytes(1), c.body()) || !Arrays.equals(rs.getBytes(2), c.hash())) {
+          throw corrupt(file, "checkpoint " + c.batch() + " does not match its stored body or hash");
+        }
+      }
+    }
+    if (!c.verify(publicKey)) {
+      throw corrupt(file, "the signature of checkpoint " + c.batch() + " does not verify with gateway.pub");
+    }
+    List<byte[]> hashes = leafHashes(c.firstSequence(), c.treeSize());
+    if (hashes.size() != c.treeSize() || !Arrays.equals(dev.cairn.anchor.Merkle.root(hashes), c.root())) {
+      throw corrupt(file, "the leaves of batch " + c.batch() + " do not give its checkpoint's root");
+    }
+  }
+
+  private String meta(String key) throws SQLException {
+    try (PreparedStatement q = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+      q.setString(1, key);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private void putMeta(String key, String value) throws SQLException {
+    try (PreparedStatement u = db.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")) {
+      u.setString(1, key);
+      u.setString(2, value);
+      u.executeUpdate();
+    }
+  }
+
+  private long count(String sql) throws SQLException {
+    try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  long nextSequence() throws SQLException {
+    return count("SELECT coalesce(max(seq) + 1, 0) FROM leaves");
+  }
+
+  long leafCount() throws SQLException {
+    return count("SELECT count(*) FROM leaves");
+  }
+
+  long checkpointCount() throws SQLException {
+    return count("SELECT count(*) FROM checkpoints");
+  }
+
+  /** Inserts leaves and commits them in one transaction (group commit). */
+  void appendLeaves(List<DefaultAnchorService.Pending> leaves) throws SQLException {
+    try {
+      for (DefaultAnchorService.Pending p : leaves) {
+        insertLeaf.setLong(1, p.seq);
+        insertLeaf.setString(2, p.deviceId);
+        insertLeaf.setString(3, p.jobId);
+        insertLeaf.setBytes(4, p.leaf);
+        insertLeaf.setBytes(5, p.leafHash);
+        insertLeaf.setBytes(6, p.salt);
+        insertLeaf.setLong(7, p.createdMs);
+        insertLeaf.addBatch();
+      }
+      insertLeaf.executeBatch();
+      db.commit();
+    } catch (SQLException e) {
+      insertLeaf.clearBatch();
+      db.rollback();
+      throw e;
+    }
+  }
+
+  List<Unsealed> unsealed() throws SQLException {
+    List<Unsealed> out = new ArrayList<>();
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT seq, leaf_hash, created_ms FROM leaves WHERE batch IS NULL ORDER BY seq")) {
+      while (rs.next()) {
+        out.add(new Unsealed(rs.getLong(1), rs.getBytes(2), rs.getLong(3)));
+      }
+    }
+    return out;
+  }
+
+  List<byte[]> leafHashes(long firstSeq, long count) throws SQLException {
+    List<byte[]> out = new ArrayList<>();
+    try (PreparedStatement q = db.prepareStatement(
+        "SELECT leaf_hash FROM leaves WHERE seq >= ? AND seq < ? ORDER BY seq")) {
+      q.setLong(1, firstSeq);
+      q.setLong(2, firstSeq + count);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getBytes(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Stores a sealed checkpoint and marks its leaves, in one transaction. */
+  void storeCheckpoint(Checkpoint c) throws SQLException {
+    try (PreparedStatement ins = db.prepareStatement("INSERT INTO checkpoints(batch, tree_size, first_seq, root, "
+            + "prev_hash, time_ms, body, signature, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement mark = db.prepareStatement("UPDATE leaves SET batch = ? WHERE seq >= ? AND seq < ?")) {
+      ins.setLong(1, c.batch());
+      ins.setLong(2, c.treeSize());
+      ins.setLong(3, c.firstSequence());
+      ins.setBytes(4, c.root());
+      ins.setBytes(5, c.previousHash());
+      ins.setLong(6, c.timeMillis());
+      ins.setBytes(7, c.body());
+      ins.setBytes(8, c.signature());
+      ins.setBytes(9, c.hash());
+      ins.executeUpdate();
+      mark.setLong(1, c.batch());
+      mark.setLong(2, c.firstSequence());
+      mark.setLong(3, c.firstSequence() + c.treeSize());
+      int marked = mark.executeUpdate();
+      if (marked != c.treeSize()) {
+        throw new SQLException("batch " + c.batch() + " should hold " + c.treeSize() + " leaves, found " + marked);
+      }
+      db.commit();
+    } catch (SQLException e) {
+      db.rollback();
+      throw e;
+    }
+  }
+
+  Optional<Checkpoint> lastCheckpoint() throws SQLException {
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT batch, tree_size, first_seq, root, prev_hash, time_ms, signature, "
+            + "(SELECT value FROM meta WHERE key = 'gateway_id') FROM checkpoints ORDER BY batch DESC LIMIT 1")) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      return Optional.of(new Checkpoint(rs.getString(8), rs.getLong(1), rs.getLong(2), rs.getLong(3),
+          rs.getBytes(4), rs.getBytes(5), rs.getLong(6), rs.getBytes(7)));
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      insertLeaf.close();
+      db.commit();
+    } catch (SQLException e) {
+      // The connection is closing anyway; a failed final commit has nothing left in it.
+    } finally {
+      closeQuietly(db);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // Nothing to recover: the journal is being abandoned.
+      }
+    }
+  }
+}
