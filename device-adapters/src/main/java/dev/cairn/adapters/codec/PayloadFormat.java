@@ -39,15 +39,13 @@ public enum PayloadFormat {
   }
 
   /**
-   * Guesses the format of a payload that came without a content type: JSON starts with '{' (after
-   * white space); anything else is taken as CBOR.
+   * Guesses the format of a payload that came without a content type: a job is a map, and a CBOR map
+   * starts with a byte from 0xa0 to 0xbf (major type 5); anything else is read as JSON, so that a
+   * stray text payload gets its error back in readable JSON.
    */
   public static PayloadFormat sniff(byte[] payload) {
-    for (byte b : payload) {
-      if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
-        continue;
-      }
-      return b == '{' ? JSON : CBOR;
+    if (payload.length > 0 && (payload[0] & 0xe0) == 0xa0) {
+      return CBOR;
     }
     return JSON;
   }
