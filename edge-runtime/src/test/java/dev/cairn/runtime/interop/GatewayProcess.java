@@ -65,7 +65,8 @@ final class GatewayProcess implements AutoCloseable {
 
   /** Sends SIGTERM and waits for the process to end; returns its exit code. */
   int terminate() throws Exception {
-    process.destroy();
+    // Process.destroy() would also close our end of its output, losing the shutdown log.
+    process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("gateway did not stop within 60 s of SIGTERM:\n" + log());

@@ -33,11 +33,13 @@ class MosquittoClientsInteropIT {
     String pub = ExternalTools.require("mosquitto_pub", "mosquitto-clients");
     String sub = ExternalTools.require("mosquitto_sub", "mosquitto-clients");
     String rr = ExternalTools.require("mosquitto_rr", "mosquitto-clients");
+    // mosquitto_sub block-buffers its output into a pipe; line buffering lets us see the SUBACK.
+    String stdbuf = ExternalTools.require("stdbuf", "coreutils");
     try (GatewayProcess gw = new GatewayProcess(dataDir)) {
       String port = Integer.toString(gw.mqttPort);
 
       // mosquitto_sub -u dev1 on the results topic; -d tells us when the SUBACK is in.
-      Process subscriber = new ProcessBuilder(sub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-sub",
+      Process subscriber = new ProcessBuilder(stdbuf, "-oL", sub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-sub",
           "-t", "cairn/dev1/results", "-q", "1", "-C", "2", "-W", "30", "-d").redirectErrorStream(true).start();
       BlockingQueue<String> subLines = lines(subscriber);
       awaitLine(subLines, "SUBACK");
@@ -68,7 +70,7 @@ class MosquittoClientsInteropIT {
 
       int exit = gw.terminate();
       assertTrue(exit == 0 || exit == 143, "exit code " + exit + "\n" + gw.log());
-      assertTrue(gw.log().contains("2 leaves, 1 batches sealed"), gw.log());
+      assertTrue(gw.log().contains("2 leaves, 1 batches sealed"), "exit code " + exit + ", log:\n" + gw.log());
     }
   }
 
