@@ -33,6 +33,10 @@ final class DemoCommand implements Callable<Integer> {
       description = "kernels the devices use in turn (default: all of vector.saxpy, vector.stats, matrix.dense, signal.fir)")
   java.util.List<String> kernels = dev.cairn.runtime.demo.DemoDevices.DEMO_KERNELS;
 
+  @Option(names = "--target", paramLabel = "URI",
+      description = "drive an already running gateway at this MQTT URI (e.g. tcp://127.0.0.1:1883) instead of starting one")
+  String target;
+
   @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for all results (default ${DEFAULT-VALUE})")
   long timeoutSeconds;
 
@@ -42,6 +46,12 @@ final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--devices, --jobs, --window and --timeout must each be at least 1");
     }
     PrintStream out = System.out;
+    if (target != null) {
+      out.printf("demo: %d devices send %d jobs (window %d) to %s%n", devices, jobs, window, target);
+      DemoDevices.Summary s = new DemoDevices(target, options.resolve().mqttOptions().topicPrefix(), devices, jobs, window,
+          kernels, out).run(timeoutSeconds);
+      return summarize(out, s, null, null);
+    }
     GatewayConfig config = options.resolve();
     Gateway gateway = Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get();
     DemoDevices.Summary s;
@@ -53,7 +63,10 @@ final class DemoCommand implements Callable<Integer> {
     } finally {
       gateway.stop().toCompletionStage().toCompletableFuture().get(RunCommand.STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
-    AnchorStats a = gateway.anchor().stats();
+    return summarize(out, s, gateway.anchor().stats(), config);
+  }
+
+  private int summarize(PrintStream out, DemoDevices.Summary s, AnchorStats a, GatewayConfig config) {
     out.println();
     out.println("Cairn demo summary");
     out.printf("  jobs ok:          %d of %d%n", s.ok(), s.sent());
@@ -65,10 +78,12 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("  throughput:       %.0f jobs/s%n", s.jobsPerSecond());
     out.printf("  latency p50:      %.2f ms%n", s.latencyMicros().getValueAtPercentile(50) / 1000.0);
     out.printf("  latency p99:      %.2f ms%n", s.latencyMicros().getValueAtPercentile(99) / 1000.0);
-    out.printf("  leaves journaled: %d%n", a.leaves());
-    out.printf("  batches sealed:   %d%n", a.batchesSealed());
-    out.printf("  last checkpoint:  root %s (%d leaves)%n", a.lastRootHex(), a.lastTreeSize());
-    out.printf("  data directory:   %s%n", config.dataDir().toAbsolutePath().normalize());
+    if (a != null) {
+      out.printf("  leaves journaled: %d%n", a.leaves());
+      out.printf("  batches sealed:   %d%n", a.batchesSealed());
+      out.printf("  last checkpoint:  root %s (%d leaves)%n", a.lastRootHex(), a.lastTreeSize());
+      out.printf("  data directory:   %s%n", config.dataDir().toAbsolutePath().normalize());
+    }
     return s.failed() == 0 && s.lost() == 0 && s.ok() == s.sent() ? 0 : 1;
   }
 }
