@@ -30,6 +30,18 @@ public interface AnchorService {
 
   AnchorStats stats();
 
+  /**
+   * Looks up the receipt of a device's job: {@code READY} with the receipt once its batch is sealed and
+   * anchored by every sink, {@code PENDING} with the reason before that, or {@code NOT_FOUND}.
+   */
+  CompletionStage<ReceiptLookup> receipt(String deviceId, String jobId);
+
+  /**
+   * Calls {@code listener} (on the journal's thread: hand work off, do not block) each time every sink
+   * has anchored a batch, with the receipts of all its leaves.
+   */
+  void onAnchored(java.util.function.Consumer<AnchoredBatch> listener);
+
   /** The gateway's Ed25519 public key (32 bytes) that signs checkpoints. */
   byte[] publicKey();
 

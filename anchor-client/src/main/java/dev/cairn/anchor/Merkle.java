@@ -43,6 +43,44 @@ public final class Merkle {
     return level[0];
   }
 
+  /**
+   * The inclusion paths of every leaf at once, in O(n) hashes: the tree is built level by level (an odd
+   * last node is carried up unchanged), and each leaf's path is its siblings where they exist. Equal
+   * to {@link #inclusionPath} for every index.
+   */
+  public static List<List<byte[]>> inclusionPaths(List<byte[]> leafHashes) {
+    int n = leafHashes.size();
+    List<byte[][]> levels = new ArrayList<>();
+    byte[][] level = leafHashes.toArray(new byte[0][]);
+    levels.add(level);
+    while (level.length > 1) {
+      byte[][] up = new byte[(level.length + 1) / 2][];
+      for (int i = 0; i + 1 < level.length; i += 2) {
+        up[i / 2] = nodeHash(level[i], level[i + 1]);
+      }
+      if ((level.length & 1) == 1) {
+        up[up.length - 1] = level[level.length - 1];
+      }
+      levels.add(up);
+      level = up;
+    }
+    List<List<byte[]>> paths = new ArrayList<>(n);
+    for (int m = 0; m < n; m++) {
+      List<byte[]> path = new ArrayList<>();
+      int idx = m;
+      for (int l = 0; l < levels.size() - 1; l++) {
+        byte[][] nodes = levels.get(l);
+        int sibling = idx ^ 1;
+        if (sibling < nodes.length) {
+          path.add(nodes[sibling]);
+        }
+        idx >>= 1;
+      }
+      paths.add(path);
+    }
+    return paths;
+  }
+
   /** PATH(m, D[n]) of RFC 9162 section 2.1.3.1: the audit path of leaf {@code index}. */
   public static List<byte[]> inclusionPath(int index, List<byte[]> leafHashes) {
     if (index < 0 || index >= leafHashes.size()) {

@@ -81,6 +81,21 @@ class MerkleTest {
   }
 
   @Test
+  void allPathsAtOnceEqualTheRfcPathOfEachLeaf() {
+    for (int n = 1; n <= 40; n++) {
+      List<byte[]> h = hashes(data(n));
+      List<List<byte[]>> all = Merkle.inclusionPaths(h);
+      for (int m = 0; m < n; m++) {
+        List<byte[]> one = Merkle.inclusionPath(m, h);
+        assertEquals(one.size(), all.get(m).size(), "n=" + n + " m=" + m);
+        for (int i = 0; i < one.size(); i++) {
+          assertArrayEquals(one.get(i), all.get(m).get(i), "n=" + n + " m=" + m + " node " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void everyInclusionPathVerifiesAndTamperingFails() throws Exception {
     for (int n = 1; n <= 40; n++) {
       List<byte[]> h = hashes(data(n));

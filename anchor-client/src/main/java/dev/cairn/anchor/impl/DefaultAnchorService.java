@@ -1,6 +1,13 @@
 package dev.cairn.anchor.impl;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.anchor.AnchorErrorCode;
+import dev.cairn.anchor.AnchorProof;
+import dev.cairn.anchor.AnchorSink;
+import dev.cairn.anchor.AnchoredBatch;
+import dev.cairn.anchor.Receipt;
+import dev.cairn.anchor.ReceiptLookup;
 import dev.cairn.anchor.AnchorException;
 import dev.cairn.anchor.AnchorOptions;
 import dev.cairn.anchor.AnchorService;
@@ -22,7 +29,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +78,37 @@ public final class DefaultAnchorService implements AnchorService {
 
   private record Command(Control control, CompletableFuture<Long> done) {}
 
+  /** A sink's answer, back on the writer thread. */
+  private record AnchorResult(long batch, String sink, AnchorProof proof, Throwable error) {}
+
+  /** A receipt lookup, answered on the writer thread. */
+  private record Lookup(String deviceId, String jobId, CompletableFuture<ReceiptLookup> done) {}
+
+  /** Retry delays: 500 ms doubling to at most a minute, each jittered by ±50%. */
+  static final long BACKOFF_BASE_MS = 500;
+  static final long BACKOFF_MAX_MS = 60_000;
+
+  /** A sealed batch waiting for some sinks. */
+  private static final class Anchoring {
+    final Checkpoint checkpoint;
+    final byte[] commitment;
+    final Map<String, SinkState> sinks = new LinkedHashMap<>();
+
+    Anchoring(Checkpoint checkpoint) {
+      this.checkpoint = checkpoint;
+      this.commitment = checkpoint.hash();
+    }
+  }
+
+  private static final class SinkState {
+    int attempts;
+    long nextAttemptMs;
+    boolean inFlight;
+    String lastError;
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final AnchorOptions options;
   private final Clock clock;
   private final GatewayKey key;
@@ -82,6 +123,9 @@ public final class DefaultAnchorService implements AnchorService {
   private long nextSeq;
   private Checkpoint last;
   private volatile AnchorStats stats;
+  private final Map<String, AnchorSink> sinks = new LinkedHashMap<>();
+  private final java.util.TreeMap<Long, Anchoring> anchoring = new java.util.TreeMap<>();
+  private final List<Consumer<AnchoredBatch>> listeners = new CopyOnWriteArrayList<>();
 
   private DefaultAnchorService(AnchorOptions options, Clock clock, GatewayKey key, Journal journal) throws SQLException {
     this.options = options;
@@ -95,6 +139,27 @@ public final class DefaultAnchorService implements AnchorService {
         last == null ? 0 : last.treeSize(), last == null ? null : HEX.formatHex(last.root()));
     if (!unsealed.isEmpty()) {
       LOG.info("{} found {} leaves not yet sealed; they go into the next batch", options.gatewayId(), unsealed.size());
+    }
+    options.sinks().forEach(s -> sinks.put(s.name(), s));
+    for (Journal.OutboxRow row : journal.pendingAnchors()) {
+      Anchoring a = anchoring.get(row.batch());
+      if (a == null) {
+        a = new Anchoring(journal.checkpoint(row.batch()).orElseThrow(
+            () -> Journal.corrupt(options.dataDir().resolve(Journal.FILE), "the anchor outbox names batch " + row.batch() + " which has no checkpoint")));
+        anchoring.put(row.batch(), a);
+      }
+      SinkState s = new SinkState();
+      s.attempts = row.attempts();
+      s.nextAttemptMs = row.nextAttemptMs();
+      s.lastError = row.lastError();
+      a.sinks.put(row.sink(), s);
+      if (!sinks.containsKey(row.sink())) {
+        LOG.warn("{} batch {} waits for anchor sink '{}', which is no longer configured; its receipts stay pending",
+            options.gatewayId(), row.batch(), row.sink());
+      }
+    }
+    if (!anchoring.isEmpty()) {
+      LOG.info("{} {} sealed batches still wait for anchoring; resuming", options.gatewayId(), anchoring.size());
     }
     this.writer = new Thread(this::write, "cairn-journal");
     this.writer.setDaemon(true);
@@ -205,14 +270,24 @@ public final class DefaultAnchorService implements AnchorService {
       for (Object o : batch) {
         if (o instanceof Pending p) {
           leaves.add(p);
-        } else {
-          controls.add((Command) o);
+        } else if (o instanceof Command c) {
+          controls.add(c);
+        } else if (o instanceof AnchorResult r) {
+          anchored(r);
+        } else if (o instanceof Lookup l) {
+          try {
+            l.done().complete(lookup(l.deviceId(), l.jobId()));
+          } catch (RuntimeException e) {
+            LOG.error("{} receipt lookup of {} from {} failed", options.gatewayId(), l.jobId(), l.deviceId(), e);
+            l.done().completeExceptionally(e);
+          }
         }
       }
       if (!leaves.isEmpty()) {
         commit(leaves);
       }
       sealDue();
+      dispatchAnchors();
       for (Command c : controls) {
         switch (c.control()) {
           case TICK -> c.done().complete(0L);
@@ -225,14 +300,26 @@ public final class DefaultAnchorService implements AnchorService {
             rest.forEach(o -> {
               if (o instanceof Pending p) {
                 late.add(p);
-              } else {
-                ((Command) o).done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
+              } else if (o instanceof Command other) {
+                other.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
+              } else if (o instanceof Lookup l) {
+                l.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
               }
+              // Late sink answers are dropped: the outbox still says pending, so they are retried after restart.
             });
             if (!late.isEmpty()) {
               commit(late);
             }
             long sealed = sealAll();
+            // Sinks that answer at once (local) finish now; slower ones resume from the outbox after restart.
+            dispatchAnchors();
+            List<Object> answers = new ArrayList<>();
+            commands.drainTo(answers);
+            answers.forEach(o -> {
+              if (o instanceof AnchorResult r) {
+                anchored(r);
+              }
+            });
             journal.close();
             LOG.info("{} journal closed; sealed {} leaves at close", options.gatewayId(), sealed);
             c.done().complete(sealed);
@@ -308,7 +395,7 @@ public final class DefaultAnchorService implements AnchorService {
     Checkpoint signed = new Checkpoint(unsigned.origin(), batchNo, size, first, root, prev, unsigned.timeMillis(),
         key.sign(unsigned.body()));
     try {
-      journal.storeCheckpoint(signed);
+      journal.storeCheckpoint(signed, List.copyOf(sinks.keySet()), clock.millis());
     } catch (SQLException e) {
       LOG.error("{} could not store checkpoint {}; its leaves stay unsealed and are retried", options.gatewayId(), batchNo, e);
       return false;
@@ -317,9 +404,165 @@ public final class DefaultAnchorService implements AnchorService {
       unsealed.pollFirst();
     }
     last = signed;
+    Anchoring a = new Anchoring(signed);
+    for (String name : sinks.keySet()) {
+      SinkState s = new SinkState();
+      s.nextAttemptMs = clock.millis();
+      a.sinks.put(name, s);
+    }
+    anchoring.put(batchNo, a);
     updateStats();
     LOG.debug("{} sealed batch {}: {} leaves, root {}", options.gatewayId(), batchNo, size, HEX.formatHex(root));
     return true;
+  }
+
+  /** Hands every due sink submission to its sink; answers come back as commands. */
+  private void dispatchAnchors() {
+    long now = clock.millis();
+    for (Anchoring a : anchoring.values()) {
+      for (Map.Entry<String, SinkState> e : a.sinks.entrySet()) {
+        SinkState s = e.getValue();
+        AnchorSink sink = sinks.get(e.getKey());
+        if (sink == null || s.inFlight || s.nextAttemptMs > now) {
+          continue;
+        }
+        s.inFlight = true;
+        long batchNo = a.checkpoint.batch();
+        CompletionStage<AnchorProof> stage;
+        try {
+          stage = sink.anchor(a.checkpoint, a.commitment);
+        } catch (RuntimeException ex) {
+          stage = CompletableFuture.failedFuture(ex);
+        }
+        stage.whenComplete((proof, err) -> commands.add(new AnchorResult(batchNo, sink.name(), proof, err)));
+      }
+    }
+  }
+
+  private void anchored(AnchorResult r) {
+    Anchoring a = anchoring.get(r.batch());
+    SinkState s = a == null ? null : a.sinks.get(r.sink());
+    if (s == null) {
+      return;
+    }
+    s.inFlight = false;
+    if (r.error() != null) {
+      s.attempts++;
+      long base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(20, s.attempts - 1));
+      long delay = (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
+      s.nextAttemptMs = clock.millis() + delay;
+      s.lastError = rootMessage(r.error());
+      LOG.warn("{} anchoring batch {} to {} failed (attempt {}): {}; retrying in {} ms", options.gatewayId(), r.batch(),
+          r.sink(), s.attempts, s.lastError, delay);
+      try {
+        journal.recordFailure(r.batch(), r.sink(), s.attempts, s.nextAttemptMs, s.lastError);
+      } catch (SQLException e) {
+        LOG.error("{} could not record the failed attempt for batch {}", options.gatewayId(), r.batch(), e);
+      }
+      return;
+    }
+    try {
+      journal.markAnchored(r.batch(), r.sink(), JSON.writeValueAsString(r.proof()));
+    } catch (SQLException | JsonProcessingException e) {
+      LOG.error("{} could not record the anchor of batch {} by {}; it will be submitted again", options.gatewayId(),
+          r.batch(), r.sink(), e);
+      s.nextAttemptMs = clock.millis() + BACKOFF_BASE_MS;
+      return;
+    }
+    a.sinks.remove(r.sink());
+    LOG.debug("{} batch {} anchored by {}", options.gatewayId(), r.batch(), r.sink());
+    if (a.sinks.isEmpty()) {
+      anchoring.remove(r.batch());
+      if (!listeners.isEmpty()) {
+        notifyAnchored(a.checkpoint);
+      }
+    }
+  }
+
+  private void notifyAnchored(Checkpoint c) {
+    try {
+      List<Journal.StoredLeaf> leaves = journal.leavesOfBatch(c.batch());
+      List<AnchorProof> proofs = proofs(c.batch());
+      List<List<byte[]>> paths = Merkle.inclusionPaths(leaves.stream().map(Journal.StoredLeaf::leafHash).toList());
+      List<AnchoredBatch.Entry> entries = new ArrayList<>(leaves.size());
+      for (int i = 0; i < leaves.size(); i++) {
+        Journal.StoredLeaf l = leaves.get(i);
+        entries.add(new AnchoredBatch.Entry(l.device(), l.job(),
+            new Receipt(Receipt.VERSION, l.leaf(), i, paths.get(i), c, proofs, key.publicKey())));
+      }
+      AnchoredBatch batch = new AnchoredBatch(c.batch(), entries);
+      for (Consumer<AnchoredBatch> listener : listeners) {
+        try {
+          listener.accept(batch);
+        } catch (RuntimeException e) {
+          LOG.error("{} a listener of anchored batches failed", options.gatewayId(), e);
+        }
+      }
+    } catch (SQLException | JsonProcessingException e) {
+      LOG.error("{} receipts of batch {} could not be built for publishing", options.gatewayId(), c.batch(), e);
+    }
+  }
+
+  private List<AnchorProof> proofs(long batch) throws SQLException, JsonProcessingException {
+    List<AnchorProof> out = new ArrayList<>();
+    for (String json : journal.proofs(batch)) {
+      out.add(JSON.readValue(json, AnchorProof.class));
+    }
+    return out;
+  }
+
+  private ReceiptLookup lookup(String deviceId, String jobId) {
+    try {
+      var found = journal.findLeaf(deviceId, jobId);
+      if (found.isEmpty()) {
+        return new ReceiptLookup(ReceiptLookup.Status.NOT_FOUND, null,
+            "no result of job '" + jobId + "' from device '" + deviceId + "' is in this gateway's journal");
+      }
+      Journal.StoredLeaf leaf = found.get();
+      if (leaf.batch() == null) {
+        return new ReceiptLookup(ReceiptLookup.Status.PENDING, null,
+            "job '" + jobId + "' is durable but its batch is not sealed yet (batches close every "
+                + options.batchMaxLeaves() + " leaves or " + options.batchMaxDelayMs() + " ms)");
+      }
+      Anchoring a = anchoring.get(leaf.batch());
+      if (a != null) {
+        StringBuilder why = new StringBuilder("job '" + jobId + "' is in batch " + leaf.batch() + ", waiting for anchor sinks:");
+        a.sinks.forEach((name, s) -> why.append(' ').append(name).append(" (").append(s.attempts).append(" attempts")
+            .append(s.lastError == null ? "" : ", last error: " + s.lastError).append(')'));
+        return new ReceiptLookup(ReceiptLookup.Status.PENDING, null, why.toString());
+      }
+      Checkpoint c = journal.checkpoint(leaf.batch()).orElseThrow();
+      List<byte[]> hashes = journal.leafHashes(c.firstSequence(), c.treeSize());
+      int index = (int) (leaf.seq() - c.firstSequence());
+      Receipt r = new Receipt(Receipt.VERSION, leaf.leaf(), index, Merkle.inclusionPath(index, hashes), c,
+          proofs(leaf.batch()), key.publicKey());
+      return new ReceiptLookup(ReceiptLookup.Status.READY, r, "anchored");
+    } catch (SQLException | JsonProcessingException e) {
+      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "receipt could not be read: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public CompletionStage<ReceiptLookup> receipt(String deviceId, String jobId) {
+    if (closing) {
+      return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+    }
+    CompletableFuture<ReceiptLookup> done = new CompletableFuture<>();
+    commands.add(new Lookup(deviceId, jobId, done));
+    return done;
+  }
+
+  @Override
+  public void onAnchored(Consumer<AnchoredBatch> listener) {
+    listeners.add(listener);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   private void updateStats() {

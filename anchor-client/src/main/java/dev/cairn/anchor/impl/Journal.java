@@ -241,9 +241,11 @@ final class Journal implements AutoCloseable {
     return out;
   }
 
-  /** Stores a sealed checkpoint and marks its leaves, in one transaction. */
-  void storeCheckpoint(Checkpoint c) throws SQLException {
-    try (PreparedStatement ins = db.prepareStatement("INSERT INTO checkpoints(batch, tree_size, first_seq, root, "
+  /** Stores a sealed checkpoint, marks its leaves and queues it for every sink, in one transaction. */
+  void storeCheckpoint(Checkpoint c, List<String> sinks, long nowMs) throws SQLException {
+    try (PreparedStatement outbox = db.prepareStatement(
+            "INSERT INTO anchor_outbox(batch, sink, state, attempts, next_attempt_ms) VALUES (?, ?, 'pending', 0, ?)");
+        PreparedStatement ins = db.prepareStatement("INSERT INTO checkpoints(batch, tree_size, first_seq, root, "
             + "prev_hash, time_ms, body, signature, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         PreparedStatement mark = db.prepareStatement("UPDATE leaves SET batch = ? WHERE seq >= ? AND seq < ?")) {
       ins.setLong(1, c.batch());
@@ -263,6 +265,12 @@ final class Journal implements AutoCloseable {
       if (marked != c.treeSize()) {
         throw new SQLException("batch " + c.batch() + " should hold " + c.treeSize() + " leaves, found " + marked);
       }
+      for (String sink : sinks) {
+        outbox.setLong(1, c.batch());
+        outbox.setString(2, sink);
+        outbox.setLong(3, nowMs);
+        outbox.executeUpdate();
+      }
       db.commit();
     } catch (SQLException e) {
       db.rollback();
@@ -271,14 +279,123 @@ final class Journal implements AutoCloseable {
   }
 
   Optional<Checkpoint> lastCheckpoint() throws SQLException {
-    try (Statement s = db.createStatement();
-        ResultSet rs = s.executeQuery("SELECT batch, tree_size, first_seq, root, prev_hash, time_ms, signature, "
-            + "(SELECT value FROM meta WHERE key = 'gateway_id') FROM checkpoints ORDER BY batch DESC LIMIT 1")) {
-      if (!rs.next()) {
-        return Optional.empty();
+    return checkpointWhere("ORDER BY batch DESC LIMIT 1", -1);
+  }
+
+  Optional<Checkpoint> checkpoint(long batch) throws SQLException {
+    return checkpointWhere("WHERE batch = ?", batch);
+  }
+
+  private Optional<Checkpoint> checkpointWhere(String clause, long batch) throws SQLException {
+    try (PreparedStatement q = db.prepareStatement("SELECT batch, tree_size, first_seq, root, prev_hash, time_ms, signature, "
+        + "(SELECT value FROM meta WHERE key = 'gateway_id') FROM checkpoints " + clause)) {
+      if (batch >= 0) {
+        q.setLong(1, batch);
       }
-      return Optional.of(new Checkpoint(rs.getString(8), rs.getLong(1), rs.getLong(2), rs.getLong(3),
-          rs.getBytes(4), rs.getBytes(5), rs.getLong(6), rs.getBytes(7)));
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new Checkpoint(rs.getString(8), rs.getLong(1), rs.getLong(2), rs.getLong(3),
+            rs.getBytes(4), rs.getBytes(5), rs.getLong(6), rs.getBytes(7)));
+      }
+    }
+  }
+
+  /** An outbox row not yet done. */
+  record OutboxRow(long batch, String sink, int attempts, long nextAttemptMs, String lastError) {}
+
+  List<OutboxRow> pendingAnchors() throws SQLException {
+    List<OutboxRow> out = new ArrayList<>();
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT batch, sink, attempts, next_attempt_ms, result FROM anchor_outbox "
+            + "WHERE state = 'pending' ORDER BY batch, sink")) {
+      while (rs.next()) {
+        out.add(new OutboxRow(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5)));
+      }
+    }
+    return out;
+  }
+
+  void markAnchored(long batch, String sink, String proofJson) throws SQLException {
+    updateOutbox("UPDATE anchor_outbox SET state = 'done', attempts = attempts + 1, result = ? WHERE batch = ? AND sink = ?",
+        proofJson, batch, sink);
+  }
+
+  void recordFailure(long batch, String sink, int attempts, long nextAttemptMs, String error) throws SQLException {
+    try (PreparedStatement u = db.prepareStatement(
+        "UPDATE anchor_outbox SET attempts = ?, next_attempt_ms = ?, result = ? WHERE batch = ? AND sink = ?")) {
+      u.setInt(1, attempts);
+      u.setLong(2, nextAttemptMs);
+      u.setString(3, error);
+      u.setLong(4, batch);
+      u.setString(5, sink);
+      u.executeUpdate();
+      db.commit();
+    } catch (SQLException e) {
+      db.rollback();
+      throw e;
+    }
+  }
+
+  private void updateOutbox(String sql, String text, long batch, String sink) throws SQLException {
+    try (PreparedStatement u = db.prepareStatement(sql)) {
+      u.setString(1, text);
+      u.setLong(2, batch);
+      u.setString(3, sink);
+      u.executeUpdate();
+      db.commit();
+    } catch (SQLException e) {
+      db.rollback();
+      throw e;
+    }
+  }
+
+  /** Proof JSON of every sink that anchored the batch, by sink name. */
+  List<String> proofs(long batch) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement q = db.prepareStatement(
+        "SELECT result FROM anchor_outbox WHERE batch = ? AND state = 'done' ORDER BY sink")) {
+      q.setLong(1, batch);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A leaf as stored. */
+  record StoredLeaf(long seq, String device, String job, byte[] leaf, byte[] leafHash, Long batch) {}
+
+  List<StoredLeaf> leavesOfBatch(long batch) throws SQLException {
+    List<StoredLeaf> out = new ArrayList<>();
+    try (PreparedStatement q = db.prepareStatement(
+        "SELECT seq, device, job, leaf, leaf_hash, batch FROM leaves WHERE batch = ? ORDER BY seq")) {
+      q.setLong(1, batch);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(new StoredLeaf(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getBytes(5), rs.getLong(6)));
+        }
+      }
+    }
+    return out;
+  }
+
+  Optional<StoredLeaf> findLeaf(String device, String job) throws SQLException {
+    try (PreparedStatement q = db.prepareStatement(
+        "SELECT seq, device, job, leaf, leaf_hash, batch FROM leaves WHERE device = ? AND job = ? ORDER BY seq DESC LIMIT 1")) {
+      q.setString(1, device);
+      q.setString(2, job);
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        long b = rs.getLong(6);
+        Long batch = rs.wasNull() ? null : b;
+        return Optional.of(new StoredLeaf(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getBytes(5), batch));
+      }
     }
   }
 

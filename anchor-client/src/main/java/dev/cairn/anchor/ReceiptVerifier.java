@@ -1,0 +1,114 @@
+package dev.cairn.anchor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import dev.cairn.anchor.impl.Hashes;
+import dev.cairn.anchor.impl.TimeStamps;
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a receipt offline, without trusting the gateway's database: the leaf, its inclusion in the
+ * signed checkpoint, the signature against a pinned gateway key, each anchor, and optionally the
+ * device's own result against the leaf's output commitment.
+ */
+public final class ReceiptVerifier {
+  private static final CBORMapper CBOR = new CBORMapper();
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** One named check and its outcome. */
+  public record Check(String name, boolean ok, String detail) {}
+
+  /** A device's own copy of its result: the salt it got and the outputs. */
+  public record DeviceResult(byte[] salt, Map<String, Object> outputs) {}
+
+  private ReceiptVerifier() {}
+
+  /**
+   * @param pinnedKey the gateway's Ed25519 public key as the auditor knows it (not the receipt's copy)
+   * @param tsaCert the TSA's certificate for {@code rfc3161} anchors, or null
+   * @param result the device's result to check against the output commitment, or null
+   */
+  public static List<Check> verify(Receipt r, byte[] pinnedKey, X509Certificate tsaCert, DeviceResult result) {
+    List<Check> checks = new ArrayList<>();
+    Checkpoint c = r.checkpoint();
+    JsonNode leaf = null;
+    try {
+      leaf = CBOR.readTree(r.leaf());
+      boolean ok = leaf != null && leaf.path("v").asInt() == 1 && c.origin().equals(leaf.path("gw").asText());
+      checks.add(new Check("leaf", ok, ok
+          ? "device " + leaf.path("dev").asText() + ", job " + leaf.path("job").asText() + ", kernel "
+              + leaf.path("k").asText() + "@" + leaf.path("kv").asText() + " on " + leaf.path("be").asText()
+              + ", completed " + Instant.ofEpochMilli(leaf.path("done").asLong())
+          : "the leaf is not a version 1 Cairn leaf of gateway " + c.origin()));
+    } catch (IOException e) {
+      checks.add(new Check("leaf", false, "the leaf is not CBOR: " + e.getMessage()));
+    }
+    byte[] leafHash = Merkle.leafHash(r.leaf());
+    boolean included = Merkle.verifyInclusion(r.index(), c.treeSize(), leafHash, r.path(), c.root());
+    checks.add(new Check("inclusion", included, included
+        ? "leaf " + r.index() + " of " + c.treeSize() + " in batch " + c.batch() + ", root " + HEX.formatHex(c.root())
+        : "the leaf hash " + HEX.formatHex(leafHash) + " and path do not lead to the checkpoint's root"));
+    boolean signed = c.verify(pinnedKey);
+    checks.add(new Check("checkpoint signature", signed, signed
+        ? "Ed25519 by gateway key " + HEX.formatHex(pinnedKey)
+        : "the checkpoint is not signed by the pinned gateway key " + HEX.formatHex(pinnedKey)));
+    byte[] commitment = c.hash();
+    if (r.anchors().isEmpty()) {
+      checks.add(new Check("anchors", false, "the receipt has no anchor"));
+    }
+    for (AnchorProof a : r.anchors()) {
+      checks.add(anchorCheck(a, commitment, tsaCert));
+    }
+    if (result != null) {
+      byte[] expected = leaf == null ? null : binary(leaf.path("out"));
+      byte[] actual = Hashes.sha256(result.salt(), Canonical.outputBytes(result.outputs()));
+      boolean ok = expected != null && Arrays.equals(expected, actual);
+      checks.add(new Check("output commitment", ok, ok
+          ? "SHA-256(salt || outputs) matches the leaf"
+          : "the result's outputs and salt do not match the leaf's output commitment"));
+    }
+    return checks;
+  }
+
+  private static Check anchorCheck(AnchorProof a, byte[] commitment, X509Certificate tsaCert) {
+    String name = "anchor " + a.sink();
+    switch (a.type()) {
+      case "local" -> {
+        boolean ok = HEX.formatHex(commitment).equals(a.evidence().get("commitment"));
+        return new Check(name, ok, ok ? "checkpoint chain of the gateway, commitment " + HEX.formatHex(commitment)
+            : "the recorded commitment is not SHA-256 of this checkpoint");
+      }
+      case "rfc3161" -> {
+        String token = a.evidence().get("token");
+        if (token == null) {
+          return new Check(name, false, "the anchor has no time-stamp token");
+        }
+        String problem = TimeStamps.check(token, commitment, tsaCert);
+        return new Check(name, problem == null, problem == null
+            ? "RFC 3161 time-stamp of " + TimeStamps.genTime(token) + " by " + tsaCert.getSubjectX500Principal().getName()
+            : problem);
+      }
+      case "http" -> {
+        return new Check(name, true, "recorded by " + a.evidence().get("url") + " (a webhook gives no offline evidence)");
+      }
+      default -> {
+        return new Check(name, false, "unknown anchor type '" + a.type() + "'");
+      }
+    }
+  }
+
+  private static byte[] binary(JsonNode n) {
+    try {
+      return n.isBinary() ? n.binaryValue() : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}
