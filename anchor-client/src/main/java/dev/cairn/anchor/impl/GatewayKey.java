@@ -110,7 +110,12 @@ public final class GatewayKey {
       return false;
     }
     Ed25519Signer verifier = new Ed25519Signer();
-    verifier.init(false, new Ed25519PublicKeyParameters(publicKey, 0));
+    try {
+      verifier.init(false, new Ed25519PublicKeyParameters(publicKey, 0));
+    } catch (IllegalArgumentException e) {
+      // Not a point on the curve: no signature can verify with it.
+      return false;
+    }
     verifier.update(message, 0, message.length);
     return verifier.verifySignature(signature);
   }
