@@ -36,15 +36,15 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
  * behind the JDK's HTTP server on 127.0.0.1. It can be taken down and brought back, and counts the
  * tokens it issued per message imprint.
  */
-final class TestTsa implements AutoCloseable {
-  final X509Certificate certificate;
-  final Map<String, AtomicInteger> issued = new ConcurrentHashMap<>();
-  final AtomicBoolean down = new AtomicBoolean();
+public final class TestTsa implements AutoCloseable {
+  public final X509Certificate certificate;
+  public final Map<String, AtomicInteger> issued = new ConcurrentHashMap<>();
+  public final AtomicBoolean down = new AtomicBoolean();
   private final HttpServer server;
   private final TimeStampTokenGenerator generator;
   private final AtomicInteger serial = new AtomicInteger();
 
-  TestTsa() throws Exception {
+  public TestTsa() throws Exception {
     KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
     kpg.initialize(256);
     KeyPair kp = kpg.generateKeyPair();
@@ -86,7 +86,7 @@ final class TestTsa implements AutoCloseable {
     server.start();
   }
 
-  URI url() {
+  public URI url() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/tsa");
   }
 

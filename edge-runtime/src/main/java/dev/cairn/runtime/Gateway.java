@@ -75,6 +75,7 @@ public final class Gateway {
     }
     mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
     admin = new AdminApi(vertx, this);
+    anchor.onAnchored(this::publishReceipts);
     return mqtt.start()
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "MQTT endpoint could not listen on " + config.mqttOptions().host() + ":" + config.mqttOptions().port()
@@ -136,6 +137,21 @@ public final class Gateway {
                   anchor == null ? "-" : anchor.stats().lastRootHex());
             });
     return stopped;
+  }
+
+  /** Publishes each receipt of an anchored batch on its device's receipts topic, off the journal's thread. */
+  private void publishReceipts(dev.cairn.anchor.AnchoredBatch batch) {
+    vertx.executeBlocking(() -> {
+      int sent = 0;
+      for (dev.cairn.anchor.AnchoredBatch.Entry e : batch.receipts()) {
+        if (mqtt.publishToDevice(e.deviceId(), "receipts", dev.cairn.anchor.ReceiptCodec.toJson(e.receipt()), "application/json")) {
+          sent++;
+        }
+      }
+      LOG.debug("{} batch {} anchored: {} of {} receipts had a subscriber", config.gatewayId(), batch.batch(), sent,
+          batch.receipts().size());
+      return sent;
+    }, false).onFailure(e -> LOG.error("{} receipts of batch {} could not be published", config.gatewayId(), batch.batch(), e));
   }
 
   private Future<Void> logged(Throwable e) {

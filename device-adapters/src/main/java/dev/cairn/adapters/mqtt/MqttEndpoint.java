@@ -21,6 +21,13 @@ public interface MqttEndpoint {
   /** The bound port, or -1 before {@link #start()} completed. */
   int actualPort();
 
+  /**
+   * Publishes {@code payload} at QoS 1 to {@code {prefix}/{deviceId}/{subtopic}}, to every connection of
+   * the device subscribed to it (e.g. receipts). Callable from any thread. Returns false when no
+   * connection of the device is subscribed (nothing is kept for later).
+   */
+  boolean publishToDevice(String deviceId, String subtopic, byte[] payload, String contentType);
+
   /** Number of open device connections. */
   int connections();
 

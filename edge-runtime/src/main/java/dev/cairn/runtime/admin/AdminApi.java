@@ -38,6 +38,34 @@ public final class AdminApi {
               .put("gatewayId", gateway.config().gatewayId())
               .encode());
     });
+    router.get("/v1/gateway").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(new JsonObject()
+            .put("gatewayId", gateway.config().gatewayId())
+            .put("publicKey", java.util.HexFormat.of().formatHex(gateway.anchor().publicKey()))
+            .put("keyType", "Ed25519")
+            .put("sinks", new io.vertx.core.json.JsonArray(gateway.config().anchor().sinks()))
+            .encodePrettily()));
+    router.get("/v1/receipts/:deviceId/:jobId").handler(ctx -> {
+      String device = ctx.pathParam("deviceId");
+      String job = ctx.pathParam("jobId");
+      boolean cbor = String.valueOf(ctx.request().getHeader("accept")).contains("application/cbor");
+      Future.fromCompletionStage(gateway.anchor().receipt(device, job), vertx.getOrCreateContext())
+          .onSuccess(lookup -> {
+            if (lookup.status() == dev.cairn.anchor.ReceiptLookup.Status.READY) {
+              ctx.response()
+                  .putHeader("content-type", cbor ? "application/cbor" : "application/json")
+                  .end(io.vertx.core.buffer.Buffer.buffer(cbor
+                      ? dev.cairn.anchor.ReceiptCodec.toCbor(lookup.receipt())
+                      : dev.cairn.anchor.ReceiptCodec.toJson(lookup.receipt())));
+            } else {
+              ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
+                  .end(new JsonObject().put("status", lookup.status().name()).put("detail", lookup.detail()).encode());
+            }
+          })
+          .onFailure(e -> ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
+              .end(new JsonObject().put("status", "ERROR").put("detail", e.getMessage()).encode()));
+    });
     router.get("/v1/stats").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(stats().encodePrettily()));

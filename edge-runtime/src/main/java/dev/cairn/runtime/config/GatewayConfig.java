@@ -18,7 +18,7 @@ public final class GatewayConfig {
   public static final String DEFAULT_DATA_DIR = "./cairn-data";
   public static final String DEFAULT_BACKEND = "jvm";
   public static final List<String> BACKENDS = List.of("jvm");
-  public static final List<String> SINKS = List.of("local");
+  public static final List<String> SINKS = List.of("local", "rfc3161", "http");
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -117,7 +117,8 @@ public final class GatewayConfig {
 
   public AnchorOptions anchorOptions() {
     return new AnchorOptions(
-        dataDir(), gatewayId, batch.maxLeaves, batch.maxDelayMs, AnchorOptions.DEFAULT_MAX_PENDING_LEAVES);
+        dataDir(), gatewayId, batch.maxLeaves, batch.maxDelayMs, AnchorOptions.DEFAULT_MAX_PENDING_LEAVES,
+        anchor.build());
   }
 
   static int checkPort(int value) {
@@ -278,6 +279,8 @@ public final class GatewayConfig {
   /** {@code anchor:} where checkpoints are anchored. */
   public static final class Anchor {
     private List<String> sinks = List.of("local");
+    private final Remote rfc3161 = new Remote();
+    private final Remote http = new Remote();
 
     public List<String> sinks() {
       return sinks;
@@ -293,7 +296,79 @@ public final class GatewayConfig {
           throw new IllegalArgumentException("'" + s + "' is not a sink; allowed: " + SINKS);
         }
       }
+      if (new java.util.HashSet<>(value).size() != value.size()) {
+        throw new IllegalArgumentException("names a sink twice: " + value);
+      }
       sinks = List.copyOf(value);
+    }
+
+    /** {@code anchor.rfc3161:} the Time-Stamp Authority. */
+    @JsonProperty("rfc3161")
+    public Remote rfc3161() {
+      return rfc3161;
+    }
+
+    /** {@code anchor.http:} the webhook. */
+    @JsonProperty("http")
+    public Remote http() {
+      return http;
+    }
+
+    /** The sinks to build, checked for the settings they need. */
+    public List<dev.cairn.anchor.AnchorSink> build() {
+      List<dev.cairn.anchor.AnchorSink> out = new java.util.ArrayList<>();
+      for (String s : sinks) {
+        switch (s) {
+          case "local" -> out.add(dev.cairn.anchor.AnchorSinks.local());
+          case "rfc3161" -> out.add(dev.cairn.anchor.AnchorSinks.rfc3161("rfc3161", rfc3161.require("anchor.rfc3161.url"),
+              java.time.Duration.ofMillis(rfc3161.timeoutMs)));
+          case "http" -> out.add(dev.cairn.anchor.AnchorSinks.http("http", http.require("anchor.http.url"), http.bearerToken,
+              java.time.Duration.ofMillis(http.timeoutMs)));
+          default -> throw new IllegalStateException(s);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** A remote anchoring service. */
+  public static final class Remote {
+    private java.net.URI url;
+    private String bearerToken;
+    private long timeoutMs = dev.cairn.anchor.AnchorSinks.DEFAULT_TIMEOUT.toMillis();
+
+    @JsonProperty("url")
+    public void setUrl(String value) {
+      java.net.URI u;
+      try {
+        u = new java.net.URI(value);
+      } catch (java.net.URISyntaxException | NullPointerException e) {
+        throw new IllegalArgumentException("must be an http:// or https:// URL, was '" + value + "'");
+      }
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+        throw new IllegalArgumentException("must be an http:// or https:// URL, was '" + value + "'");
+      }
+      url = u;
+    }
+
+    @JsonProperty("bearerToken")
+    public void setBearerToken(String value) {
+      bearerToken = value;
+    }
+
+    @JsonProperty("timeoutMs")
+    public void setTimeoutMs(long value) {
+      if (value < 100 || value > 600_000) {
+        throw new IllegalArgumentException("must be 100 to 600000 milliseconds, was " + value);
+      }
+      timeoutMs = value;
+    }
+
+    java.net.URI require(String setting) {
+      if (url == null) {
+        throw new ConfigException("anchor sink needs the setting " + setting);
+      }
+      return url;
     }
   }
 }

@@ -340,14 +340,27 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       LOG.error("{} result of {} could not be encoded", deviceId, result.id(), e);
       bytes = codec.encode(JobResult.error(result.id(), deviceId, ErrorCode.INTERNAL, e.getMessage()), reply.format());
     }
-    Buffer buffer = Buffer.buffer(bytes);
-    Set<Connection> conns = byDevice.getOrDefault(deviceId, Set.of());
+    if (route(deviceId, reply.topic(), Buffer.buffer(bytes), reply.qos(), reply.correlation(), reply.format().contentType())) {
+      resultsOut.incrementAndGet();
+    } else {
+      LOG.debug("{} result of {} has no subscriber on {}", deviceId, result.id(), reply.topic());
+    }
+  }
+
+  @Override
+  public boolean publishToDevice(String deviceId, String subtopic, byte[] payload, String contentType) {
+    return route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, Buffer.buffer(payload),
+        MqttQoS.AT_LEAST_ONCE, null, contentType);
+  }
+
+  /** Sends to every connection of the device with a matching subscription; false if there is none. */
+  private boolean route(String deviceId, String topic, Buffer buffer, MqttQoS maxQos, byte[] correlation, String contentType) {
     boolean sent = false;
-    for (Connection c : conns) {
+    for (Connection c : byDevice.getOrDefault(deviceId, Set.of())) {
       MqttQoS qos = null;
       for (Subscription s : c.subscriptions) {
-        if (TopicFilter.matches(s.filter(), reply.topic())) {
-          MqttQoS q = s.qos().value() < reply.qos().value() ? s.qos() : reply.qos();
+        if (TopicFilter.matches(s.filter(), topic)) {
+          MqttQoS q = s.qos().value() < maxQos.value() ? s.qos() : maxQos;
           qos = qos == null || q.value() > qos.value() ? q : qos;
         }
       }
@@ -356,28 +369,24 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       }
       sent = true;
       MqttQoS deliverQos = qos;
-      c.context.runOnContext(v -> publish(c, reply, buffer, deliverQos));
+      c.context.runOnContext(v -> publish(c, topic, buffer, deliverQos, correlation, contentType));
     }
-    if (sent) {
-      resultsOut.incrementAndGet();
-    } else {
-      LOG.debug("{} result of {} has no subscriber on {}", deviceId, result.id(), reply.topic());
-    }
+    return sent;
   }
 
-  private void publish(Connection c, Reply reply, Buffer buffer, MqttQoS qos) {
+  private void publish(Connection c, String topic, Buffer buffer, MqttQoS qos, byte[] correlation, String contentType) {
     if (!c.ep.isConnected()) {
       return;
     }
     if (c.v5()) {
       MqttProperties props = new MqttProperties();
-      props.add(new MqttProperties.StringProperty(MqttPropertyType.CONTENT_TYPE.value(), reply.format().contentType()));
-      if (reply.correlation() != null) {
-        props.add(new MqttProperties.BinaryProperty(MqttPropertyType.CORRELATION_DATA.value(), reply.correlation()));
+      props.add(new MqttProperties.StringProperty(MqttPropertyType.CONTENT_TYPE.value(), contentType));
+      if (correlation != null) {
+        props.add(new MqttProperties.BinaryProperty(MqttPropertyType.CORRELATION_DATA.value(), correlation));
       }
-      c.ep.publish(reply.topic(), buffer, qos, false, false, c.nextPacketId(), props);
+      c.ep.publish(topic, buffer, qos, false, false, c.nextPacketId(), props);
     } else {
-      c.ep.publish(reply.topic(), buffer, qos, false, false, c.nextPacketId());
+      c.ep.publish(topic, buffer, qos, false, false, c.nextPacketId());
     }
   }
 
