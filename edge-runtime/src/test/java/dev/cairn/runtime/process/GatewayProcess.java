@@ -1,4 +1,4 @@
-package dev.cairn.runtime.interop;
+package dev.cairn.runtime.process;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,16 +14,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** {@code java -jar target/cairn.jar run ...} in its own process, as an operator would start it. */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+), admin on http://[^:]+:(\\d+)");
 
-  final Process process;
-  final int mqttPort;
-  final int adminPort;
+  public final Process process;
+  public final int mqttPort;
+  public final int adminPort;
   private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
   private final CompletableFuture<Void> logEnded = new CompletableFuture<>();
 
-  GatewayProcess(Path dataDir, String... extraArgs) throws Exception {
+  public GatewayProcess(Path dataDir, String... extraArgs) throws Exception {
     Path jar = Path.of(System.getProperty("basedir", "."), "target", "cairn.jar");
     if (!Files.isRegularFile(jar)) {
       throw new AssertionError(jar + " is missing: run the interop tests with `mvn verify -Pinterop`");
@@ -57,14 +57,20 @@ final class GatewayProcess implements AutoCloseable {
     adminPort = Integer.parseInt(m.group(2));
   }
 
-  String log() {
+  public String log() {
     synchronized (log) {
       return String.join("\n", log);
     }
   }
 
+  /** Kills the process with SIGKILL, as a power cut would, and waits for it to end. */
+  public void kill() throws Exception {
+    process.toHandle().destroyForcibly();
+    process.waitFor(60, TimeUnit.SECONDS);
+  }
+
   /** Sends SIGTERM and waits for the process to end; returns its exit code. */
-  int terminate() throws Exception {
+  public int terminate() throws Exception {
     // Process.destroy() would also close our end of its output, losing the shutdown log.
     process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
