@@ -87,4 +87,27 @@ class CborTest {
     // {"y": h'0000803f', "count": 3} with "y" first: shorter key.
     assertEquals("a26179440000803f65636f756e7403", HEX.formatHex(Canonical.outputBytes(out)));
   }
+
+  @Test
+  void leafFastPathEqualsTheGenericCanonicalEncoding() {
+    byte[] in = new byte[32];
+    byte[] out = new byte[32];
+    in[0] = 7;
+    out[31] = 9;
+    for (long t : new long[] {0, 23, 1_764_000_000_000L}) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("v", 1);
+      m.put("gw", "gateway-1");
+      m.put("dev", "dev\u00fc1");
+      m.put("job", "j-".repeat(20));
+      m.put("k", "vector.saxpy");
+      m.put("kv", "1.0.0");
+      m.put("in", in);
+      m.put("out", out);
+      m.put("be", "jvm");
+      m.put("rx", t);
+      m.put("done", t + 5);
+      assertArrayEquals(Cbor.encode(m), Cbor.leaf("gateway-1", "dev\u00fc1", "j-".repeat(20), "vector.saxpy", "1.0.0", in, out, "jvm", t, t + 5));
+    }
+  }
 }

@@ -51,6 +51,48 @@ public final class Cbor {
     return encode(out);
   }
 
+  /**
+   * The leaf map, written straight into one buffer with its keys in canonical order (k, v, be, gw,
+   * in, kv, rx, dev, job, out, done: shorter keys first, then bytewise). Equal to {@link #encode} of
+   * the same map, without its per-entry allocations and sorting: leaves are on the hot path.
+   */
+  public static byte[] leaf(String gatewayId, String deviceId, String jobId, String kernel, String kernelVersion,
+      byte[] inputDigest, byte[] outputCommitment, String backend, long receivedMs, long completedMs) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(160 + deviceId.length() + jobId.length());
+    head(out, 5, 11);
+    text(out, "k");
+    text(out, kernel);
+    text(out, "v");
+    head(out, 0, 1);
+    text(out, "be");
+    text(out, backend);
+    text(out, "gw");
+    text(out, gatewayId);
+    text(out, "in");
+    head(out, 2, inputDigest.length);
+    out.writeBytes(inputDigest);
+    text(out, "kv");
+    text(out, kernelVersion);
+    text(out, "rx");
+    write(out, receivedMs);
+    text(out, "dev");
+    text(out, deviceId);
+    text(out, "job");
+    text(out, jobId);
+    text(out, "out");
+    head(out, 2, outputCommitment.length);
+    out.writeBytes(outputCommitment);
+    text(out, "done");
+    write(out, completedMs);
+    return out.toByteArray();
+  }
+
+  private static void text(ByteArrayOutputStream out, String s) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    head(out, 3, utf8.length);
+    out.writeBytes(utf8);
+  }
+
   /** Little-endian float32 bytes. */
   static byte[] le(float[] values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -113,7 +113,8 @@ public final class DefaultAnchorService implements AnchorService {
   private final Clock clock;
   private final GatewayKey key;
   private final Journal journal;
-  private final SecureRandom random = new SecureRandom();
+  /** One generator per appending thread: a shared SecureRandom serialises every append on its lock. */
+  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
   private final LinkedBlockingQueue<Object> commands = new LinkedBlockingQueue<>();
   private final AtomicInteger pendingLeaves = new AtomicInteger();
   private final ArrayDeque<Journal.Unsealed> unsealed = new ArrayDeque<>();
@@ -189,21 +190,10 @@ public final class DefaultAnchorService implements AnchorService {
           options.maxPendingLeaves() + " leaves are already waiting for the journal; the disk is not keeping up"));
     }
     byte[] salt = new byte[16];
-    random.nextBytes(salt);
+    RANDOM.get().nextBytes(salt);
     byte[] commitment = Hashes.sha256(salt, Cbor.outputBytes(in.outputs()));
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("v", 1);
-    fields.put("gw", options.gatewayId());
-    fields.put("dev", in.deviceId());
-    fields.put("job", in.jobId());
-    fields.put("k", in.kernel());
-    fields.put("kv", in.kernelVersion());
-    fields.put("in", in.inputDigest());
-    fields.put("out", commitment);
-    fields.put("be", in.backend());
-    fields.put("rx", in.receivedMillis());
-    fields.put("done", in.completedMillis());
-    byte[] leaf = Cbor.encode(fields);
+    byte[] leaf = Cbor.leaf(options.gatewayId(), in.deviceId(), in.jobId(), in.kernel(), in.kernelVersion(),
+        in.inputDigest(), commitment, in.backend(), in.receivedMillis(), in.completedMillis());
     Pending p = new Pending(in.deviceId(), in.jobId(), leaf, Merkle.leafHash(leaf), salt, clock.millis());
     commands.add(p);
     if (closed.isDone()) {
