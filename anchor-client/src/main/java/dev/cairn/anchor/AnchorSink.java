@@ -17,4 +17,22 @@ public interface AnchorSink {
    * reached or refuses; the anchor service retries with backoff.
    */
   CompletionStage<AnchorProof> anchor(Checkpoint checkpoint, byte[] commitment);
+
+  /**
+   * As {@link #anchor(Checkpoint, byte[])}, with a durable memo for this checkpoint and sink: what a
+   * sink remembers before an irreversible step (a signed transaction before it is broadcast) survives a
+   * crash and is recalled on the next attempt, so the step is resumed instead of repeated.
+   */
+  default CompletionStage<AnchorProof> anchor(Checkpoint checkpoint, byte[] commitment, Memo memo) {
+    return anchor(checkpoint, commitment);
+  }
+
+  /** A sink's durable note about one checkpoint. */
+  interface Memo {
+    /** What was remembered on an earlier attempt, or null. */
+    String recalled();
+
+    /** Completes once {@code note} is committed to the journal. */
+    CompletionStage<Void> remember(String note);
+  }
 }

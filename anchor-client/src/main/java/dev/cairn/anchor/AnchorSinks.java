@@ -23,6 +23,19 @@ public final class AnchorSinks {
     return new Rfc3161Sink(name, url, timeout);
   }
 
+  /**
+   * An Ethereum-compatible chain over JSON-RPC: the commitment in the calldata of a transaction from
+   * the account of {@code privateKeyHex} to itself, waited for until {@code confirmations} deep.
+   */
+  public static AnchorSink ethereum(String name, URI rpcUrl, String privateKeyHex, int confirmations,
+      Duration pollInterval, Duration timeout) {
+    if (confirmations < 1) {
+      throw new IllegalArgumentException("confirmations must be at least 1, was " + confirmations);
+    }
+    return new dev.cairn.anchor.impl.EthereumSink(name, rpcUrl, privateKeyHex, confirmations, pollInterval, timeout,
+        Duration.ofMinutes(10));
+  }
+
   /** A JSON webhook: POST of the checkpoint with {@code Authorization: Bearer token} (none if null). */
   public static AnchorSink http(String name, URI url, String bearerToken, Duration timeout) {
     return new HttpSink(name, url, bearerToken, timeout);

@@ -36,6 +36,15 @@ public final class ReceiptVerifier {
    * @param result the device's result to check against the output commitment, or null
    */
   public static List<Check> verify(Receipt r, byte[] pinnedKey, X509Certificate tsaCert, DeviceResult result) {
+    return verify(r, pinnedKey, tsaCert, null, result);
+  }
+
+  /**
+   * As {@link #verify(Receipt, byte[], X509Certificate, DeviceResult)}, also checking {@code ethereum}
+   * anchors against the chain behind {@code ethRpc} (the only check that is not offline).
+   */
+  public static List<Check> verify(Receipt r, byte[] pinnedKey, X509Certificate tsaCert, java.net.URI ethRpc,
+      DeviceResult result) {
     List<Check> checks = new ArrayList<>();
     Checkpoint c = r.checkpoint();
     JsonNode leaf = null;
@@ -64,7 +73,7 @@ public final class ReceiptVerifier {
       checks.add(new Check("anchors", false, "the receipt has no anchor"));
     }
     for (AnchorProof a : r.anchors()) {
-      checks.add(anchorCheck(a, commitment, tsaCert));
+      checks.add(anchorCheck(a, commitment, tsaCert, ethRpc));
     }
     if (result != null) {
       byte[] expected = leaf == null ? null : binary(leaf.path("out"));
@@ -77,7 +86,7 @@ public final class ReceiptVerifier {
     return checks;
   }
 
-  private static Check anchorCheck(AnchorProof a, byte[] commitment, X509Certificate tsaCert) {
+  private static Check anchorCheck(AnchorProof a, byte[] commitment, X509Certificate tsaCert, java.net.URI ethRpc) {
     String name = "anchor " + a.sink();
     switch (a.type()) {
       case "local" -> {
@@ -93,6 +102,16 @@ public final class ReceiptVerifier {
         String problem = TimeStamps.check(token, commitment, tsaCert);
         return new Check(name, problem == null, problem == null
             ? "RFC 3161 time-stamp of " + TimeStamps.genTime(token) + " by " + tsaCert.getSubjectX500Principal().getName()
+            : problem);
+      }
+      case "ethereum" -> {
+        if (ethRpc == null) {
+          return new Check(name, false, "no Ethereum node given (--eth-rpc): transaction " + a.evidence().get("txHash") + " was not checked");
+        }
+        String problem = dev.cairn.anchor.impl.EthereumSink.check(a.evidence(), commitment, ethRpc);
+        return new Check(name, problem == null, problem == null
+            ? "transaction " + a.evidence().get("txHash") + " in block " + a.evidence().get("blockNumber") + " of chain "
+                + a.evidence().get("chainId")
             : problem);
       }
       case "http" -> {

@@ -81,6 +81,9 @@ public final class DefaultAnchorService implements AnchorService {
   /** A sink's answer, back on the writer thread. */
   private record AnchorResult(long batch, String sink, AnchorProof proof, Throwable error) {}
 
+  /** A sink's memo to make durable, on the writer thread. */
+  private record Remember(long batch, String sink, String memo, CompletableFuture<Void> done) {}
+
   /** A receipt lookup, answered on the writer thread. */
   private record Lookup(String deviceId, String jobId, CompletableFuture<ReceiptLookup> done) {}
 
@@ -101,6 +104,7 @@ public final class DefaultAnchorService implements AnchorService {
   }
 
   private static final class SinkState {
+    String memo;
     int attempts;
     long nextAttemptMs;
     boolean inFlight;
@@ -153,6 +157,7 @@ public final class DefaultAnchorService implements AnchorService {
       s.attempts = row.attempts();
       s.nextAttemptMs = row.nextAttemptMs();
       s.lastError = row.lastError();
+      s.memo = row.memo();
       a.sinks.put(row.sink(), s);
       if (!sinks.containsKey(row.sink())) {
         LOG.warn("{} batch {} waits for anchor sink '{}', which is no longer configured; its receipts stay pending",
@@ -264,6 +269,8 @@ public final class DefaultAnchorService implements AnchorService {
           controls.add(c);
         } else if (o instanceof AnchorResult r) {
           anchored(r);
+        } else if (o instanceof Remember m) {
+          remember(m);
         } else if (o instanceof Lookup l) {
           try {
             l.done().complete(lookup(l.deviceId(), l.jobId()));
@@ -294,6 +301,8 @@ public final class DefaultAnchorService implements AnchorService {
                 other.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
               } else if (o instanceof Lookup l) {
                 l.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
+              } else if (o instanceof Remember m) {
+                remember(m);
               }
               // Late sink answers are dropped: the outbox still says pending, so they are retried after restart.
             });
@@ -420,12 +429,41 @@ public final class DefaultAnchorService implements AnchorService {
         long batchNo = a.checkpoint.batch();
         CompletionStage<AnchorProof> stage;
         try {
-          stage = sink.anchor(a.checkpoint, a.commitment);
+          stage = sink.anchor(a.checkpoint, a.commitment, memo(batchNo, sink.name(), s.memo));
         } catch (RuntimeException ex) {
           stage = CompletableFuture.failedFuture(ex);
         }
         stage.whenComplete((proof, err) -> commands.add(new AnchorResult(batchNo, sink.name(), proof, err)));
       }
+    }
+  }
+
+  private AnchorSink.Memo memo(long batch, String sink, String recalled) {
+    return new AnchorSink.Memo() {
+      @Override
+      public String recalled() {
+        return recalled;
+      }
+
+      @Override
+      public CompletionStage<Void> remember(String note) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(new Remember(batch, sink, note, done));
+        return done;
+      }
+    };
+  }
+
+  private void remember(Remember m) {
+    try {
+      journal.remember(m.batch(), m.sink(), m.memo());
+      Anchoring a = anchoring.get(m.batch());
+      if (a != null && a.sinks.get(m.sink()) != null) {
+        a.sinks.get(m.sink()).memo = m.memo();
+      }
+      m.done().complete(null);
+    } catch (SQLException e) {
+      m.done().completeExceptionally(new AnchorException(AnchorErrorCode.JOURNAL_IO, "memo could not be stored: " + e.getMessage(), e));
     }
   }
 

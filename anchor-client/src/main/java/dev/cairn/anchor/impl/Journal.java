@@ -79,7 +79,7 @@ final class Journal implements AutoCloseable {
             + "body BLOB NOT NULL, signature BLOB NOT NULL, hash BLOB NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS anchor_outbox (batch INTEGER NOT NULL, sink TEXT NOT NULL, "
             + "state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0, "
-            + "result TEXT, PRIMARY KEY (batch, sink))");
+            + "result TEXT, memo TEXT, PRIMARY KEY (batch, sink))");
       }
       Journal j = new Journal(file, db);
       j.checkMeta(gatewayId, publicKey, existed);
@@ -303,18 +303,22 @@ final class Journal implements AutoCloseable {
   }
 
   /** An outbox row not yet done. */
-  record OutboxRow(long batch, String sink, int attempts, long nextAttemptMs, String lastError) {}
+  record OutboxRow(long batch, String sink, int attempts, long nextAttemptMs, String lastError, String memo) {}
 
   List<OutboxRow> pendingAnchors() throws SQLException {
     List<OutboxRow> out = new ArrayList<>();
     try (Statement s = db.createStatement();
-        ResultSet rs = s.executeQuery("SELECT batch, sink, attempts, next_attempt_ms, result FROM anchor_outbox "
+        ResultSet rs = s.executeQuery("SELECT batch, sink, attempts, next_attempt_ms, result, memo FROM anchor_outbox "
             + "WHERE state = 'pending' ORDER BY batch, sink")) {
       while (rs.next()) {
-        out.add(new OutboxRow(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5)));
+        out.add(new OutboxRow(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5), rs.getString(6)));
       }
     }
     return out;
+  }
+
+  void remember(long batch, String sink, String memo) throws SQLException {
+    updateOutbox("UPDATE anchor_outbox SET memo = ? WHERE batch = ? AND sink = ?", memo, batch, sink);
   }
 
   void markAnchored(long batch, String sink, String proofJson) throws SQLException {

@@ -36,6 +36,9 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--tsa-cert", paramLabel = "CERT", description = "the TSA's certificate (PEM or DER), to check rfc3161 anchors")
   Path tsaCert;
 
+  @Option(names = "--eth-rpc", paramLabel = "URL", description = "an Ethereum JSON-RPC node, to check ethereum anchors on the chain")
+  java.net.URI ethRpc;
+
   @Option(names = "--result", paramLabel = "RESULT", description = "the device's JobResult (JSON with outputs and salt), to check the output commitment")
   Path resultFile;
 
@@ -45,7 +48,7 @@ final class VerifyCommand implements Callable<Integer> {
     byte[] key = pinnedKey();
     X509Certificate cert = tsaCert == null ? null : certificate(tsaCert);
     ReceiptVerifier.DeviceResult result = resultFile == null ? null : deviceResult(resultFile);
-    List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(receipt, key, cert, result);
+    List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(receipt, key, cert, ethRpc, result);
     List<String> failed = new java.util.ArrayList<>();
     for (ReceiptVerifier.Check c : checks) {
       System.out.printf("%-4s %s: %s%n", c.ok() ? "ok" : "FAIL", c.name(), c.detail());

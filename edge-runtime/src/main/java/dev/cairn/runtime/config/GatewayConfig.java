@@ -18,7 +18,7 @@ public final class GatewayConfig {
   public static final String DEFAULT_DATA_DIR = "./cairn-data";
   public static final String DEFAULT_BACKEND = "jvm";
   public static final List<String> BACKENDS = List.of("jvm");
-  public static final List<String> SINKS = List.of("local", "rfc3161", "http");
+  public static final List<String> SINKS = List.of("local", "rfc3161", "http", "ethereum");
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -281,6 +281,13 @@ public final class GatewayConfig {
     private List<String> sinks = List.of("local");
     private final Remote rfc3161 = new Remote();
     private final Remote http = new Remote();
+    private final Ethereum ethereum = new Ethereum();
+
+    /** {@code anchor.ethereum:} the chain. */
+    @JsonProperty("ethereum")
+    public Ethereum ethereum() {
+      return ethereum;
+    }
 
     public List<String> sinks() {
       return sinks;
@@ -324,10 +331,76 @@ public final class GatewayConfig {
               java.time.Duration.ofMillis(rfc3161.timeoutMs)));
           case "http" -> out.add(dev.cairn.anchor.AnchorSinks.http("http", http.require("anchor.http.url"), http.bearerToken,
               java.time.Duration.ofMillis(http.timeoutMs)));
+          case "ethereum" -> out.add(ethereum.build());
           default -> throw new IllegalStateException(s);
         }
       }
       return out;
+    }
+  }
+
+  /** An Ethereum-compatible chain reached over JSON-RPC. */
+  public static final class Ethereum {
+    private final Remote rpc = new Remote();
+    private java.nio.file.Path privateKeyFile;
+    private int confirmations = 2;
+    private long pollIntervalMs = 1000;
+
+    @JsonProperty("rpcUrl")
+    public void setRpcUrl(String value) {
+      rpc.setUrl(value);
+    }
+
+    @JsonProperty("privateKeyFile")
+    public void setPrivateKeyFile(String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException("must name the file holding the account's private key (hex)");
+      }
+      privateKeyFile = java.nio.file.Path.of(value);
+    }
+
+    @JsonProperty("confirmations")
+    public void setConfirmations(int value) {
+      if (value < 1 || value > 1000) {
+        throw new IllegalArgumentException("must be 1 to 1000 blocks, was " + value);
+      }
+      confirmations = value;
+    }
+
+    @JsonProperty("pollIntervalMs")
+    public void setPollIntervalMs(long value) {
+      if (value < 10 || value > 600_000) {
+        throw new IllegalArgumentException("must be 10 to 600000 milliseconds, was " + value);
+      }
+      pollIntervalMs = value;
+    }
+
+    @JsonProperty("timeoutMs")
+    public void setTimeoutMs(long value) {
+      rpc.setTimeoutMs(value);
+    }
+
+    dev.cairn.anchor.AnchorSink build() {
+      java.net.URI url = rpc.require("anchor.ethereum.rpcUrl");
+      if (privateKeyFile == null) {
+        throw new ConfigException("anchor sink ethereum needs the setting anchor.ethereum.privateKeyFile");
+      }
+      String key;
+      try {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(privateKeyFile);
+        if (perms.stream().anyMatch(x -> !x.name().startsWith("OWNER"))) {
+          throw new ConfigException("anchor.ethereum.privateKeyFile " + privateKeyFile
+              + " is readable or writable by others; an account key must be owner-only: chmod 600 " + privateKeyFile);
+        }
+        key = java.nio.file.Files.readString(privateKeyFile).trim();
+      } catch (java.io.IOException e) {
+        throw new ConfigException("anchor.ethereum.privateKeyFile " + privateKeyFile + " cannot be read: " + e.getMessage());
+      }
+      if (!key.matches("(0x)?[0-9a-fA-F]{64}")) {
+        throw new ConfigException("anchor.ethereum.privateKeyFile " + privateKeyFile + " must hold a secp256k1 private key as 64 hex digits");
+      }
+      return dev.cairn.anchor.AnchorSinks.ethereum("ethereum", url, key, confirmations,
+          java.time.Duration.ofMillis(pollIntervalMs), java.time.Duration.ofMillis(rpc.timeoutMs));
     }
   }
 

@@ -1,0 +1,219 @@
+package dev.cairn.runtime.interop;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.cairn.anchor.AnchorOptions;
+import dev.cairn.anchor.AnchorService;
+import dev.cairn.anchor.AnchorSinks;
+import dev.cairn.anchor.LeafInput;
+import dev.cairn.anchor.Receipt;
+import dev.cairn.anchor.ReceiptCodec;
+import dev.cairn.anchor.ReceiptLookup;
+import dev.cairn.anchor.ReceiptVerifier;
+import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.cli.CairnCommand;
+import dev.cairn.runtime.config.ConfigLoader;
+import dev.cairn.runtime.demo.NoDelaySocketFactory;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ethereum sink against anvil (Foundry's Ethereum dev node, npm {@code @foundry-rs/anvil}) on 127.0.0.1. */
+class AnvilInteropIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  /** Anvil's first well-known dev account. */
+  static final String DEV_KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+  static final String DEV_ADDRESS = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+
+  @TempDir Path dir;
+  Process anvil;
+  URI rpc;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void startAnvil() throws Exception {
+    String bin = ExternalTools.require("anvil", "npm package @foundry-rs/anvil (npm install -g @foundry-rs/anvil)");
+    anvil = new ProcessBuilder(bin, "--host", "127.0.0.1", "--port", "0", "--block-time", "1").redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(anvil.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<Integer> port = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      Pattern listening = Pattern.compile("Listening on 127\\.0\\.0\\.1:(\\d+)");
+      try {
+        for (String line; (line = out.readLine()) != null; ) {
+          Matcher m = listening.matcher(line);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (java.io.IOException e) {
+        port.completeExceptionally(e);
+      }
+      port.completeExceptionally(new AssertionError("anvil exited before listening"));
+    });
+    reader.setDaemon(true);
+    reader.start();
+    rpc = URI.create("http://127.0.0.1:" + port.get(60, TimeUnit.SECONDS));
+  }
+
+  @AfterEach
+  void stopAnvil() throws Exception {
+    anvil.destroy();
+    anvil.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  JsonNode call(String method, Object... params) throws Exception {
+    Map<String, Object> req = Map.of("jsonrpc", "2.0", "id", 1, "method", method, "params", List.of(params));
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(rpc).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req))).build(), HttpResponse.BodyHandlers.ofString());
+    return JSON.readTree(r.body()).path("result");
+  }
+
+  /** Calldata of every transaction sent from the dev account, with how often each appears. */
+  Map<String, Integer> anchoredCommitments() throws Exception {
+    Map<String, Integer> seen = new HashMap<>();
+    long head = Long.parseLong(call("eth_blockNumber").asText().substring(2), 16);
+    for (long b = 0; b <= head; b++) {
+      for (JsonNode tx : call("eth_getBlockByNumber", "0x" + Long.toHexString(b), true).path("transactions")) {
+        if (DEV_ADDRESS.equalsIgnoreCase(tx.path("from").asText())) {
+          seen.merge(tx.path("input").asText().toLowerCase(), 1, Integer::sum);
+        }
+      }
+    }
+    return seen;
+  }
+
+  @Test
+  void gatewayAnchorsToAnvilAndCairnVerifyChecksTheChain() throws Exception {
+    Path key = dir.resolve("eth.key");
+    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(key, DEV_KEY + "\n");
+    Path data = dir.resolve("data");
+    Path yaml = dir.resolve("gateway.yaml");
+    Files.writeString(yaml, """
+        dataDir: %s
+        mqtt: {host: 127.0.0.1, port: 0}
+        admin: {port: 0}
+        batch: {maxLeaves: 2, maxDelayMs: 500}
+        anchor:
+          sinks: [local, ethereum]
+          ethereum: {rpcUrl: "%s", privateKeyFile: "%s", confirmations: 2, pollIntervalMs: 200}
+        """.formatted(data, rpc, key));
+    Gateway gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      MqttClient device = new MqttClient("tcp://127.0.0.1:" + gateway.mqttPort(), "eth-dev", new MemoryPersistence());
+      MqttConnectionOptions options = new MqttConnectionOptions();
+      options.setUserName("dev1");
+      options.setSocketFactory(new NoDelaySocketFactory());
+      device.connect(options);
+      BlockingQueue<byte[]> results = new LinkedBlockingQueue<>();
+      device.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+          new org.eclipse.paho.mqttv5.common.MqttSubscription("cairn/dev1/results", 1)},
+          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> results.add(m.getPayload())});
+      for (int i = 0; i < 4; i++) {
+        device.publish("cairn/dev1/jobs", new MqttMessage(("{\"id\":\"e" + i + "\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2," + i + "]}}")
+            .getBytes(StandardCharsets.UTF_8), 1, false, null));
+      }
+      for (int i = 0; i < 4; i++) {
+        assertTrue(results.poll(30, TimeUnit.SECONDS) != null, "result " + i);
+      }
+      device.disconnect();
+      device.close();
+      for (int i = 0; i < 4; i++) {
+        URI uri = URI.create("http://127.0.0.1:" + gateway.adminPort() + "/v1/receipts/dev1/e" + i);
+        String body = await().atMost(60, TimeUnit.SECONDS).until(
+            () -> http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()),
+            r -> r.statusCode() == 200).body();
+        Path receipt = dir.resolve("e" + i + ".json");
+        Files.writeString(receipt, body);
+        assertEquals(0, CairnCommand.execute("verify", receipt.toString(), "--gateway-key", data.resolve("gateway.pub").toString(),
+            "--eth-rpc", rpc.toString()));
+        assertEquals(1, CairnCommand.execute("verify", receipt.toString(), "--gateway-key", data.resolve("gateway.pub").toString()));
+      }
+      Map<String, Integer> onChain = anchoredCommitments();
+      assertEquals(2, onChain.size(), onChain.toString());
+      onChain.forEach((input, n) -> assertEquals(1, n, input));
+    } finally {
+      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aLostAnswerAndARestartNeverAnchorACheckpointTwice() throws Exception {
+    // A proxy that passes everything to anvil but answers the first broadcast with HTTP 502, as if the
+    // connection broke after the node took the transaction.
+    AtomicInteger broadcasts = new AtomicInteger();
+    HttpServer proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    proxy.createContext("/", ex -> {
+      try (ex) {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(rpc).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (new String(body, StandardCharsets.UTF_8).contains("eth_sendRawTransaction") && broadcasts.incrementAndGet() == 1) {
+          ex.sendResponseHeaders(502, -1);
+          return;
+        }
+        ex.sendResponseHeaders(200, r.body().length);
+        ex.getResponseBody().write(r.body());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    proxy.start();
+    URI viaProxy = URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+    Path data = dir.resolve("journal");
+    AnchorOptions opts = new AnchorOptions(data, "gw-eth", 1, 1000, 100,
+        List.of(AnchorSinks.ethereum("ethereum", viaProxy, DEV_KEY, 1, Duration.ofMillis(100), Duration.ofSeconds(5))));
+    AnchorService first = AnchorService.open(opts, Clock.systemUTC());
+    first.append(new LeafInput("dev1", "x1", "vector.stats", "1.0.0", new byte[32], Map.of("count", 1L), "jvm", 0, 0))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> broadcasts.get() >= 1);
+    // The node has the transaction; the gateway saw a failure. Stop it before it retries.
+    first.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    AnchorService second = AnchorService.open(opts, Clock.systemUTC());
+    try {
+      Receipt r = await().atMost(60, TimeUnit.SECONDS).until(() -> second.receipt("dev1", "x1").toCompletableFuture().get(),
+          l -> l.status() == ReceiptLookup.Status.READY).receipt();
+      assertTrue(ReceiptVerifier.verify(ReceiptCodec.read(ReceiptCodec.toJson(r)), second.publicKey(), null, rpc, null)
+          .stream().allMatch(ReceiptVerifier.Check::ok));
+      Map<String, Integer> onChain = anchoredCommitments();
+      assertEquals(1, onChain.size(), onChain.toString());
+      assertEquals(1, onChain.values().iterator().next());
+    } finally {
+      second.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      proxy.stop(0);
+    }
+  }
+}
