@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Receipts end to end in the anchor client, with a real RFC 3161 TSA in the test process. */
 class ReceiptTest {
+  /** Leaves appended while the TSA is down: 100 batches of 4. */
+  static final int LOAD = 400;
+
   @TempDir Path dir;
   final MutableClock clock = new MutableClock();
   TestTsa tsa;
@@ -149,11 +152,11 @@ class ReceiptTest {
   @Test
   void whileTheTsaIsDownBatchesWaitAndAreAnchoredOnceEachWhenItReturns() throws Exception {
     tsa.down.set(true);
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < LOAD; i++) {
       get(service.append(leaf("d" + i, i)));
     }
     get(((DefaultAnchorService) service).tick());
-    assertEquals(5, service.stats().batchesSealed());
+    assertEquals(LOAD / 4, service.stats().batchesSealed());
     // The local sink anchored at once, the TSA refused: receipts wait and say why.
     ReceiptLookup pending = await().atMost(10, TimeUnit.SECONDS).until(() -> get(service.receipt("dev1", "d0")),
         l -> l.detail().contains("HTTP 503"));
@@ -168,15 +171,15 @@ class ReceiptTest {
     await().atMost(10, TimeUnit.SECONDS).until(() -> {
       clock.advanceMillis(90_000);
       get(((DefaultAnchorService) service).tick());
-      return anchored.size() == 5;
+      return anchored.size() == LOAD / 4;
     });
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < LOAD; i++) {
       Receipt r = get(service.receipt("dev1", "d" + i)).receipt();
       assertTrue(allOk(ReceiptVerifier.verify(r, service.publicKey(), tsa.certificate, null)), "d" + i);
     }
-    assertEquals(5, tsa.issued.size());
+    assertEquals(LOAD / 4, tsa.issued.size());
     tsa.issued.forEach((imprint, n) -> assertEquals(1, n.get(), "imprint " + imprint + " time-stamped " + n + " times"));
-    assertEquals(20, anchored.stream().mapToInt(b -> b.receipts().size()).sum());
+    assertEquals(LOAD, anchored.stream().mapToInt(b -> b.receipts().size()).sum());
   }
 
   @Test

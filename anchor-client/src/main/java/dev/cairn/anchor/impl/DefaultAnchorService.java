@@ -480,8 +480,14 @@ public final class DefaultAnchorService implements AnchorService {
       long delay = (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
       s.nextAttemptMs = clock.millis() + delay;
       s.lastError = rootMessage(r.error());
-      LOG.warn("{} anchoring batch {} to {} failed (attempt {}): {}; retrying in {} ms", options.gatewayId(), r.batch(),
-          r.sink(), s.attempts, s.lastError, delay);
+      // Offline for long, every batch retries: say it on the first failure and then every tenth.
+      if (s.attempts == 1 || s.attempts % 10 == 0) {
+        LOG.warn("{} anchoring batch {} to {} failed (attempt {}): {}; retrying in {} ms", options.gatewayId(), r.batch(),
+            r.sink(), s.attempts, s.lastError, delay);
+      } else {
+        LOG.debug("{} anchoring batch {} to {} failed (attempt {}): {}", options.gatewayId(), r.batch(), r.sink(),
+            s.attempts, s.lastError);
+      }
       try {
         journal.recordFailure(r.batch(), r.sink(), s.attempts, s.nextAttemptMs, s.lastError);
       } catch (SQLException e) {
