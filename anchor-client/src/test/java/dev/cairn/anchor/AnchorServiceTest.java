@@ -231,6 +231,26 @@ class AnchorServiceTest {
   }
 
   @Test
+  void wipedHeaderOfASmallJournalAndADeletedJournalAreRefused() throws Exception {
+    close(open(10, 1000));
+    Path db = dir.resolve("journal.db");
+    try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
+      f.seek(0);
+      f.write(new byte[64]);
+    }
+    AnchorException wiped = assertThrows(AnchorException.class, () -> open(10, 1000));
+    assertEquals(AnchorErrorCode.JOURNAL_CORRUPT, wiped.code());
+    assertTrue(wiped.getMessage().contains("header"), wiped.getMessage());
+    Files.delete(db);
+    AnchorException deleted = assertThrows(AnchorException.class, () -> open(10, 1000));
+    assertTrue(deleted.getMessage().contains("missing or empty") && deleted.getMessage().contains("journal.created"),
+        deleted.getMessage());
+    // Starting a new chain is a deliberate act: remove the marker.
+    Files.delete(dir.resolve("journal.created"));
+    close(open(10, 1000));
+  }
+
+  @Test
   void journalOfAnotherGatewayIsRefused() throws Exception {
     close(open(10, 1000));
     AnchorException e = assertThrows(AnchorException.class,

@@ -23,6 +23,8 @@ import java.util.Optional;
  */
 final class Journal implements AutoCloseable {
   static final String FILE = "journal.db";
+  /** Written when a journal is created, so that a journal deleted or truncated later is noticed. */
+  static final String MARKER = "journal.created";
   static final int SCHEMA_VERSION = 1;
   private static final HexFormat HEX = HexFormat.of();
 
@@ -47,12 +49,27 @@ final class Journal implements AutoCloseable {
    */
   static Journal open(Path dir, String gatewayId, byte[] publicKey) {
     Path file = dir.resolve(FILE);
+    Path marker = dir.resolve(MARKER);
     boolean existed;
     try {
       Files.createDirectories(dir);
       existed = Files.exists(file) && Files.size(file) > 0;
+      if (existed) {
+        // SQLite takes a file whose header was wiped for a new, empty database: check the magic first.
+        byte[] head = new byte[16];
+        try (var in = Files.newInputStream(file)) {
+          if (in.readNBytes(head, 0, 16) < 16 || !new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("SQLite format 3\0")) {
+            throw corrupt(file, "its SQLite header is missing or overwritten");
+          }
+        }
+      } else if (Files.exists(marker)) {
+        throw new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "journal " + file + " is missing or empty, but "
+            + marker + " says this data directory had one: it was deleted or truncated. The gateway will not start a new "
+            + "checkpoint chain over it. Restore " + FILE + " (with its -wal file) from a backup, or, to start a new chain on "
+            + "purpose, delete " + marker + "; receipts issued so far stay verifiable with gateway.pub.");
+      }
     } catch (java.io.IOException e) {
-      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "cannot create the data directory " + dir + ": " + e, e);
+      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "cannot read the data directory " + dir + ": " + e, e);
     }
     Connection db = null;
     try {
@@ -83,9 +100,15 @@ final class Journal implements AutoCloseable {
       }
       Journal j = new Journal(file, db);
       j.checkMeta(gatewayId, publicKey, existed);
+      if (!existed) {
+        Files.writeString(marker, gatewayId + "\n");
+      }
       db.setAutoCommit(false);
       j.checkLastCheckpoint(publicKey);
       return j;
+    } catch (java.io.IOException e) {
+      closeQuietly(db);
+      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "cannot write " + marker + ": " + e, e);
     } catch (SQLException e) {
       closeQuietly(db);
       String m = String.valueOf(e.getMessage());
@@ -102,7 +125,7 @@ final class Journal implements AutoCloseable {
   static AnchorException corrupt(Path file, String what) {
     return new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "journal " + file + " is damaged: " + what
         + ". The gateway will not start on it, so no receipt data is silently lost. To recover, stop the "
-        + "gateway and restore " + FILE + " (with its -wal file) from a backup, or move it aside to start a new "
+        + "gateway and restore " + FILE + " (with its -wal file) from a backup, or move it aside and delete " + MARKER + " to start a new "
         + "checkpoint chain; receipts issued so far stay verifiable with gateway.pub.");
   }
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -120,9 +121,37 @@ class CrashRecoveryIT {
     String java = ProcessHandle.current().info().command().orElse("java");
     Process p = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--mqtt-port", "0", "--admin-port", "0",
         "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        return e.toString();
+      }
+    });
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the gateway started on a damaged journal instead of refusing");
+    }
+    String out = output.get(10, TimeUnit.SECONDS);
     assertEquals(1, p.exitValue(), out);
     assertTrue(out.contains("journal " + journal + " is damaged") && out.contains("restore journal.db"), out);
+
+    // Deleted outright: noticed too, instead of starting a new chain as if nothing happened.
+    Files.delete(journal);
+    Process again = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--mqtt-port", "0", "--admin-port", "0",
+        "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
+    CompletableFuture<String> out2 = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(again.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        return e.toString();
+      }
+    });
+    if (!again.waitFor(60, TimeUnit.SECONDS)) {
+      again.destroyForcibly();
+      throw new AssertionError("the gateway started without its journal instead of refusing");
+    }
+    assertEquals(1, again.exitValue());
+    assertTrue(out2.get(10, TimeUnit.SECONDS).contains("is missing or empty"));
   }
 }

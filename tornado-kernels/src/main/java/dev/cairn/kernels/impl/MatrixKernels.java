@@ -32,14 +32,15 @@ final class MatrixKernels {
     }
   }
 
+  /** StrictMath, not Math: JIT intrinsics of exp and tanh may differ from the interpreter in the last bit. */
   static float activate(float v, int activation) {
     switch (activation) {
       case RELU:
         return v > 0 ? v : 0f;
       case SIGMOID:
-        return (float) (1.0 / (1.0 + Math.exp(-v)));
+        return (float) (1.0 / (1.0 + StrictMath.exp(-v)));
       case TANH:
-        return (float) Math.tanh(v);
+        return (float) StrictMath.tanh(v);
       default:
         return v;
     }
