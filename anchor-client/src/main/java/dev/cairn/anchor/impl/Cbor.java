@@ -33,7 +33,55 @@ public final class Cbor {
     return Hashes.sha256(encode(Map.of("kernel", kernel, "params", p, "inputs", in)));
   }
 
+  /**
+   * The canonical bytes of a job's outputs. Written straight into one buffer (keys sorted as canonical
+   * CBOR sorts them: shorter first, then bytewise), since every result passes through here; equal to
+   * {@link #genericOutputBytes}.
+   */
   public static byte[] outputBytes(Map<String, Object> outputs) {
+    int n = outputs.size();
+    byte[][] keys = new byte[n][];
+    Object[] values = new Object[n];
+    int size = 9;
+    int i = 0;
+    for (Map.Entry<String, Object> e : outputs.entrySet()) {
+      keys[i] = e.getKey().getBytes(StandardCharsets.UTF_8);
+      values[i] = e.getValue();
+      size += keys[i].length + 18 + (values[i] instanceof float[] f ? f.length * 4 : values[i] instanceof int[] a ? a.length * 4 : 0);
+      i++;
+    }
+    Integer[] order = new Integer[n];
+    for (int k = 0; k < n; k++) {
+      order[k] = k;
+    }
+    java.util.Arrays.sort(order, (a, b) -> keys[a].length != keys[b].length
+        ? Integer.compare(keys[a].length, keys[b].length) : Arrays.compareUnsigned(keys[a], keys[b]));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+    head(out, 5, n);
+    for (int k : order) {
+      head(out, 3, keys[k].length);
+      out.writeBytes(keys[k]);
+      Object v = values[k];
+      if (v instanceof float[] f) {
+        head(out, 2, f.length * 4L);
+        out.writeBytes(le(f));
+      } else if (v instanceof int[] a) {
+        ByteBuffer b = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(a);
+        head(out, 2, a.length * 4L);
+        out.writeBytes(b.array());
+      } else if (v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer) {
+        write(out, v);
+      } else {
+        throw new IllegalArgumentException("output '" + new String(keys[k], StandardCharsets.UTF_8)
+            + "' has an unsupported type " + (v == null ? "null" : v.getClass().getName()));
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /** The same bytes as {@link #outputBytes}, through the generic encoder (the reference in tests). */
+  static byte[] genericOutputBytes(Map<String, Object> outputs) {
     Map<String, Object> out = new TreeMap<>();
     outputs.forEach((k, v) -> {
       if (v instanceof float[] f) {
@@ -42,10 +90,8 @@ public final class Cbor {
         ByteBuffer b = ByteBuffer.allocate(i.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asIntBuffer().put(i);
         out.put(k, b.array());
-      } else if (v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer) {
-        out.put(k, v);
       } else {
-        throw new IllegalArgumentException("output '" + k + "' has an unsupported type " + (v == null ? "null" : v.getClass().getName()));
+        out.put(k, v);
       }
     });
     return encode(out);

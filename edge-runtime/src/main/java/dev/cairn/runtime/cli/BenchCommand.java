@@ -37,6 +37,9 @@ final class BenchCommand implements Runnable {
     @Option(names = "--rounds", defaultValue = "3", description = "rounds; the median is reported (default ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--warmup", defaultValue = "2", description = "rounds run first and not counted, for the JIT (default ${DEFAULT-VALUE})")
+    int warmup;
+
     @Option(names = "--threads", defaultValue = "2", description = "appending threads (default ${DEFAULT-VALUE})")
     int threads;
 
@@ -45,13 +48,18 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (leaves < 1000 || rounds < 1 || threads < 1) {
-        throw new IllegalArgumentException("--leaves must be at least 1000, --rounds and --threads at least 1");
+      if (leaves < 1000 || rounds < 1 || threads < 1 || warmup < 0) {
+        throw new IllegalArgumentException("--leaves must be at least 1000, --rounds and --threads at least 1, --warmup at least 0");
       }
       Map<String, Object> outputs = Map.of("y", new float[64]);
       byte[] inputDigest = new byte[32];
       double[] anchorRates = new double[rounds];
       double[] shaRates = new double[rounds];
+      for (int w = 0; w < warmup; w++) {
+        shaRate(outputs);
+        anchorRate(outputs, inputDigest, rounds + w);
+        System.out.printf("warm-up %d of %d done%n", w + 1, warmup);
+      }
       for (int round = 0; round < rounds; round++) {
         shaRates[round] = shaRate(outputs);
         anchorRates[round] = anchorRate(outputs, inputDigest, round);
