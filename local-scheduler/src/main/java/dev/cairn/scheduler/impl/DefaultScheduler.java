@@ -136,7 +136,7 @@ public final class DefaultScheduler implements Scheduler {
     Kernel kernel = catalog.find(r.kernel()).orElseThrow(() -> new JobException(ErrorCode.UNKNOWN_KERNEL,
         "no kernel '" + r.kernel() + "' is installed on this gateway; installed: "
             + catalog.all().stream().map(k -> k.spec().name()).collect(Collectors.joining(", "))));
-    for (Map.Entry<String, float[]> in : r.inputs().entrySet()) {
+    for (Map.Entry<String, float[]> in : new java.util.TreeMap<>(r.inputs()).entrySet()) {
       if (in.getValue().length > options.maxElementsPerInput()) {
         throw new JobException(ErrorCode.TOO_LARGE, "input '" + in.getKey() + "' has " + in.getValue().length
             + " elements; this gateway accepts at most " + options.maxElementsPerInput() + " per input");
@@ -150,6 +150,10 @@ public final class DefaultScheduler implements Scheduler {
       return kernel.check(new KernelArgs(r.params(), r.inputs()));
     } catch (KernelArgumentException e) {
       throw new JobException(ErrorCode.BAD_REQUEST, e.getMessage());
+    } catch (RuntimeException e) {
+      // A kernel whose own checks crash is the gateway's fault, not the device's; submit must not throw.
+      LOG.error("{} from {}: kernel {} failed to check its arguments", r.id(), r.deviceId(), r.kernel(), e);
+      throw new JobException(ErrorCode.INTERNAL, "kernel " + r.kernel() + " could not check the job: " + e);
     }
   }
 
