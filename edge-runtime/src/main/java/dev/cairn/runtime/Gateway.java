@@ -41,6 +41,7 @@ public final class Gateway {
   private AnchorService anchor;
   private Scheduler scheduler;
   private MqttEndpoint mqtt;
+  private dev.cairn.adapters.coap.CoapEndpoint coap;
   private AdminApi admin;
   private Future<Void> stopped;
 
@@ -76,6 +77,17 @@ public final class Gateway {
     mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
+    if (config.coap().plain()) {
+      coap = dev.cairn.adapters.coap.CoapEndpoint.create(config.coapOptions(), scheduler, anchor::receipt);
+      try {
+        coap.start();
+      } catch (RuntimeException e) {
+        state.set(State.FAILED);
+        return stop().transform(ignored -> Future.failedFuture(new IllegalStateException(
+            "CoAP endpoint could not listen on " + config.coapOptions().host() + ":" + config.coapOptions().port() + " ("
+                + e.getMessage() + "); free the port or choose another with --coap-port or coap.port", e)));
+      }
+    }
     return mqtt.start()
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "MQTT endpoint could not listen on " + config.mqttOptions().host() + ":" + config.mqttOptions().port()
@@ -88,9 +100,10 @@ public final class Gateway {
         .onSuccess(v -> {
           state.set(State.RUNNING);
           LOG.info(
-              "{} ready: mqtt on {}:{}, admin on http://{}:{}, backend {}, data in {}",
+              "{} ready: mqtt on {}:{}, admin on http://{}:{}, coap on {}, backend {}, data in {}",
               config.gatewayId(), config.mqttOptions().host(), mqtt.actualPort(), config.admin().host(),
-              admin.actualPort(), backend.name(), config.dataDir().toAbsolutePath().normalize());
+              admin.actualPort(), coap == null ? "off" : config.coapOptions().host() + ":" + coap.actualPort(),
+              backend.name(), config.dataDir().toAbsolutePath().normalize());
         })
         .recover(e -> {
           state.set(State.FAILED);
@@ -110,6 +123,9 @@ public final class Gateway {
       state.set(State.STOPPING);
     }
     LOG.info("{} stopping: finishing accepted jobs and sealing the open batch", config.gatewayId());
+    if (coap != null) {
+      coap.stop();
+    }
     Future<Void> endpoints = mqtt == null ? Future.succeededFuture() : mqtt.stop().recover(this::logged);
     stopped =
         endpoints
@@ -182,6 +198,11 @@ public final class Gateway {
 
   public int mqttPort() {
     return mqtt.actualPort();
+  }
+
+  /** The bound CoAP port, or -1 when plain CoAP is off. */
+  public int coapPort() {
+    return coap == null ? -1 : coap.actualPort();
   }
 
   public int adminPort() {

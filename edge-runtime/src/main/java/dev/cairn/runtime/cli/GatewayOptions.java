@@ -13,6 +13,9 @@ final class GatewayOptions {
   @Option(names = "--mqtt-port", paramLabel = "PORT", description = "MQTT port (default 1883; 0 binds a free port)")
   Integer mqttPort;
 
+  @Option(names = "--coap-port", paramLabel = "PORT", description = "CoAP UDP port (default 5683; 0 binds a free port)")
+  Integer coapPort;
+
   @Option(names = "--admin-port", paramLabel = "PORT", description = "admin HTTP port on 127.0.0.1 (default 8080; 0: free port)")
   Integer adminPort;
 
@@ -28,6 +31,9 @@ final class GatewayOptions {
     try {
       if (mqttPort != null) {
         c.mqtt().setPort(mqttPort);
+      }
+      if (coapPort != null) {
+        c.coap().setPort(coapPort);
       }
       if (adminPort != null) {
         c.admin().setPort(adminPort);

@@ -27,6 +27,7 @@ public final class GatewayConfig {
   private String backend = DEFAULT_BACKEND;
   private final Mqtt mqtt = new Mqtt();
   private final Admin admin = new Admin();
+  private final Coap coap = new Coap();
   private final Limits limits = new Limits();
   private final Jvm jvm = new Jvm();
   private final Batch batch = new Batch();
@@ -77,6 +78,16 @@ public final class GatewayConfig {
   @JsonProperty("admin")
   public Admin admin() {
     return admin;
+  }
+
+  @JsonProperty("coap")
+  public Coap coap() {
+    return coap;
+  }
+
+  public dev.cairn.adapters.coap.CoapEndpointOptions coapOptions() {
+    return new dev.cairn.adapters.coap.CoapEndpointOptions(coap.host, coap.port, coap.plain,
+        dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_RECENT_JOBS);
   }
 
   @JsonProperty("limits")
@@ -179,6 +190,37 @@ public final class GatewayConfig {
     @JsonProperty("maxInFlightPerConnection")
     public void setMaxInFlightPerConnection(int value) {
       maxInFlightPerConnection = atLeast(1, value);
+    }
+  }
+
+  /** {@code coap:} the device-facing CoAP endpoint (UDP). */
+  public static final class Coap {
+    private String host = dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_HOST;
+    private int port = dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_PORT;
+    private boolean plain = true;
+
+    @JsonProperty("host")
+    public void setHost(String value) {
+      host = checkHost(value);
+    }
+
+    public int port() {
+      return port;
+    }
+
+    @JsonProperty("port")
+    public void setPort(int value) {
+      port = checkPort(value);
+    }
+
+    public boolean plain() {
+      return plain;
+    }
+
+    /** {@code false} turns plain (unencrypted) CoAP off. */
+    @JsonProperty("plain")
+    public void setPlain(boolean value) {
+      plain = value;
     }
   }
 

@@ -56,6 +56,8 @@ class GatewayEndToEndTest {
     config.mqtt().setHost("127.0.0.1");
     config.mqtt().setPort(0);
     config.admin().setPort(0);
+    config.coap().setHost("127.0.0.1");
+    config.coap().setPort(0);
     config.batch().setMaxLeaves(batchLeaves);
     config.batch().setMaxDelayMs(batchDelayMs);
     config.limits().setMaxPayloadBytes(64 * 1024);

@@ -51,6 +51,7 @@ class ReceiptsEndToEndTest {
         dataDir: %s
         mqtt: {host: 127.0.0.1, port: 0}
         admin: {port: 0}
+        coap: {host: 127.0.0.1, port: 0}
         batch: {maxLeaves: 2, maxDelayMs: 3600000}
         anchor:
           sinks: [local, rfc3161]

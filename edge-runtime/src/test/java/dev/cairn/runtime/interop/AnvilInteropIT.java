@@ -126,6 +126,7 @@ class AnvilInteropIT {
         dataDir: %s
         mqtt: {host: 127.0.0.1, port: 0}
         admin: {port: 0}
+        coap: {host: 127.0.0.1, port: 0}
         batch: {maxLeaves: 2, maxDelayMs: 500}
         anchor:
           sinks: [local, ethereum]

@@ -100,6 +100,7 @@ class OpensslTsaInteropIT {
         dataDir: %s
         mqtt: {host: 127.0.0.1, port: 0}
         admin: {port: 0}
+        coap: {host: 127.0.0.1, port: 0}
         batch: {maxLeaves: 1, maxDelayMs: 1000}
         anchor:
           sinks: [local, rfc3161]

@@ -119,7 +119,7 @@ class CrashRecoveryIT {
     }
     Path jar = Path.of(System.getProperty("basedir", "."), "target", "cairn.jar");
     String java = ProcessHandle.current().info().command().orElse("java");
-    Process p = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--mqtt-port", "0", "--admin-port", "0",
+    Process p = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--mqtt-port", "0", "--admin-port", "0", "--coap-port", "0",
         "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
     CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
       try {
@@ -138,7 +138,7 @@ class CrashRecoveryIT {
 
     // Deleted outright: noticed too, instead of starting a new chain as if nothing happened.
     Files.delete(journal);
-    Process again = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--mqtt-port", "0", "--admin-port", "0",
+    Process again = new ProcessBuilder(java, "-jar", jar.toString(), "run", "--mqtt-port", "0", "--admin-port", "0", "--coap-port", "0",
         "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
     CompletableFuture<String> out2 = CompletableFuture.supplyAsync(() -> {
       try {

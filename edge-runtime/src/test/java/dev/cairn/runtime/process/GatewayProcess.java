@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /** {@code java -jar target/cairn.jar run ...} in its own process, as an operator would start it. */
 public final class GatewayProcess implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+), admin on http://[^:]+:(\\d+)");
+  private static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+), admin on http://[^:]+:(\\d+), coap on ([^ ,]+)");
 
   public final Process process;
   public final int mqttPort;
@@ -30,7 +30,7 @@ public final class GatewayProcess implements AutoCloseable {
     }
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString(), "run",
-        "--mqtt-port", "0", "--admin-port", "0", "--data-dir", dataDir.toString()));
+        "--mqtt-port", "0", "--admin-port", "0", "--coap-port", "0", "--data-dir", dataDir.toString()));
     cmd.addAll(List.of(extraArgs));
     process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     CompletableFuture<Matcher> ready = new CompletableFuture<>();

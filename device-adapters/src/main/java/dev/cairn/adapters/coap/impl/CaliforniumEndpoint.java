@@ -1,0 +1,315 @@
+package dev.cairn.adapters.coap.impl;
+
+import dev.cairn.adapters.codec.JobCodec;
+import dev.cairn.adapters.codec.PayloadFormat;
+import dev.cairn.adapters.coap.CoapEndpoint;
+import dev.cairn.adapters.coap.CoapEndpointOptions;
+import dev.cairn.anchor.ReceiptCodec;
+import dev.cairn.anchor.ReceiptLookup;
+import dev.cairn.scheduler.ErrorCode;
+import dev.cairn.scheduler.JobException;
+import dev.cairn.scheduler.JobRequest;
+import dev.cairn.scheduler.JobResult;
+import dev.cairn.scheduler.Scheduler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint.Builder;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Californium server for the device contract. A job's response is piggybacked when the job finishes
+ * within {@link #PIGGYBACK_MS}; otherwise the request is acknowledged and the result follows as a
+ * separate response. Results never wait on a Californium thread: completion comes from the scheduler.
+ */
+public final class CaliforniumEndpoint implements CoapEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(CaliforniumEndpoint.class);
+  /** Well inside CoAP's 2 s ACK_TIMEOUT, so the client does not retransmit a CON meanwhile. */
+  static final long PIGGYBACK_MS = 500;
+  /** Suggested wait for a device that got BUSY, seconds (Max-Age of the 5.03). */
+  static final int BUSY_RETRY_SECONDS = 5;
+  private static final Pattern DEVICE = Pattern.compile("[^/+#]{1,128}");
+
+  static {
+    CoapConfig.register();
+    UdpConfig.register();
+  }
+
+  private final CoapEndpointOptions options;
+  private final Scheduler scheduler;
+  private final Receipts receipts;
+  private final JobCodec codec = JobCodec.create();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "cairn-coap-timer");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Recent CoAP jobs by "device/id": the result, or null while running. Bounded LRU. */
+  private final Map<String, JobState> jobs;
+  private CoapServer server;
+  private org.eclipse.californium.core.network.CoapEndpoint endpoint;
+
+  record JobState(String deviceId, String jobId, PayloadFormat format, JobResult result) {}
+
+  public CaliforniumEndpoint(CoapEndpointOptions options, Scheduler scheduler, Receipts receipts) {
+    this.options = options;
+    this.scheduler = scheduler;
+    this.receipts = receipts;
+    int max = options.recentJobs();
+    this.jobs = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, JobState> eldest) {
+        return size() > max;
+      }
+    });
+  }
+
+  @Override
+  public int start() {
+    int maxBody = scheduler.options().maxPayloadBytes();
+    Configuration config = Configuration.createStandardWithoutFile()
+        .set(CoapConfig.MAX_RESOURCE_BODY_SIZE, Math.max(maxBody, 8192))
+        .set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024)
+        .set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
+    server = new CoapServer(config);
+    endpoint = new Builder().setConfiguration(config)
+        .setInetSocketAddress(new InetSocketAddress(options.host(), options.port())).build();
+    server.addEndpoint(endpoint);
+    JobsResource jobsResource = new JobsResource();
+    server.add(jobsResource, new ReceiptsResource());
+    server.start();
+    LOG.info("CoAP endpoint listening on {}:{}", options.host(), actualPort());
+    return actualPort();
+  }
+
+  @Override
+  public int actualPort() {
+    return endpoint == null ? -1 : endpoint.getAddress().getPort();
+  }
+
+  @Override
+  public void stop() {
+    if (server != null) {
+      server.stop();
+      server.destroy();
+    }
+    timer.shutdownNow();
+  }
+
+  /** The device named by {@code ?d=}, or null after answering 4.00. */
+  private static String device(CoapExchange ex) {
+    String d = ex.getQueryParameter("d");
+    if (d == null || !DEVICE.matcher(d).matches()) {
+      ex.respond(ResponseCode.BAD_REQUEST, "name the device with the query ?d=<deviceId> (1 to 128 characters, no '/', '+' or '#')");
+      return null;
+    }
+    return d;
+  }
+
+  static ResponseCode codeOf(JobResult r) {
+    if (r.isOk()) {
+      return ResponseCode.CONTENT;
+    }
+    return switch (r.code()) {
+      case BAD_REQUEST -> ResponseCode.BAD_REQUEST;
+      case UNKNOWN_KERNEL -> ResponseCode.NOT_FOUND;
+      case TOO_LARGE -> ResponseCode.REQUEST_ENTITY_TOO_LARGE;
+      case BUSY -> ResponseCode.SERVICE_UNAVAILABLE;
+      case FORBIDDEN -> ResponseCode.FORBIDDEN;
+      case DUPLICATE -> ResponseCode.CONFLICT;
+      case DEADLINE_EXCEEDED -> ResponseCode.GATEWAY_TIMEOUT;
+      case INTERNAL -> ResponseCode.INTERNAL_SERVER_ERROR;
+    };
+  }
+
+  private Response response(JobResult r, PayloadFormat format) {
+    Response response = new Response(codeOf(r));
+    response.setPayload(codec.encode(r, format));
+    response.getOptions().setContentFormat(format.coapContentFormat());
+    if (!r.isOk() && r.code() == ErrorCode.TOO_LARGE) {
+      response.getOptions().setSize1(scheduler.options().maxPayloadBytes());
+    }
+    if (!r.isOk() && r.code() == ErrorCode.BUSY) {
+      response.getOptions().setMaxAge(BUSY_RETRY_SECONDS);
+    }
+    return response;
+  }
+
+  private static PayloadFormat format(CoapExchange ex, byte[] payload) {
+    int cf = ex.getRequestOptions().getContentFormat();
+    if (cf == MediaTypeRegistry.APPLICATION_CBOR) {
+      return PayloadFormat.CBOR;
+    }
+    if (cf == MediaTypeRegistry.APPLICATION_JSON) {
+      return PayloadFormat.JSON;
+    }
+    return PayloadFormat.sniff(payload);
+  }
+
+  /** {@code /jobs}: POST a job; its children {@code /jobs/{id}} are the jobs' states. */
+  private final class JobsResource extends CoapResource {
+    JobsResource() {
+      super("jobs");
+      getAttributes().setTitle("Cairn jobs: POST a JobRequest (Content-Format 50 JSON or 60 CBOR) with ?d=<deviceId>");
+    }
+
+    @Override
+    public Resource getChild(String name) {
+      // The instance that holds observe relations must be the one notified later.
+      JobResource live = observed.get(name);
+      return live != null ? live : new JobResource(this, name);
+    }
+
+    @Override
+    public void handlePOST(CoapExchange ex) {
+      String deviceId = device(ex);
+      if (deviceId == null) {
+        return;
+      }
+      byte[] payload = ex.getRequestPayload();
+      int cf = ex.getRequestOptions().getContentFormat();
+      if (cf != MediaTypeRegistry.UNDEFINED && cf != MediaTypeRegistry.APPLICATION_JSON && cf != MediaTypeRegistry.APPLICATION_CBOR) {
+        Response r = new Response(ResponseCode.UNSUPPORTED_CONTENT_FORMAT);
+        r.setPayload("Content-Format " + cf + " is not supported; use 50 (application/json) or 60 (application/cbor)");
+        ex.respond(r);
+        return;
+      }
+      PayloadFormat format = format(ex, payload);
+      JobRequest request;
+      try {
+        if (payload.length > scheduler.options().maxPayloadBytes()) {
+          throw new JobException(ErrorCode.TOO_LARGE,
+              "payload is " + payload.length + " bytes; this gateway accepts at most " + scheduler.options().maxPayloadBytes());
+        }
+        request = codec.decode(deviceId, payload, format, scheduler.options().maxElementsPerInput());
+      } catch (JobException e) {
+        ex.respond(response(JobResult.error(codec.peekId(payload, format), deviceId, e), format));
+        return;
+      }
+      String key = deviceId + "/" + request.id();
+      CompletableFuture<JobResult> result = scheduler.submit(request).toCompletableFuture();
+      if (!result.isDone()) {
+        jobs.putIfAbsent(key, new JobState(deviceId, request.id(), format, null));
+        // A quick job is answered piggybacked; a slow one is acknowledged now and answered separately.
+        timer.schedule(() -> {
+          if (!result.isDone()) {
+            ex.accept();
+          }
+        }, PIGGYBACK_MS, TimeUnit.MILLISECONDS);
+      }
+      result.whenComplete((r, e) -> {
+        JobResult done = e == null ? r : JobResult.error(request.id(), deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + e);
+        if (done.isOk() || jobs.containsKey(key)) {
+          jobs.put(key, new JobState(deviceId, request.id(), format, done));
+          changed(request.id());
+        }
+        ex.respond(response(done, format));
+      });
+    }
+
+    private void changed(String jobId) {
+      Resource child = getChild(jobId);
+      if (child instanceof JobResource jr) {
+        jr.notifyObservers();
+      }
+    }
+  }
+
+  /**
+   * {@code /jobs/{id}?d=}: the job's state, observable until done. One instance per id, kept while
+   * observed, so notifications reach the observers.
+   */
+  private final Map<String, JobResource> observed = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final class JobResource extends CoapResource {
+    JobResource(CoapResource parent, String id) {
+      super(id, false);
+      setParent(parent);
+      setObservable(true);
+    }
+
+    @Override
+    public void handleGET(CoapExchange ex) {
+      String deviceId = device(ex);
+      if (deviceId == null) {
+        return;
+      }
+      JobState state = jobs.get(deviceId + "/" + getName());
+      if (state == null) {
+        ex.respond(ResponseCode.NOT_FOUND, "no CoAP job '" + getName() + "' of device '" + deviceId + "' is known here");
+        return;
+      }
+      if (state.result() == null) {
+        observed.putIfAbsent(getName(), this);
+        byte[] body = ("{\"id\":\"" + state.jobId().replace("\"", "\\\"") + "\",\"status\":\"running\"}").getBytes(StandardCharsets.UTF_8);
+        Response r = new Response(ResponseCode.CONTENT);
+        r.setPayload(body);
+        r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_JSON);
+        ex.respond(r);
+        return;
+      }
+      ex.respond(response(state.result(), state.format()));
+    }
+
+    void notifyObservers() {
+      JobResource live = observed.remove(getName());
+      if (live != null) {
+        live.changed();
+      }
+    }
+  }
+
+  /** {@code /receipts/{id}?d=}: the receipt once anchored, 4.04 with the reason until then. */
+  private final class ReceiptsResource extends CoapResource {
+    ReceiptsResource() {
+      super("receipts");
+    }
+
+    @Override
+    public Resource getChild(String name) {
+      CoapResource child = new CoapResource(name, false) {
+        @Override
+        public void handleGET(CoapExchange ex) {
+          String deviceId = device(ex);
+          if (deviceId == null) {
+            return;
+          }
+          boolean cbor = ex.getRequestOptions().getAccept() == MediaTypeRegistry.APPLICATION_CBOR;
+          receipts.lookup(deviceId, name).whenComplete((lookup, e) -> {
+            if (e != null) {
+              ex.respond(ResponseCode.SERVICE_UNAVAILABLE, "receipt could not be read: " + e.getMessage());
+            } else if (lookup.status() != ReceiptLookup.Status.READY) {
+              ex.respond(ResponseCode.NOT_FOUND, lookup.status() + ": " + lookup.detail());
+            } else {
+              Response r = new Response(ResponseCode.CONTENT);
+              r.setPayload(cbor ? ReceiptCodec.toCbor(lookup.receipt()) : ReceiptCodec.toJson(lookup.receipt()));
+              r.getOptions().setContentFormat(cbor ? MediaTypeRegistry.APPLICATION_CBOR : MediaTypeRegistry.APPLICATION_JSON);
+              ex.respond(r);
+            }
+          });
+        }
+      };
+      child.setParent(this);
+      return child;
+    }
+  }
+}
