@@ -61,6 +61,14 @@ public final class Gateway {
 
   private Future<Void> doStart() {
     state.set(State.STARTING);
+    dev.cairn.adapters.coap.CoapEndpointOptions coapOptions;
+    try {
+      // Settings that read files (device keys) are checked before anything is opened.
+      coapOptions = config.coapOptions();
+    } catch (RuntimeException e) {
+      state.set(State.FAILED);
+      return Future.failedFuture(e);
+    }
     try {
       anchor = AnchorService.open(config.anchorOptions(), clock);
       backend = Backends.jvm(config.jvm().threads());
@@ -77,8 +85,8 @@ public final class Gateway {
     mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
-    if (config.coap().plain()) {
-      coap = dev.cairn.adapters.coap.CoapEndpoint.create(config.coapOptions(), scheduler, anchor::receipt);
+    if (coapOptions.plain() || coapOptions.dtlsPort() >= 0) {
+      coap = dev.cairn.adapters.coap.CoapEndpoint.create(coapOptions, scheduler, anchor::receipt);
       try {
         coap.start();
       } catch (RuntimeException e) {
@@ -102,7 +110,8 @@ public final class Gateway {
           LOG.info(
               "{} ready: mqtt on {}:{}, admin on http://{}:{}, coap on {}, backend {}, data in {}",
               config.gatewayId(), config.mqttOptions().host(), mqtt.actualPort(), config.admin().host(),
-              admin.actualPort(), coap == null ? "off" : config.coapOptions().host() + ":" + coap.actualPort(),
+              admin.actualPort(), coap == null ? "off" : config.coap().dtls().port() >= 0 && coap.actualDtlsPort() >= 0
+                  ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
               backend.name(), config.dataDir().toAbsolutePath().normalize());
         })
         .recover(e -> {
@@ -203,6 +212,11 @@ public final class Gateway {
   /** The bound CoAP port, or -1 when plain CoAP is off. */
   public int coapPort() {
     return coap == null ? -1 : coap.actualPort();
+  }
+
+  /** The bound coaps port, or -1 when DTLS is off. */
+  public int coapsPort() {
+    return coap == null ? -1 : coap.actualDtlsPort();
   }
 
   public int adminPort() {

@@ -25,6 +25,9 @@ public interface CoapEndpoint {
 
   int actualPort();
 
+  /** The bound coaps (DTLS) port, or -1 when DTLS is off. */
+  int actualDtlsPort();
+
   /** Stops taking requests; jobs already accepted still complete in the scheduler. */
   void stop();
 }

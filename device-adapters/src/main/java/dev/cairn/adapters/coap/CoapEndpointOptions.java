@@ -1,5 +1,6 @@
 package dev.cairn.adapters.coap;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -9,11 +10,15 @@ import java.util.Objects;
  * @param port UDP port of plain CoAP (0 binds a free one)
  * @param plain whether plain (unencrypted) CoAP is served; devices then name themselves with {@code ?d=}
  * @param recentJobs CoAP jobs whose state {@code GET /jobs/{id}} keeps answering after they finish
+ * @param dtlsPort UDP port of coaps (DTLS 1.2, pre-shared keys), or -1 for none (0 binds a free one)
+ * @param pskKeys per-device pre-shared keys: the PSK identity is the device id
  */
-public record CoapEndpointOptions(String host, int port, boolean plain, int recentJobs) {
+public record CoapEndpointOptions(String host, int port, boolean plain, int recentJobs, int dtlsPort,
+    Map<String, byte[]> pskKeys) {
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 5683;
   public static final int DEFAULT_RECENT_JOBS = 10_000;
+  public static final int DEFAULT_DTLS_PORT = 5684;
 
   public CoapEndpointOptions {
     Objects.requireNonNull(host, "host");
@@ -23,6 +28,20 @@ public record CoapEndpointOptions(String host, int port, boolean plain, int rece
     if (recentJobs < 1) {
       throw new IllegalArgumentException("recentJobs must be at least 1, was " + recentJobs);
     }
+    if (dtlsPort < -1 || dtlsPort > 65535) {
+      throw new IllegalArgumentException("dtlsPort must be -1 (off) or 0 to 65535, was " + dtlsPort);
+    }
+    pskKeys = Map.copyOf(pskKeys);
+    if (dtlsPort >= 0 && pskKeys.isEmpty()) {
+      throw new IllegalArgumentException("coaps needs at least one device key");
+    }
+    if (!plain && dtlsPort < 0) {
+      throw new IllegalArgumentException("with plain CoAP off, configure coaps (a DTLS port and device keys) or nothing can connect");
+    }
+  }
+
+  public CoapEndpointOptions(String host, int port, boolean plain, int recentJobs) {
+    this(host, port, plain, recentJobs, -1, Map.of());
   }
 
   public static CoapEndpointOptions defaults() {
@@ -30,10 +49,10 @@ public record CoapEndpointOptions(String host, int port, boolean plain, int rece
   }
 
   public CoapEndpointOptions withPort(int newPort) {
-    return new CoapEndpointOptions(host, newPort, plain, recentJobs);
+    return new CoapEndpointOptions(host, newPort, plain, recentJobs, dtlsPort, pskKeys);
   }
 
   public CoapEndpointOptions withHost(String newHost) {
-    return new CoapEndpointOptions(newHost, port, plain, recentJobs);
+    return new CoapEndpointOptions(newHost, port, plain, recentJobs, dtlsPort, pskKeys);
   }
 }

@@ -16,6 +16,9 @@ final class GatewayOptions {
   @Option(names = "--coap-port", paramLabel = "PORT", description = "CoAP UDP port (default 5683; 0 binds a free port)")
   Integer coapPort;
 
+  @Option(names = "--coaps-port", paramLabel = "PORT", description = "coaps (DTLS) UDP port when coap.dtls.pskFile is set (default 5684; 0: free port)")
+  Integer coapsPort;
+
   @Option(names = "--admin-port", paramLabel = "PORT", description = "admin HTTP port on 127.0.0.1 (default 8080; 0: free port)")
   Integer adminPort;
 
@@ -34,6 +37,9 @@ final class GatewayOptions {
       }
       if (coapPort != null) {
         c.coap().setPort(coapPort);
+      }
+      if (coapsPort != null) {
+        c.coap().dtls().setPort(coapsPort);
       }
       if (adminPort != null) {
         c.admin().setPort(adminPort);

@@ -86,8 +86,9 @@ public final class GatewayConfig {
   }
 
   public dev.cairn.adapters.coap.CoapEndpointOptions coapOptions() {
+    java.util.Map<String, byte[]> keys = coap.dtls.pskFile == null ? java.util.Map.of() : PskFile.read(coap.dtls.pskFile);
     return new dev.cairn.adapters.coap.CoapEndpointOptions(coap.host, coap.port, coap.plain,
-        dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_RECENT_JOBS);
+        dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_RECENT_JOBS, coap.dtls.pskFile == null ? -1 : coap.dtls.port, keys);
   }
 
   @JsonProperty("limits")
@@ -221,6 +222,38 @@ public final class GatewayConfig {
     @JsonProperty("plain")
     public void setPlain(boolean value) {
       plain = value;
+    }
+
+    private final Dtls dtls = new Dtls();
+
+    /** {@code coap.dtls:} coaps with per-device pre-shared keys. */
+    @JsonProperty("dtls")
+    public Dtls dtls() {
+      return dtls;
+    }
+  }
+
+  /** {@code coap.dtls:} DTLS 1.2 with pre-shared keys; on when {@code pskFile} is set. */
+  public static final class Dtls {
+    private int port = dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_DTLS_PORT;
+    private java.nio.file.Path pskFile;
+
+    public int port() {
+      return port;
+    }
+
+    @JsonProperty("port")
+    public void setPort(int value) {
+      port = checkPort(value);
+    }
+
+    /** Lines {@code deviceId=secret} (the PSK identity is the device id); owner-only permissions. */
+    @JsonProperty("pskFile")
+    public void setPskFile(String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException("must name the file of device keys (lines deviceId=secret)");
+      }
+      pskFile = java.nio.file.Path.of(value);
     }
   }
 

@@ -50,6 +50,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   static {
     CoapConfig.register();
     UdpConfig.register();
+    org.eclipse.californium.scandium.config.DtlsConfig.register();
   }
 
   private final CoapEndpointOptions options;
@@ -65,6 +66,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   private final Map<String, JobState> jobs;
   private CoapServer server;
   private org.eclipse.californium.core.network.CoapEndpoint endpoint;
+  private org.eclipse.californium.core.network.CoapEndpoint dtlsEndpoint;
 
   record JobState(String deviceId, String jobId, PayloadFormat format, JobResult result) {}
 
@@ -91,19 +93,39 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
         .set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024)
         .set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
     server = new CoapServer(config);
-    endpoint = new Builder().setConfiguration(config)
-        .setInetSocketAddress(new InetSocketAddress(options.host(), options.port())).build();
-    server.addEndpoint(endpoint);
+    if (options.plain()) {
+      endpoint = new Builder().setConfiguration(config)
+          .setInetSocketAddress(new InetSocketAddress(options.host(), options.port())).build();
+      server.addEndpoint(endpoint);
+    }
+    if (options.dtlsPort() >= 0) {
+      config.set(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_ROLE,
+          org.eclipse.californium.scandium.config.DtlsConfig.DtlsRole.SERVER_ONLY);
+      var psk = new org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore();
+      options.pskKeys().forEach(psk::setKey);
+      var dtls = new org.eclipse.californium.scandium.DTLSConnector(
+          org.eclipse.californium.scandium.config.DtlsConnectorConfig.builder(config)
+              .setAddress(new InetSocketAddress(options.host(), options.dtlsPort()))
+              .setAdvancedPskStore(psk)
+              .build());
+      dtlsEndpoint = new Builder().setConfiguration(config).setConnector(dtls).build();
+      server.addEndpoint(dtlsEndpoint);
+    }
     JobsResource jobsResource = new JobsResource();
     server.add(jobsResource, new ReceiptsResource());
     server.start();
-    LOG.info("CoAP endpoint listening on {}:{}", options.host(), actualPort());
+    LOG.info("CoAP endpoint listening on {} (coap {}, coaps {})", options.host(), actualPort(), actualDtlsPort());
     return actualPort();
   }
 
   @Override
   public int actualPort() {
     return endpoint == null ? -1 : endpoint.getAddress().getPort();
+  }
+
+  @Override
+  public int actualDtlsPort() {
+    return dtlsEndpoint == null ? -1 : dtlsEndpoint.getAddress().getPort();
   }
 
   @Override
@@ -115,9 +137,20 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     timer.shutdownNow();
   }
 
-  /** The device named by {@code ?d=}, or null after answering 4.00. */
+  /**
+   * The device: over DTLS its PSK identity (a different {@code ?d=} is refused with 4.03); over plain
+   * CoAP the {@code ?d=} it names itself with. Null after answering the refusal.
+   */
   private static String device(CoapExchange ex) {
     String d = ex.getQueryParameter("d");
+    java.security.Principal peer = ex.advanced().getRequest().getSourceContext().getPeerIdentity();
+    if (peer instanceof org.eclipse.californium.elements.auth.PreSharedKeyIdentity psk) {
+      if (d != null && !d.equals(psk.getIdentity())) {
+        ex.respond(ResponseCode.FORBIDDEN, "this DTLS session is device '" + psk.getIdentity() + "'; it may not act as '" + d + "'");
+        return null;
+      }
+      return psk.getIdentity();
+    }
     if (d == null || !DEVICE.matcher(d).matches()) {
       ex.respond(ResponseCode.BAD_REQUEST, "name the device with the query ?d=<deviceId> (1 to 128 characters, no '/', '+' or '#')");
       return null;
