@@ -1,0 +1,138 @@
+package dev.cairn.runtime.cli;
+
+import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.config.GatewayConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapHandler;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cairn bench coap}: CoAP jobs per second through a whole gateway, against a plain Californium
+ * echo resource, with the same client and window in the same run.
+ */
+@Command(name = "coap", mixinStandardHelpOptions = true,
+    description = "CoAP jobs per second (a small vector.saxpy) against a plain Californium echo resource, same client and window, same run.")
+final class CoapBench implements Callable<Integer> {
+  @Option(names = "--requests", defaultValue = "20000", description = "requests per round and target (default ${DEFAULT-VALUE})")
+  int requests;
+
+  @Option(names = "--window", defaultValue = "16", description = "requests in flight (default ${DEFAULT-VALUE})")
+  int window;
+
+  @Option(names = "--rounds", defaultValue = "3", description = "rounds; medians are reported (default ${DEFAULT-VALUE})")
+  int rounds;
+
+  static final String JOB = "{\"id\":\"%d\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},"
+      + "\"inputs\":{\"x\":[1,2,3,4,5,6,7,8],\"y\":[8,7,6,5,4,3,2,1]}}";
+
+  @Override
+  public Integer call() throws Exception {
+    if (requests < 100 || window < 1 || rounds < 1) {
+      throw new IllegalArgumentException("--requests must be at least 100, --window and --rounds at least 1");
+    }
+    Path data = Files.createTempDirectory("cairn-bench-coap");
+    GatewayConfig config = new GatewayConfig();
+    config.setDataDir(data.toString());
+    config.mqtt().setHost("127.0.0.1");
+    config.mqtt().setPort(0);
+    config.admin().setPort(0);
+    config.coap().setHost("127.0.0.1");
+    config.coap().setPort(0);
+    // Every job id must be new; the duplicate check stays on, as in production.
+    Gateway gateway = Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    CoapServer echo = new CoapServer(0);
+    echo.add(new CoapResource("echo") {
+      @Override
+      public void handlePOST(CoapExchange ex) {
+        ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON);
+      }
+    });
+    echo.start();
+    int echoPort = echo.getEndpoints().get(0).getAddress().getPort();
+    double[] jobs = new double[rounds];
+    double[] echoes = new double[rounds];
+    AtomicInteger ids = new AtomicInteger();
+    try {
+      run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, Math.min(requests, 2000));
+      run("coap://127.0.0.1:" + echoPort + "/echo", ids, Math.min(requests, 2000));
+      for (int r = 0; r < rounds; r++) {
+        echoes[r] = run("coap://127.0.0.1:" + echoPort + "/echo", ids, requests);
+        jobs[r] = run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, requests);
+        System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
+      }
+    } finally {
+      echo.destroy();
+      gateway.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+    Arrays.sort(jobs);
+    Arrays.sort(echoes);
+    double j = jobs[rounds / 2];
+    double e = echoes[rounds / 2];
+    System.out.printf("median: jobs %,.0f/s, echo %,.0f/s, ratio %.2f (aim 0.8); window %d, CON POST, %d cores%n",
+        j, e, j / e, window, Runtime.getRuntime().availableProcessors());
+    return 0;
+  }
+
+  /** Requests per second through one CoapClient with {@code window} in flight; fails on any non-2.05. */
+  private double run(String uri, AtomicInteger ids, int count) throws Exception {
+    CoapClient client = new CoapClient(uri);
+    // A fresh client endpoint (new source port) per run: the server deduplicates by (peer, message id),
+    // and 16-bit message ids would otherwise repeat within the exchange lifetime across rounds.
+    org.eclipse.californium.core.network.CoapEndpoint endpoint =
+        new org.eclipse.californium.core.network.CoapEndpoint.Builder().build();
+    client.setEndpoint(endpoint);
+    client.setTimeout(30_000L);
+    Semaphore inFlight = new Semaphore(window);
+    CountDownLatch done = new CountDownLatch(count);
+    AtomicInteger failed = new AtomicInteger();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      inFlight.acquire();
+      byte[] body = String.format(JOB, ids.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
+      client.post(new CoapHandler() {
+        @Override
+        public void onLoad(CoapResponse response) {
+          if (response.getCode() != ResponseCode.CONTENT) {
+            failed.incrementAndGet();
+          }
+          inFlight.release();
+          done.countDown();
+        }
+
+        @Override
+        public void onError() {
+          failed.incrementAndGet();
+          inFlight.release();
+          done.countDown();
+        }
+      }, body, MediaTypeRegistry.APPLICATION_JSON);
+    }
+    if (!done.await(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(uri + ": " + done.getCount() + " requests unanswered after 120 s");
+    }
+    double rate = count / ((System.nanoTime() - t0) / 1e9);
+    client.shutdown();
+    endpoint.destroy();
+    if (failed.get() > 0) {
+      throw new IllegalStateException(uri + ": " + failed.get() + " of " + count + " requests failed");
+    }
+    return rate;
+  }
+}
