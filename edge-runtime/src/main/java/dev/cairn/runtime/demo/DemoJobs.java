@@ -7,7 +7,8 @@ import java.util.Random;
 
 /** The jobs simulated devices send: every built-in kernel, with small random inputs. */
 final class DemoJobs {
-  static final List<String> KERNELS = List.of("vector.saxpy", "vector.stats", "matrix.dense", "signal.fir");
+  static final List<String> KERNELS = List.of("vector.saxpy", "vector.stats", "matrix.dense", "signal.fir",
+      "signal.fft", "image.conv2d", "image.histogram", "stats.anomaly");
   private static final List<String> ACTIVATIONS = List.of("none", "relu", "sigmoid", "tanh");
 
   private DemoJobs() {}
@@ -36,6 +37,20 @@ final class DemoJobs {
       case "signal.fir" -> {
         fill(inputs, "x", 512, random);
         fill(inputs, "taps", 16, random);
+      }
+      case "signal.fft" -> fill(inputs, "x", 512, random);
+      case "image.conv2d" -> {
+        params.put("width", 32);
+        fill(inputs, "image", 32 * 24, random);
+        fill(inputs, "filter", n % 2 == 0 ? 9 : 25, random);
+      }
+      case "image.histogram" -> {
+        params.put("bins", 8).put("min", -3.0).put("max", 3.0);
+        fill(inputs, "x", 1000, random);
+      }
+      case "stats.anomaly" -> {
+        params.put("window", 16).put("threshold", 3.5);
+        fill(inputs, "x", 500, random);
       }
       default -> throw new IllegalStateException(kernel);
     }

@@ -14,7 +14,8 @@ public final class BuiltInCatalog implements KernelCatalog {
   private final Map<String, Kernel> kernels = new TreeMap<>();
 
   private BuiltInCatalog() {
-    for (Kernel k : new Kernel[] {new SaxpyKernel(), new StatsKernel(), new DenseKernel(), new FirKernel()}) {
+    for (Kernel k : new Kernel[] {new SaxpyKernel(), new StatsKernel(), new DenseKernel(), new FirKernel(),
+        new FftKernel(), new Conv2dKernel(), new HistogramKernel(), new AnomalyKernel()}) {
       kernels.put(k.spec().name(), k);
     }
   }

@@ -1,0 +1,43 @@
+package dev.cairn.kernels.impl;
+
+/** Image loops over row ranges and value histograms over index ranges. */
+final class ImageKernels {
+  private ImageKernels() {}
+
+  /** k×k convolution (k odd) of a row-major w-wide image, edges clamped, rows [fromRow, toRow). */
+  static void conv2d(float[] img, int w, int h, float[] filter, int k, float[] out, int fromRow, int toRow) {
+    int r = k / 2;
+    for (int y = fromRow; y < toRow; y++) {
+      for (int x = 0; x < w; x++) {
+        float acc = 0;
+        for (int dy = -r; dy <= r; dy++) {
+          int yy = Math.min(h - 1, Math.max(0, y + dy));
+          int row = yy * w;
+          int f = (dy + r) * k;
+          for (int dx = -r; dx <= r; dx++) {
+            int xx = Math.min(w - 1, Math.max(0, x + dx));
+            acc += filter[f + dx + r] * img[row + xx];
+          }
+        }
+        out[y * w + x] = acc;
+      }
+    }
+  }
+
+  /** Counts x[from, to) into partial histogram slot {@code chunk} (bins ints per chunk); returns nothing. */
+  static void histogram(float[] x, double min, double max, int bins, int[] partial, long[] outside, int chunk, int from, int to) {
+    int base = chunk * bins;
+    double scale = bins / (max - min);
+    long out = 0;
+    for (int i = from; i < to; i++) {
+      double v = x[i];
+      if (v < min || v > max) {
+        out++;
+        continue;
+      }
+      int b = (int) ((v - min) * scale);
+      partial[base + Math.min(bins - 1, b)]++;
+    }
+    outside[chunk] = out;
+  }
+}
