@@ -87,7 +87,7 @@ public final class GatewayConfig {
 
   public dev.cairn.adapters.coap.CoapEndpointOptions coapOptions() {
     java.util.Map<String, byte[]> keys = coap.dtls.pskFile == null ? java.util.Map.of() : PskFile.read(coap.dtls.pskFile);
-    return new dev.cairn.adapters.coap.CoapEndpointOptions(coap.host, coap.port, coap.plain,
+    return new dev.cairn.adapters.coap.CoapEndpointOptions(coap.host(), coap.port(), coap.plain,
         dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_RECENT_JOBS, coap.dtls.pskFile == null ? -1 : coap.dtls.port, keys);
   }
 
@@ -113,7 +113,7 @@ public final class GatewayConfig {
 
   public MqttEndpointOptions mqttOptions() {
     return new MqttEndpointOptions(
-        mqtt.host, mqtt.port, mqtt.topicPrefix, mqtt.maxConnections, mqtt.maxInFlightPerConnection);
+        mqtt.host(), mqtt.port(), mqtt.topicPrefix, mqtt.maxConnections, mqtt.maxInFlightPerConnection);
   }
 
   public SchedulerOptions schedulerOptions() {
@@ -155,31 +155,19 @@ public final class GatewayConfig {
   }
 
   /** {@code mqtt:} the device-facing MQTT endpoint. */
-  public static final class Mqtt {
-    private String host = MqttEndpointOptions.DEFAULT_HOST;
-    private int port = MqttEndpointOptions.DEFAULT_PORT;
+  public static final class Mqtt extends Listener {
     private String topicPrefix = MqttEndpointOptions.DEFAULT_TOPIC_PREFIX;
     private int maxConnections = MqttEndpointOptions.DEFAULT_MAX_CONNECTIONS;
     private int maxInFlightPerConnection = MqttEndpointOptions.DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION;
 
-    @JsonProperty("host")
-    public void setHost(String value) {
-      host = checkHost(value);
-    }
-
-    public int port() {
-      return port;
-    }
-
-    @JsonProperty("port")
-    public void setPort(int value) {
-      port = checkPort(value);
+    Mqtt() {
+      super(MqttEndpointOptions.DEFAULT_HOST, MqttEndpointOptions.DEFAULT_PORT);
     }
 
     @JsonProperty("topicPrefix")
     public void setTopicPrefix(String value) {
       // Reuse the endpoint's own check so the rule lives in one place.
-      new MqttEndpointOptions(host, port, value, maxConnections, maxInFlightPerConnection);
+      new MqttEndpointOptions(host(), port(), value, maxConnections, maxInFlightPerConnection);
       topicPrefix = value;
     }
 
@@ -195,23 +183,11 @@ public final class GatewayConfig {
   }
 
   /** {@code coap:} the device-facing CoAP endpoint (UDP). */
-  public static final class Coap {
-    private String host = dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_HOST;
-    private int port = dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_PORT;
+  public static final class Coap extends Listener {
     private boolean plain = true;
 
-    @JsonProperty("host")
-    public void setHost(String value) {
-      host = checkHost(value);
-    }
-
-    public int port() {
-      return port;
-    }
-
-    @JsonProperty("port")
-    public void setPort(int value) {
-      port = checkPort(value);
+    Coap() {
+      super(dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_HOST, dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_PORT);
     }
 
     public boolean plain() {
@@ -258,12 +234,24 @@ public final class GatewayConfig {
   }
 
   /** {@code admin:} the HTTP admin API; loopback by default. */
-  public static final class Admin {
+  public static final class Admin extends Listener {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
 
-    private String host = DEFAULT_HOST;
-    private int port = DEFAULT_PORT;
+    Admin() {
+      super(DEFAULT_HOST, DEFAULT_PORT);
+    }
+  }
+
+  /** A host and port to listen on, as the endpoints' sections share them. */
+  public abstract static class Listener {
+    private String host;
+    private int port;
+
+    Listener(String host, int port) {
+      this.host = host;
+      this.port = port;
+    }
 
     public String host() {
       return host;
