@@ -5,6 +5,7 @@ package dev.cairn.anchor;
  *
  * @param sequence the leaf's position in the journal, from 0
  * @param leafHash RFC 9162 leaf hash, {@code SHA-256(0x00 || leaf)}
- * @param salt the 16 random bytes of the output commitment, returned only to the device
+ * @param salt the 16 random bytes of the output commitment, returned only to the device (the journal
+ *     does not keep it)
  */
 public record SealedLeaf(long sequence, byte[] leafHash, byte[] salt) {}

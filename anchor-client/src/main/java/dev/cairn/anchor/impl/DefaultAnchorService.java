@@ -118,7 +118,19 @@ public final class DefaultAnchorService implements AnchorService {
   private final GatewayKey key;
   private final Journal journal;
   /** One generator per appending thread: a shared SecureRandom serialises every append on its lock. */
-  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
+  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(DefaultAnchorService::drbg);
+
+  /**
+   * A DRBG per thread: the default NativePRNG reads /dev/urandom under one JVM-wide lock on every call,
+   * which serialises appends; a DRBG is seeded once from the system and then runs in memory.
+   */
+  private static SecureRandom drbg() {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return new SecureRandom();
+    }
+  }
   private final LinkedBlockingQueue<Object> commands = new LinkedBlockingQueue<>();
   private final AtomicInteger pendingLeaves = new AtomicInteger();
   private final ArrayDeque<Journal.Unsealed> unsealed = new ArrayDeque<>();

@@ -39,7 +39,7 @@ final class Journal implements AutoCloseable {
     this.file = file;
     this.db = db;
     this.insertLeaf = db.prepareStatement(
-        "INSERT INTO leaves(seq, device, job, job_key, leaf, leaf_hash, salt, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO leaves(seq, device, job, job_key, leaf, leaf_hash, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
   }
 
   /**
@@ -92,7 +92,7 @@ final class Journal implements AutoCloseable {
         s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS leaves (seq INTEGER PRIMARY KEY, device TEXT NOT NULL, "
             + "job TEXT NOT NULL, job_key INTEGER NOT NULL, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL, "
-            + "salt BLOB NOT NULL, created_ms INTEGER NOT NULL, batch INTEGER)");
+            + "created_ms INTEGER NOT NULL, batch INTEGER)");
         // An integer key indexes far cheaper than two text columns; lookups confirm device and job.
         s.execute("CREATE INDEX IF NOT EXISTS leaves_by_job ON leaves(job_key)");
         s.execute("CREATE TABLE IF NOT EXISTS checkpoints (batch INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, "
@@ -230,8 +230,7 @@ final class Journal implements AutoCloseable {
         insertLeaf.setLong(4, jobKey(p.deviceId, p.jobId));
         insertLeaf.setBytes(5, p.leaf);
         insertLeaf.setBytes(6, p.leafHash);
-        insertLeaf.setBytes(7, p.salt);
-        insertLeaf.setLong(8, p.createdMs);
+        insertLeaf.setLong(7, p.createdMs);
         insertLeaf.addBatch();
       }
       insertLeaf.executeBatch();
