@@ -51,6 +51,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   /** Room above the payload limit, so that a merely oversize job gets TOO_LARGE, not a dropped connection. */
   static final int MESSAGE_SIZE_HEADROOM = 64 * 1024;
   private static final int MQTT_5 = 5;
+  /** Filters one connection may hold; a device's own subtree needs few. */
+  static final int MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
 
   private final Vertx vertx;
   private final MqttEndpointOptions options;
@@ -203,6 +205,12 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
         granted.add(MqttQoS.FAILURE);
         continue;
       }
+      if (c.subscriptions.size() >= MAX_SUBSCRIPTIONS_PER_CONNECTION && c.subscriptions.stream().noneMatch(x -> x.filter().equals(filter))) {
+        LOG.info("{} may not hold more than {} subscriptions on one connection", c.deviceId, MAX_SUBSCRIPTIONS_PER_CONNECTION);
+        codes.add(MqttSubAckReasonCode.QUOTA_EXCEEDED);
+        granted.add(MqttQoS.FAILURE);
+        continue;
+      }
       // Results go out at QoS 1 at most; QoS 2 subscriptions are granted QoS 1.
       MqttQoS qos = s.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
       c.subscriptions.removeIf(x -> x.filter().equals(filter));
@@ -287,7 +295,15 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     c.inFlight++;
     outstanding.incrementAndGet();
     Reply to = reply;
-    scheduler.submit(request).whenComplete((result, failure) -> c.context.runOnContext(v -> {
+    java.util.concurrent.CompletionStage<JobResult> stage;
+    try {
+      stage = scheduler.submit(request);
+    } catch (RuntimeException e) {
+      // The contract says submit never throws; if it does, the counts above must still be undone.
+      LOG.error("{} job {}: the scheduler refused to take it", c.deviceId, request.id(), e);
+      stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    stage.whenComplete((result, failure) -> c.context.runOnContext(v -> {
       c.inFlight--;
       JobResult r = failure == null ? result
           : JobResult.error(request.id(), c.deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + failure);
