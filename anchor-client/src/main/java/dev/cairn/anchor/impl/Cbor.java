@@ -26,7 +26,30 @@ public final class Cbor {
     return out.toByteArray();
   }
 
+  /**
+   * SHA-256 of {@code {"inputs": {...}, "kernel": k, "params": {...}}} in canonical CBOR (keys of the
+   * outer map in canonical order: "inputs", "kernel" and "params" have 6 bytes, then bytewise). The
+   * inputs are written straight into the buffer; equal to {@link #genericInputDigest}.
+   */
   public static byte[] inputDigest(String kernel, Map<String, Object> params, Map<String, float[]> inputs) {
+    Map<String, Object> in = new java.util.HashMap<>(inputs);
+    int size = 64 + kernel.length();
+    for (float[] v : inputs.values()) {
+      size += v.length * 4 + 16;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+    head(out, 5, 3);
+    text(out, "inputs");
+    out.writeBytes(outputBytes(in));
+    text(out, "kernel");
+    text(out, kernel);
+    text(out, "params");
+    write(out, new TreeMap<>(params));
+    return Hashes.sha256(out.toByteArray());
+  }
+
+  /** The same digest through the generic encoder (the reference in tests). */
+  static byte[] genericInputDigest(String kernel, Map<String, Object> params, Map<String, float[]> inputs) {
     Map<String, Object> in = new TreeMap<>();
     inputs.forEach((k, v) -> in.put(k, le(v)));
     Map<String, Object> p = new TreeMap<>(params);

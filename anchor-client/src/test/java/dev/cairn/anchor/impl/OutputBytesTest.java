@@ -26,4 +26,29 @@ class OutputBytesTest {
       assertArrayEquals(Cbor.genericOutputBytes(m), Cbor.outputBytes(m), m.keySet().toString());
     }
   }
+
+  @Test
+  void directInputDigestEqualsTheGenericCanonicalEncoding() {
+    Random r = new Random(11);
+    for (int round = 0; round < 100; round++) {
+      Map<String, float[]> inputs = new LinkedHashMap<>();
+      for (String name : new String[] {"x", "y", "W", "taps", "image"}) {
+        if (r.nextBoolean()) {
+          float[] v = new float[r.nextInt(50)];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+          }
+          inputs.put(name, v);
+        }
+      }
+      Map<String, Object> params = new LinkedHashMap<>();
+      if (r.nextBoolean()) {
+        params.put("a", r.nextDouble());
+      }
+      if (r.nextBoolean()) {
+        params.put("activation", "relu");
+      }
+      assertArrayEquals(Cbor.genericInputDigest("k.n", params, inputs), Cbor.inputDigest("k.n", params, inputs));
+    }
+  }
 }

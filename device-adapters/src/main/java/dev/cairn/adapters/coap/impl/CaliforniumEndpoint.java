@@ -62,6 +62,16 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     t.setDaemon(true);
     return t;
   });
+  /**
+   * Encodes and sends results. Results complete on the journal's writer thread (after their leaf is
+   * durable); answering there would put every response's encoding and send on that one thread.
+   */
+  private final java.util.concurrent.ExecutorService responders = Executors.newFixedThreadPool(
+      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+        Thread t = new Thread(r, "cairn-coap-respond");
+        t.setDaemon(true);
+        return t;
+      });
   /** Recent CoAP jobs by "device/id": the result, or null while running. Bounded LRU. */
   private final Map<String, JobState> jobs;
   private CoapServer server;
@@ -135,6 +145,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       server.destroy();
     }
     timer.shutdownNow();
+    responders.shutdown();
   }
 
   /**
@@ -249,14 +260,14 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
           }
         }, PIGGYBACK_MS, TimeUnit.MILLISECONDS);
       }
-      result.whenComplete((r, e) -> {
+      result.whenCompleteAsync((r, e) -> {
         JobResult done = e == null ? r : JobResult.error(request.id(), deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + e);
         if (done.isOk() || jobs.containsKey(key)) {
           jobs.put(key, new JobState(deviceId, request.id(), format, done));
           changed(request.id());
         }
         ex.respond(response(done, format));
-      });
+      }, responders);
     }
 
     private void changed(String jobId) {
