@@ -110,7 +110,7 @@ public final class Gateway {
           LOG.info(
               "{} ready: mqtt on {}:{}, admin on http://{}:{}, coap on {}, backend {}, data in {}",
               config.gatewayId(), config.mqttOptions().host(), mqtt.actualPort(), config.admin().host(),
-              admin.actualPort(), coap == null ? "off" : config.coap().dtls().port() >= 0 && coap.actualDtlsPort() >= 0
+              admin.actualPort(), coap == null ? "off" : coap.actualDtlsPort() >= 0
                   ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
               backend.name(), config.dataDir().toAbsolutePath().normalize());
         })

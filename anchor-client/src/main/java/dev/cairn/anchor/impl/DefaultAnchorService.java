@@ -152,8 +152,7 @@ public final class DefaultAnchorService implements AnchorService {
     this.nextSeq = journal.nextSequence();
     this.last = journal.lastCheckpoint().orElse(null);
     this.unsealed.addAll(journal.unsealed());
-    this.stats = new AnchorStats(journal.leafCount(), journal.checkpointCount(),
-        last == null ? 0 : last.treeSize(), last == null ? null : HEX.formatHex(last.root()));
+    updateStats();
     if (!unsealed.isEmpty()) {
       LOG.info("{} found {} leaves not yet sealed; they go into the next batch", options.gatewayId(), unsealed.size());
     }

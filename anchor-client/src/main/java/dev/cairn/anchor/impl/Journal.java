@@ -212,13 +212,6 @@ final class Journal implements AutoCloseable {
     return count("SELECT coalesce(max(seq) + 1, 0) FROM leaves");
   }
 
-  long leafCount() throws SQLException {
-    return count("SELECT count(*) FROM leaves");
-  }
-
-  long checkpointCount() throws SQLException {
-    return count("SELECT count(*) FROM checkpoints");
-  }
 
   /** Inserts leaves and commits them in one transaction (group commit). */
   void appendLeaves(List<DefaultAnchorService.Pending> leaves) throws SQLException {

@@ -270,10 +270,11 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       }, responders);
     }
 
+    /** Notifies the observers of a job, if it has any; they then get its result. */
     private void changed(String jobId) {
-      Resource child = getChild(jobId);
-      if (child instanceof JobResource jr) {
-        jr.notifyObservers();
+      JobResource live = observed.remove(jobId);
+      if (live != null) {
+        live.changed();
       }
     }
   }
@@ -312,13 +313,6 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
         return;
       }
       ex.respond(response(state.result(), state.format()));
-    }
-
-    void notifyObservers() {
-      JobResource live = observed.remove(getName());
-      if (live != null) {
-        live.changed();
-      }
     }
   }
 
