@@ -16,12 +16,12 @@ import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /** A device in tests: a real Paho MQTT 5 client that collects what arrives on its subscriptions. */
-final class Mqtt5Device implements AutoCloseable {
+public final class Mqtt5Device implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** One message received, with its MQTT 5 properties. */
-  record Received(String topic, MqttMessage message) {
-    JsonNode json() {
+  public record Received(String topic, MqttMessage message) {
+    public JsonNode json() {
       try {
         return JSON.readTree(message.getPayload());
       } catch (IOException e) {
@@ -46,11 +46,11 @@ final class Mqtt5Device implements AutoCloseable {
     client.connect(options);
   }
 
-  static Mqtt5Device connect(int port, String device) throws MqttException {
+  public static Mqtt5Device connect(int port, String device) throws MqttException {
     return new Mqtt5Device(port, device, device + "-" + System.nanoTime());
   }
 
-  Mqtt5Device subscribe(String filter) throws MqttException {
+  public Mqtt5Device subscribe(String filter) throws MqttException {
     client.subscribe(new MqttSubscription[] {new MqttSubscription(filter, 1)},
         new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> received.add(new Received(t, m))});
     return this;
@@ -65,12 +65,12 @@ final class Mqtt5Device implements AutoCloseable {
     client.publish(topic, m);
   }
 
-  void publishJson(String topic, String json) throws MqttException {
+  public void publishJson(String topic, String json) throws MqttException {
     publish(topic, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), 1);
   }
 
   /** The next message, waiting at most 10 s. */
-  Received next() throws InterruptedException {
+  public Received next() throws InterruptedException {
     Received r = received.poll(10, TimeUnit.SECONDS);
     if (r == null) {
       throw new AssertionError(deviceId + " received nothing within 10 s");

@@ -18,7 +18,7 @@ import dev.cairn.anchor.ReceiptVerifier;
 import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.cli.CairnCommand;
 import dev.cairn.runtime.config.ConfigLoader;
-import dev.cairn.runtime.demo.NoDelaySocketFactory;
+import dev.cairn.runtime.e2e.Mqtt5Device;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -35,17 +35,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,24 +128,14 @@ class AnvilInteropIT {
         """.formatted(data, rpc, key));
     Gateway gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     try {
-      MqttClient device = new MqttClient("tcp://127.0.0.1:" + gateway.mqttPort(), "eth-dev", new MemoryPersistence());
-      MqttConnectionOptions options = new MqttConnectionOptions();
-      options.setUserName("dev1");
-      options.setSocketFactory(new NoDelaySocketFactory());
-      device.connect(options);
-      BlockingQueue<byte[]> results = new LinkedBlockingQueue<>();
-      device.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-          new org.eclipse.paho.mqttv5.common.MqttSubscription("cairn/dev1/results", 1)},
-          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> results.add(m.getPayload())});
-      for (int i = 0; i < 4; i++) {
-        device.publish("cairn/dev1/jobs", new MqttMessage(("{\"id\":\"e" + i + "\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2," + i + "]}}")
-            .getBytes(StandardCharsets.UTF_8), 1, false, null));
+      try (Mqtt5Device device = Mqtt5Device.connect(gateway.mqttPort(), "dev1").subscribe("cairn/dev1/results")) {
+        for (int i = 0; i < 4; i++) {
+          device.publishJson("cairn/dev1/jobs", "{\"id\":\"e" + i + "\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2," + i + "]}}");
+        }
+        for (int i = 0; i < 4; i++) {
+          device.next();
+        }
       }
-      for (int i = 0; i < 4; i++) {
-        assertTrue(results.poll(30, TimeUnit.SECONDS) != null, "result " + i);
-      }
-      device.disconnect();
-      device.close();
       for (int i = 0; i < 4; i++) {
         URI uri = URI.create("http://127.0.0.1:" + gateway.adminPort() + "/v1/receipts/dev1/e" + i);
         String body = await().atMost(60, TimeUnit.SECONDS).until(

@@ -13,7 +13,7 @@ import dev.cairn.anchor.ReceiptCodec;
 import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.cli.CairnCommand;
 import dev.cairn.runtime.config.ConfigLoader;
-import dev.cairn.runtime.demo.NoDelaySocketFactory;
+import dev.cairn.runtime.e2e.Mqtt5Device;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,13 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,21 +102,12 @@ class OpensslTsaInteropIT {
         """.formatted(dataDir, server.getAddress().getPort()));
     Gateway gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     try {
-      MqttClient device = new MqttClient("tcp://127.0.0.1:" + gateway.mqttPort(), "ossl-dev", new MemoryPersistence());
-      MqttConnectionOptions options = new MqttConnectionOptions();
-      options.setUserName("dev1");
-      options.setSocketFactory(new NoDelaySocketFactory());
-      device.connect(options);
-      BlockingQueue<byte[]> results = new LinkedBlockingQueue<>();
-      device.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-          new org.eclipse.paho.mqttv5.common.MqttSubscription("cairn/dev1/results", 1)},
-          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> results.add(m.getPayload())});
-      device.publish("cairn/dev1/jobs", new MqttMessage(("{\"id\":\"o1\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2,3,4]}}")
-          .getBytes(StandardCharsets.UTF_8), 1, false, null));
-      byte[] result = results.poll(30, TimeUnit.SECONDS);
+      byte[] result;
+      try (Mqtt5Device device = Mqtt5Device.connect(gateway.mqttPort(), "dev1").subscribe("cairn/dev1/results")) {
+        device.publishJson("cairn/dev1/jobs", "{\"id\":\"o1\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2,3,4]}}");
+        result = device.next().message().getPayload();
+      }
       assertEquals("ok", JSON.readTree(result).path("status").asText(), new String(result, StandardCharsets.UTF_8));
-      device.disconnect();
-      device.close();
       HttpClient http = HttpClient.newHttpClient();
       URI uri = URI.create("http://127.0.0.1:" + gateway.adminPort() + "/v1/receipts/dev1/o1");
       String body = await().atMost(30, TimeUnit.SECONDS).until(
