@@ -35,6 +35,7 @@ public final class Gateway {
 
   private final GatewayConfig config;
   private final Clock clock;
+  private final KernelCatalog kernels;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private Vertx vertx;
   private Backend backend;
@@ -45,9 +46,10 @@ public final class Gateway {
   private AdminApi admin;
   private Future<Void> stopped;
 
-  private Gateway(GatewayConfig config, Clock clock) {
+  private Gateway(GatewayConfig config, Clock clock, KernelCatalog kernels) {
     this.config = config;
     this.clock = clock;
+    this.kernels = kernels;
   }
 
   /**
@@ -55,7 +57,12 @@ public final class Gateway {
    * disk), before any event loop serves a device.
    */
   public static Future<Gateway> start(GatewayConfig config, Clock clock) {
-    Gateway g = new Gateway(config, clock);
+    return start(config, clock, KernelCatalog.builtIn());
+  }
+
+  /** Starts a gateway whose devices can run the kernels of {@code kernels}. */
+  public static Future<Gateway> start(GatewayConfig config, Clock clock, KernelCatalog kernels) {
+    Gateway g = new Gateway(config, clock, kernels);
     return g.doStart().map(v -> g);
   }
 
@@ -74,7 +81,7 @@ public final class Gateway {
       backend = Backends.jvm(config.jvm().threads());
       scheduler =
           Scheduler.create(
-              config.schedulerOptions(), KernelCatalog.builtIn(), backend, new AnchorSealer(anchor), clock,
+              config.schedulerOptions(), kernels, backend, new AnchorSealer(anchor), clock,
               Ticker.system());
       vertx = Vertx.vertx();
     } catch (RuntimeException e) {
@@ -169,7 +176,7 @@ public final class Gateway {
     vertx.executeBlocking(() -> {
       int sent = 0;
       for (dev.cairn.anchor.AnchoredBatch.Entry e : batch.receipts()) {
-        if (mqtt.publishToDevice(e.deviceId(), "receipts", dev.cairn.anchor.ReceiptCodec.toJson(e.receipt()), "application/json")) {
+        if (mqtt.publishToDevice(e.deviceId(), "receipts", () -> dev.cairn.anchor.ReceiptCodec.toJson(e.receipt()), "application/json")) {
           sent++;
         }
       }

@@ -24,9 +24,9 @@ public interface MqttEndpoint {
   /**
    * Publishes {@code payload} at QoS 1 to {@code {prefix}/{deviceId}/{subtopic}}, to every connection of
    * the device subscribed to it (e.g. receipts). Callable from any thread. Returns false when no
-   * connection of the device is subscribed (nothing is kept for later).
+   * connection of the device is subscribed (nothing is kept for later); the payload is then never made.
    */
-  boolean publishToDevice(String deviceId, String subtopic, byte[] payload, String contentType);
+  boolean publishToDevice(String deviceId, String subtopic, java.util.function.Supplier<byte[]> payload, String contentType);
 
   /** Number of open device connections. */
   int connections();

@@ -86,9 +86,20 @@ public final class GatewayConfig {
   }
 
   public dev.cairn.adapters.coap.CoapEndpointOptions coapOptions() {
-    java.util.Map<String, byte[]> keys = coap.dtls.pskFile == null ? java.util.Map.of() : PskFile.read(coap.dtls.pskFile);
+    Dtls dtls = coap.dtls;
+    java.util.Map<String, byte[]> keys = dtls.pskFile == null ? java.util.Map.of() : PskFile.read(dtls.pskFile);
+    if ((dtls.certificate == null) != (dtls.trustedCertificates == null)) {
+      throw new ConfigException("coap.dtls: X.509 needs both certificate (the gateway's key and certificate chain, PEM)"
+          + " and trustedCertificates (the CAs of device certificates, PEM); only " + (dtls.certificate == null ? "trustedCertificates" : "certificate") + " is set");
+    }
+    dev.cairn.adapters.coap.CoapEndpointOptions.X509 x509 = null;
+    if (dtls.certificate != null) {
+      PskFile.requireOwnerOnly(dtls.certificate, "coap.dtls.certificate", "the gateway's private key");
+      x509 = new dev.cairn.adapters.coap.CoapEndpointOptions.X509(dtls.certificate, dtls.trustedCertificates);
+    }
+    boolean on = dtls.pskFile != null || x509 != null;
     return new dev.cairn.adapters.coap.CoapEndpointOptions(coap.host(), coap.port(), coap.plain,
-        dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_RECENT_JOBS, coap.dtls.pskFile == null ? -1 : coap.dtls.port, keys);
+        dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_RECENT_JOBS, on ? dtls.port : -1, keys, x509);
   }
 
   @JsonProperty("limits")
@@ -209,10 +220,34 @@ public final class GatewayConfig {
     }
   }
 
-  /** {@code coap.dtls:} DTLS 1.2 with pre-shared keys; on when {@code pskFile} is set. */
+  /**
+   * {@code coap.dtls:} DTLS 1.2 with pre-shared keys ({@code pskFile}) and/or X.509 certificates
+   * ({@code certificate} and {@code trustedCertificates}); on when either is set.
+   */
   public static final class Dtls {
     private int port = dev.cairn.adapters.coap.CoapEndpointOptions.DEFAULT_DTLS_PORT;
     private java.nio.file.Path pskFile;
+    private java.nio.file.Path certificate;
+    private java.nio.file.Path trustedCertificates;
+
+    /** PEM file with the gateway's private key and certificate chain; owner-only permissions. */
+    @JsonProperty("certificate")
+    public void setCertificate(String value) {
+      certificate = pemPath(value, "the gateway's private key and certificate chain");
+    }
+
+    /** PEM file of the CA certificates device certificates must chain to; a device's id is its CN. */
+    @JsonProperty("trustedCertificates")
+    public void setTrustedCertificates(String value) {
+      trustedCertificates = pemPath(value, "the CA certificates of devices");
+    }
+
+    private static java.nio.file.Path pemPath(String value, String what) {
+      if (value == null || value.isBlank() || !value.endsWith(".pem")) {
+        throw new IllegalArgumentException("must name a .pem file with " + what);
+      }
+      return java.nio.file.Path.of(value);
+    }
 
     public int port() {
       return port;

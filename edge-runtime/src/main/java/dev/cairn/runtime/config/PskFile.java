@@ -22,13 +22,23 @@ public final class PskFile {
 
   private PskFile() {}
 
+  /** Refuses a secret file that anyone but its owner may read or write. */
+  static void requireOwnerOnly(Path file, String setting, String what) {
+    Set<PosixFilePermission> perms;
+    try {
+      perms = Files.getPosixFilePermissions(file);
+    } catch (IOException e) {
+      throw new ConfigException(setting + " " + file + " cannot be read: " + e);
+    }
+    if (perms.stream().anyMatch(x -> !x.name().startsWith("OWNER"))) {
+      throw new ConfigException(setting + " " + file + " is readable or writable by others; " + what + " must be owner-only: chmod 600 " + file);
+    }
+  }
+
   public static Map<String, byte[]> read(Path file) {
     List<String> lines;
+    requireOwnerOnly(file, "coap.dtls.pskFile", "device keys");
     try {
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.stream().anyMatch(x -> !x.name().startsWith("OWNER"))) {
-        throw new ConfigException("coap.dtls.pskFile " + file + " is readable or writable by others; device keys must be owner-only: chmod 600 " + file);
-      }
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException("coap.dtls.pskFile " + file + " cannot be read: " + e.getMessage());

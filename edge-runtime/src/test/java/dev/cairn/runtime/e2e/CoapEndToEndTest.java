@@ -31,6 +31,8 @@ class CoapEndToEndTest {
   static final String SAXPY = "{\"id\":\"%s\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},\"inputs\":{\"x\":[1,2,3],\"y\":[4,5,6]}}";
 
   @TempDir Path dir;
+  /** A kernel that runs until the test opens it, so a job can be seen while it runs. */
+  final GateKernel gate = new GateKernel();
   Gateway gateway;
   String base;
 
@@ -45,7 +47,10 @@ class CoapEndToEndTest {
         limits: {maxPayloadBytes: 65536}
         batch: {maxLeaves: 1, maxDelayMs: 1000}
         """.formatted(dir.resolve("data")));
-    gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    java.util.List<dev.cairn.kernels.Kernel> kernels = new java.util.ArrayList<>(dev.cairn.kernels.KernelCatalog.builtIn().all());
+    kernels.add(gate);
+    gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC(), dev.cairn.kernels.KernelCatalog.of(kernels))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     base = "coap://127.0.0.1:" + gateway.coapPort();
   }
 
@@ -61,6 +66,19 @@ class CoapEndToEndTest {
     } finally {
       client.shutdown();
     }
+  }
+
+  /** A handler that puts every response (notification) into {@code seen}. */
+  static org.eclipse.californium.core.CoapHandler into(java.util.Queue<CoapResponse> seen) {
+    return new org.eclipse.californium.core.CoapHandler() {
+      @Override
+      public void onLoad(CoapResponse response) {
+        seen.add(response);
+      }
+
+      @Override
+      public void onError() {}
+    };
   }
 
   CoapResponse get(String path) throws Exception {
@@ -113,7 +131,19 @@ class CoapEndToEndTest {
     }
     String job = "{\"id\":\"big\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":1},\"inputs\":{\"x\":[" + xs + "],\"y\":[" + xs + "]}}";
     assertTrue(job.length() > 10_000);
-    CoapResponse r = post("/jobs?d=dev1", job, MediaTypeRegistry.APPLICATION_JSON);
+    // The client must accept a body larger than Californium's default 8 KiB.
+    var config = new org.eclipse.californium.elements.config.Configuration()
+        .set(org.eclipse.californium.core.config.CoapConfig.MAX_RESOURCE_BODY_SIZE, 65536);
+    var endpoint = new org.eclipse.californium.core.network.CoapEndpoint.Builder().setConfiguration(config).build();
+    CoapClient client = new CoapClient(base + "/jobs?d=dev1");
+    client.setEndpoint(endpoint);
+    CoapResponse r;
+    try {
+      r = client.post(job.getBytes(java.nio.charset.StandardCharsets.UTF_8), MediaTypeRegistry.APPLICATION_JSON);
+    } finally {
+      client.shutdown();
+      endpoint.destroy();
+    }
     assertEquals(ResponseCode.CONTENT, r.getCode(), r.getResponseText());
     assertEquals(3000, JSON.readTree(r.getPayload()).path("outputs").path("y").size());
   }
@@ -151,21 +181,85 @@ class CoapEndToEndTest {
     CoapClient client = new CoapClient(base + "/jobs/o1?d=dev1");
     try {
       java.util.concurrent.BlockingQueue<CoapResponse> seen = new java.util.concurrent.LinkedBlockingQueue<>();
-      var relation = client.observe(new org.eclipse.californium.core.CoapHandler() {
-        @Override
-        public void onLoad(CoapResponse response) {
-          seen.add(response);
-        }
-
-        @Override
-        public void onError() {}
-      });
+      var relation = client.observe(into(seen));
       CoapResponse first = seen.poll(10, TimeUnit.SECONDS);
       assertEquals(ResponseCode.CONTENT, first.getCode());
       assertEquals("ok", JSON.readTree(first.getPayload()).path("status").asText());
       relation.proactiveCancel();
     } finally {
       client.shutdown();
+    }
+  }
+
+  @Test
+  void observingARunningJobGetsRunningThenTheResult() throws Exception {
+    // POST as a separate response: the job runs until the gate opens.
+    CoapClient poster = new CoapClient(base + "/jobs?d=dev1");
+    java.util.concurrent.BlockingQueue<CoapResponse> posted = new java.util.concurrent.LinkedBlockingQueue<>();
+    poster.post(into(posted), "{\"id\":\"slow\",\"kernel\":\"test.gate\",\"inputs\":{\"x\":[1,2]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        MediaTypeRegistry.APPLICATION_JSON);
+    assertTrue(gate.entered.await(10, TimeUnit.SECONDS), "the job started");
+    CoapClient client = new CoapClient(base + "/jobs/slow?d=dev1");
+    java.util.concurrent.BlockingQueue<CoapResponse> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+    try {
+      var relation = client.observe(into(seen));
+      CoapResponse first = seen.poll(10, TimeUnit.SECONDS);
+      assertEquals(ResponseCode.CONTENT, first.getCode());
+      assertEquals("running", JSON.readTree(first.getPayload()).path("status").asText());
+      assertTrue(first.getOptions().hasObserve(), "the first answer registers the observer");
+      // Another device cannot see it, running or not.
+      assertEquals(ResponseCode.NOT_FOUND, get("/jobs/slow?d=dev2").getCode());
+      gate.open.countDown();
+      CoapResponse done = seen.poll(10, TimeUnit.SECONDS);
+      assertEquals(ResponseCode.CONTENT, done.getCode());
+      JsonNode result = JSON.readTree(done.getPayload());
+      assertEquals("ok", result.path("status").asText(), result.toString());
+      assertEquals(3.0, result.path("outputs").path("y").get(0).asDouble());
+      relation.proactiveCancel();
+      // The separate response of the POST carries the same result.
+      CoapResponse separate = posted.poll(10, TimeUnit.SECONDS);
+      assertEquals("ok", JSON.readTree(separate.getPayload()).path("status").asText());
+    } finally {
+      gate.open.countDown();
+      client.shutdown();
+      poster.shutdown();
+    }
+  }
+
+  /** {@code test.gate}: outputs x + 2, once the test opens the gate. */
+  static final class GateKernel implements dev.cairn.kernels.Kernel {
+    final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public dev.cairn.kernels.KernelSpec spec() {
+      return new dev.cairn.kernels.KernelSpec("test.gate", "1.0.0", "waits for the test", List.of(),
+          List.of(new dev.cairn.kernels.InputSpec("x", 1, "vector")),
+          List.of(new dev.cairn.kernels.OutputSpec("y", dev.cairn.kernels.OutputSpec.Kind.F32_ARRAY, "x + 2")));
+    }
+
+    @Override
+    public dev.cairn.kernels.KernelArgs check(dev.cairn.kernels.KernelArgs args) {
+      return args;
+    }
+
+    @Override
+    public Map<String, Object> run(dev.cairn.kernels.KernelArgs args, dev.cairn.kernels.Parallel parallel) {
+      entered.countDown();
+      try {
+        if (!open.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never opened the gate");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      float[] x = args.input("x");
+      float[] y = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        y[i] = x[i] + 2;
+      }
+      return Map.of("y", y);
     }
   }
 }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CoAP endpoint driven by libcoap's coap-client (Debian libcoap3-bin): plain, block-wise, DTLS PSK. */
+/**
+ * The CoAP endpoint driven by libcoap's coap-client (Debian libcoap3-bin): plain, block-wise, DTLS PSK,
+ * and DTLS with X.509 certificates made by openssl.
+ */
 class LibcoapInteropIT {
   static final String JOB = "{\"id\":\"%s\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},\"inputs\":{\"x\":[1,2,3],\"y\":[4,5,6]}}";
 
@@ -90,5 +93,67 @@ class LibcoapInteropIT {
     String other = run(client, "-B", "10", "-m", "post", "-t", "50", "-u", "dev1", "-k", "s3cret-of-dev1", "-e", JOB.formatted("d3"), uri + "?d=dev2");
     assertTrue(other.contains("4.03") || other.contains("may not act as"), other);
     assertEquals(-1, other.indexOf("\"status\":\"ok\""));
+  }
+
+  /** Runs openssl, failing with its output if it exits non-zero. */
+  static void openssl(Path cwd, String... args) throws Exception {
+    String openssl = ExternalTools.require("openssl", "openssl");
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(openssl));
+    cmd.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
+  }
+
+  /** An EC P-256 key and a certificate for {@code cn} signed by {@code ca} ({@code ca}.pem/.key). */
+  static void issue(Path pki, String name, String cn, String ca, String usage) throws Exception {
+    openssl(pki, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key");
+    openssl(pki, "req", "-new", "-key", name + ".key", "-subj", "/CN=" + cn, "-out", name + ".csr");
+    Files.writeString(pki.resolve(name + ".ext"), "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage="
+        + usage + "\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    openssl(pki, "x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key", "-CAcreateserial",
+        "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
+  }
+
+  @Test
+  void dtlsX509JobWithACertificateOfTheTrustedCaAndRefusalOfAnother() throws Exception {
+    String client = ExternalTools.require("coap-client-openssl", "libcoap3-bin");
+    Path pki = Files.createDirectory(dir.resolve("pki"));
+    for (String ca : new String[] {"ca", "rogue-ca"}) {
+      openssl(pki, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca + ".key",
+          "-subj", "/CN=" + ca, "-days", "1", "-out", ca + ".pem");
+    }
+    issue(pki, "gateway", "gateway", "ca", "serverAuth");
+    issue(pki, "sensor", "sensor-9", "ca", "clientAuth");
+    issue(pki, "rogue", "sensor-9", "rogue-ca", "clientAuth");
+    Path credentials = pki.resolve("gateway-credentials.pem");
+    Files.createFile(credentials, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(credentials, Files.readString(pki.resolve("gateway.key")) + Files.readString(pki.resolve("gateway.pem")));
+    Path yaml = dir.resolve("x509.yaml");
+    Files.writeString(yaml, """
+        dataDir: %s
+        mqtt: {host: 127.0.0.1, port: 0}
+        admin: {port: 0}
+        coap:
+          host: 127.0.0.1
+          port: 0
+          dtls: {port: 0, certificate: "%s", trustedCertificates: "%s"}
+        """.formatted(dir.resolve("data-x509"), credentials, pki.resolve("ca.pem")));
+    Gateway x509 = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      String uri = "coaps://127.0.0.1:" + x509.coapsPort() + "/jobs";
+      String ok = run(client, "-B", "10", "-m", "post", "-t", "50", "-c", pki.resolve("sensor.pem").toString(),
+          "-j", pki.resolve("sensor.key").toString(), "-C", pki.resolve("ca.pem").toString(), "-e", JOB.formatted("x1"), uri);
+      assertTrue(ok.contains("\"status\":\"ok\""), ok);
+      // The job is sensor-9's: its certificate's CN.
+      String mine = run(client, "-B", "10", "-m", "get", "-c", pki.resolve("sensor.pem").toString(),
+          "-j", pki.resolve("sensor.key").toString(), "-C", pki.resolve("ca.pem").toString(), uri + "/x1?d=sensor-9");
+      assertTrue(mine.contains("\"status\":\"ok\""), mine);
+      String rogue = run(client, "-B", "5", "-m", "post", "-t", "50", "-c", pki.resolve("rogue.pem").toString(),
+          "-j", pki.resolve("rogue.key").toString(), "-C", pki.resolve("ca.pem").toString(), "-e", JOB.formatted("x2"), uri);
+      assertFalse(rogue.contains("\"status\""), rogue);
+    } finally {
+      x509.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
   }
 }

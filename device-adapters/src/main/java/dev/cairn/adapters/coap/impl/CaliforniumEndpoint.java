@@ -62,16 +62,6 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     t.setDaemon(true);
     return t;
   });
-  /**
-   * Encodes and sends results. Results complete on the journal's writer thread (after their leaf is
-   * durable); answering there would put every response's encoding and send on that one thread.
-   */
-  private final java.util.concurrent.ExecutorService responders = Executors.newFixedThreadPool(
-      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-        Thread t = new Thread(r, "cairn-coap-respond");
-        t.setDaemon(true);
-        return t;
-      });
   /** Recent CoAP jobs by "device/id": the result, or null while running. Bounded LRU. */
   private final Map<String, JobState> jobs;
   private CoapServer server;
@@ -98,7 +88,8 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   @Override
   public int start() {
     int maxBody = scheduler.options().maxPayloadBytes();
-    Configuration config = Configuration.createStandardWithoutFile()
+    // A configuration of its own: createStandardWithoutFile() would change every Californium user's defaults.
+    Configuration config = new Configuration()
         .set(CoapConfig.MAX_RESOURCE_BODY_SIZE, Math.max(maxBody, 8192))
         .set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024)
         .set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
@@ -111,13 +102,24 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     if (options.dtlsPort() >= 0) {
       config.set(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_ROLE,
           org.eclipse.californium.scandium.config.DtlsConfig.DtlsRole.SERVER_ONLY);
-      var psk = new org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore();
-      options.pskKeys().forEach(psk::setKey);
-      var dtls = new org.eclipse.californium.scandium.DTLSConnector(
-          org.eclipse.californium.scandium.config.DtlsConnectorConfig.builder(config)
-              .setAddress(new InetSocketAddress(options.host(), options.dtlsPort()))
-              .setAdvancedPskStore(psk)
-              .build());
+      var dtlsConfig = org.eclipse.californium.scandium.config.DtlsConnectorConfig.builder(config)
+          .setAddress(new InetSocketAddress(options.host(), options.dtlsPort()));
+      if (!options.pskKeys().isEmpty()) {
+        var psk = new org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore();
+        options.pskKeys().forEach(psk::setKey);
+        dtlsConfig.setAdvancedPskStore(psk);
+      }
+      if (options.certificates() != null) {
+        X509Trust trust = X509Trust.load(options.certificates());
+        dtlsConfig.setCertificateIdentityProvider(new org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider(
+                trust.privateKey(), trust.chain(), org.eclipse.californium.scandium.dtls.CertificateType.X_509))
+            .setAdvancedCertificateVerifier(org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier.builder()
+                .setTrustedCertificates(trust.trusted()).build());
+        // Devices must present a certificate: it names them.
+        config.set(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CLIENT_AUTHENTICATION_MODE,
+            org.eclipse.californium.elements.config.CertificateAuthenticationMode.NEEDED);
+      }
+      var dtls = new org.eclipse.californium.scandium.DTLSConnector(dtlsConfig.build());
       dtlsEndpoint = new Builder().setConfiguration(config).setConnector(dtls).build();
       server.addEndpoint(dtlsEndpoint);
     }
@@ -145,11 +147,11 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       server.destroy();
     }
     timer.shutdownNow();
-    responders.shutdown();
   }
 
   /**
-   * The device: over DTLS its PSK identity (a different {@code ?d=} is refused with 4.03); over plain
+   * The device: over DTLS its PSK identity or its certificate's CN (a different {@code ?d=} is refused
+   * with 4.03); over plain
    * CoAP the {@code ?d=} it names itself with. Null after answering the refusal.
    */
   private static String device(CoapExchange ex) {
@@ -161,6 +163,18 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
         return null;
       }
       return psk.getIdentity();
+    }
+    if (peer instanceof org.eclipse.californium.elements.auth.X509CertPath cert) {
+      String cn = cert.getCN();
+      if (cn == null || !DEVICE.matcher(cn).matches()) {
+        ex.respond(ResponseCode.FORBIDDEN, "the client certificate's subject CN must be the device id (1 to 128 characters, no '/', '+' or '#'); was " + cn);
+        return null;
+      }
+      if (d != null && !d.equals(cn)) {
+        ex.respond(ResponseCode.FORBIDDEN, "this DTLS session is device '" + cn + "' (certificate CN); it may not act as '" + d + "'");
+        return null;
+      }
+      return cn;
     }
     if (d == null || !DEVICE.matcher(d).matches()) {
       ex.respond(ResponseCode.BAD_REQUEST, "name the device with the query ?d=<deviceId> (1 to 128 characters, no '/', '+' or '#')");
@@ -218,7 +232,8 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
 
     @Override
     public Resource getChild(String name) {
-      // The instance that holds observe relations must be the one notified later.
+      // The instance that holds observe relations must be the one notified later. Observed instances
+      // are shared by devices using the same job id; each GET still answers its own device's job.
       JobResource live = observed.get(name);
       return live != null ? live : new JobResource(this, name);
     }
@@ -251,30 +266,43 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       }
       String key = deviceId + "/" + request.id();
       CompletableFuture<JobResult> result = scheduler.submit(request).toCompletableFuture();
+      java.util.concurrent.ScheduledFuture<?> separate = null;
       if (!result.isDone()) {
         jobs.putIfAbsent(key, new JobState(deviceId, request.id(), format, null));
         // A quick job is answered piggybacked; a slow one is acknowledged now and answered separately.
-        timer.schedule(() -> {
+        separate = timer.schedule(() -> {
           if (!result.isDone()) {
             ex.accept();
           }
         }, PIGGYBACK_MS, TimeUnit.MILLISECONDS);
       }
-      result.whenCompleteAsync((r, e) -> {
+      java.util.concurrent.ScheduledFuture<?> accept = separate;
+      result.whenComplete((r, e) -> {
+        if (accept != null) {
+          accept.cancel(false);
+        }
         JobResult done = e == null ? r : JobResult.error(request.id(), deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + e);
         if (done.isOk() || jobs.containsKey(key)) {
           jobs.put(key, new JobState(deviceId, request.id(), format, done));
           changed(request.id());
         }
-        ex.respond(response(done, format));
-      }, responders);
+        // Encoded and sent on the exchange's own Californium thread: results complete on the journal's
+        // writer thread, which must not spend its time encoding responses.
+        ex.advanced().execute(() -> ex.respond(response(done, format)));
+      });
     }
 
-    /** Notifies the observers of a job, if it has any; they then get its result. */
-    private void changed(String jobId) {
-      JobResource live = observed.remove(jobId);
+    /**
+     * Notifies the observers of job {@code id}, if it has any; each observer gets its own device's state
+     * of that id. The instance is dropped once nobody observes it.
+     */
+    private void changed(String id) {
+      JobResource live = observed.get(id);
       if (live != null) {
         live.changed();
+        if (live.getObserverCount() == 0) {
+          observed.remove(id, live);
+        }
       }
     }
   }
@@ -305,6 +333,12 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       }
       if (state.result() == null) {
         observed.putIfAbsent(getName(), this);
+        JobState now = jobs.get(deviceId + "/" + getName());
+        if (now != null && now.result() != null) {
+          // Finished between the two reads: answer with the result, as no notification will follow.
+          ex.respond(response(now.result(), now.format()));
+          return;
+        }
         byte[] body = ("{\"id\":\"" + state.jobId().replace("\"", "\\\"") + "\",\"status\":\"running\"}").getBytes(StandardCharsets.UTF_8);
         Response r = new Response(ResponseCode.CONTENT);
         r.setPayload(body);

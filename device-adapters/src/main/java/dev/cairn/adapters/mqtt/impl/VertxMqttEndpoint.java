@@ -364,14 +364,23 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   }
 
   @Override
-  public boolean publishToDevice(String deviceId, String subtopic, byte[] payload, String contentType) {
-    return route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, Buffer.buffer(payload),
+  public boolean publishToDevice(String deviceId, String subtopic, java.util.function.Supplier<byte[]> payload, String contentType) {
+    return route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, () -> Buffer.buffer(payload.get()),
         MqttQoS.AT_LEAST_ONCE, null, contentType);
   }
 
-  /** Sends to every connection of the device with a matching subscription; false if there is none. */
   private boolean route(String deviceId, String topic, Buffer buffer, MqttQoS maxQos, byte[] correlation, String contentType) {
+    return route(deviceId, topic, () -> buffer, maxQos, correlation, contentType);
+  }
+
+  /**
+   * Sends to every connection of the device with a matching subscription; false if there is none. The
+   * payload is made only when some connection takes it.
+   */
+  private boolean route(String deviceId, String topic, java.util.function.Supplier<Buffer> payload, MqttQoS maxQos,
+      byte[] correlation, String contentType) {
     boolean sent = false;
+    Buffer buffer = null;
     for (Connection c : byDevice.getOrDefault(deviceId, Set.of())) {
       MqttQoS qos = null;
       for (Subscription s : c.subscriptions) {
@@ -384,8 +393,12 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
         continue;
       }
       sent = true;
+      if (buffer == null) {
+        buffer = payload.get();
+      }
       MqttQoS deliverQos = qos;
-      c.context.runOnContext(v -> publish(c, topic, buffer, deliverQos, correlation, contentType));
+      Buffer bytes = buffer;
+      c.context.runOnContext(v -> publish(c, topic, bytes, deliverQos, correlation, contentType));
     }
     return sent;
   }
