@@ -42,6 +42,10 @@ final class CoapBench implements Callable<Integer> {
   static final String JOB = "{\"id\":\"%d\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},"
       + "\"inputs\":{\"x\":[1,2,3,4,5,6,7,8],\"y\":[8,7,6,5,4,3,2,1]}}";
 
+  /** Californium's defaults, without the Californium3.properties file its standard configuration writes. */
+  private static final org.eclipse.californium.elements.config.Configuration CALIFORNIUM =
+      new org.eclipse.californium.elements.config.Configuration();
+
   @Override
   public Integer call() throws Exception {
     if (requests < 100 || window < 1 || rounds < 1) {
@@ -57,7 +61,7 @@ final class CoapBench implements Callable<Integer> {
     config.coap().setPort(0);
     // Every job id must be new; the duplicate check stays on, as in production.
     Gateway gateway = Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    CoapServer echo = new CoapServer(0);
+    CoapServer echo = new CoapServer(CALIFORNIUM, 0);
     echo.add(new CoapResource("echo") {
       @Override
       public void handlePOST(CoapExchange ex) {
@@ -96,7 +100,7 @@ final class CoapBench implements Callable<Integer> {
     // A fresh client endpoint (new source port) per run: the server deduplicates by (peer, message id),
     // and 16-bit message ids would otherwise repeat within the exchange lifetime across rounds.
     org.eclipse.californium.core.network.CoapEndpoint endpoint =
-        new org.eclipse.californium.core.network.CoapEndpoint.Builder().build();
+        new org.eclipse.californium.core.network.CoapEndpoint.Builder().setConfiguration(CALIFORNIUM).build();
     client.setEndpoint(endpoint);
     client.setTimeout(30_000L);
     Semaphore inFlight = new Semaphore(window);
