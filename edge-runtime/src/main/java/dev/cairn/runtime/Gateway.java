@@ -38,7 +38,7 @@ public final class Gateway {
   private final KernelCatalog kernels;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private Vertx vertx;
-  private Backend backend;
+  private final java.util.List<Backend> backends = new java.util.ArrayList<>();
   private AnchorService anchor;
   private Scheduler scheduler;
   private MqttEndpoint mqtt;
@@ -78,10 +78,11 @@ public final class Gateway {
     }
     try {
       anchor = AnchorService.open(config.anchorOptions(), clock);
-      backend = Backends.jvm(config.jvm().threads());
+      backends.add(Backends.jvm(config.jvm().threads()));
+      accelerators();
       scheduler =
           Scheduler.create(
-              config.schedulerOptions(), kernels, backend, new AnchorSealer(anchor), clock,
+              config.schedulerOptions(), kernels, backends, new AnchorSealer(anchor), clock,
               Ticker.system());
       vertx = Vertx.vertx();
     } catch (RuntimeException e) {
@@ -119,7 +120,7 @@ public final class Gateway {
               config.gatewayId(), config.mqttOptions().host(), mqtt.actualPort(), config.admin().host(),
               admin.actualPort(), coap == null ? "off" : coap.actualDtlsPort() >= 0
                   ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
-              backend.name(), config.dataDir().toAbsolutePath().normalize());
+              backendName(), config.dataDir().toAbsolutePath().normalize());
         })
         .recover(e -> {
           state.set(State.FAILED);
@@ -153,9 +154,7 @@ public final class Gateway {
                 ? Future.<Void>succeededFuture()
                 : Future.fromCompletionStage(anchor.close()).recover(this::logged))
             .compose(v -> {
-              if (backend != null) {
-                backend.close();
-              }
+              backends.forEach(Backend::close);
               return vertx == null ? Future.<Void>succeededFuture() : vertx.close();
             })
             .onComplete(ar -> {
@@ -199,8 +198,25 @@ public final class Gateway {
     } catch (RuntimeException e) {
       LOG.warn("{} could not close the journal after a failed start", config.gatewayId(), e);
     }
-    if (backend != null) {
-      backend.close();
+    backends.forEach(Backend::close);
+  }
+
+  /**
+   * Adds TornadoVM for {@code backend: auto} when it can start here, and requires it for {@code backend:
+   * tornado}; either way the log says what was found or why not.
+   */
+  private void accelerators() {
+    String wanted = config.backend();
+    if (wanted.equals("jvm") || (wanted.equals("auto") && !Backends.tornadoBuilt())) {
+      return;
+    }
+    try {
+      backends.add(Backends.tornado());
+    } catch (IllegalStateException e) {
+      if (wanted.equals("tornado")) {
+        throw new IllegalStateException("backend: tornado, but " + e.getMessage(), e);
+      }
+      LOG.info("{} runs kernels on the CPU only: {}", config.gatewayId(), e.getMessage());
     }
   }
 
@@ -242,7 +258,8 @@ public final class Gateway {
     return mqtt;
   }
 
+  /** The backends jobs can run on, e.g. {@code jvm} or {@code jvm+tornado}. */
   public String backendName() {
-    return backend.name();
+    return backends.stream().map(Backend::name).collect(java.util.stream.Collectors.joining("+"));
   }
 }

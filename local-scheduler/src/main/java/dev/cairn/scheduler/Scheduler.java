@@ -19,7 +19,17 @@ public interface Scheduler {
   static Scheduler create(
       SchedulerOptions options, KernelCatalog catalog, Backend backend, ResultSealer sealer, Clock clock,
       Ticker ticker) {
-    return new dev.cairn.scheduler.impl.DefaultScheduler(options, catalog, backend, sealer, clock, ticker);
+    return create(options, catalog, java.util.List.of(backend), sealer, clock, ticker);
+  }
+
+  /**
+   * A scheduler over several backends: the CPU backend first (it runs every kernel), then accelerators;
+   * each job goes where the cost model predicts it finishes first.
+   */
+  static Scheduler create(
+      SchedulerOptions options, KernelCatalog catalog, java.util.List<Backend> backends, ResultSealer sealer, Clock clock,
+      Ticker ticker) {
+    return new dev.cairn.scheduler.impl.DefaultScheduler(options, catalog, backends, sealer, clock, ticker);
   }
 
   /**

@@ -7,6 +7,53 @@ public final class Backends {
 
   private Backends() {}
 
+  /** Class of the TornadoVM backend, present in builds made with a TornadoVM SDK (see the README). */
+  static final String TORNADO_CLASS = "dev.cairn.kernels.impl.TornadoBackend";
+
+  /**
+   * The TornadoVM backend on its default device: discovers TornadoVM's devices and compiles kernels for
+   * them on first use.
+   *
+   * @throws IllegalStateException saying what is missing when this JVM cannot run it: a build without
+   *     the backend, a JDK older than 25, or TornadoVM not on the module path (its argfile not given)
+   */
+  public static Backend tornado() {
+    Class<?> type;
+    try {
+      type = Class.forName(TORNADO_CLASS);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("this build of Cairn has no TornadoVM backend; build it with a TornadoVM SDK"
+          + " (TORNADOVM_HOME set, Maven on JDK 25): see the README, \"Kernels on TornadoVM\"");
+    } catch (UnsupportedClassVersionError e) {
+      throw new IllegalStateException("the TornadoVM backend needs JDK 25; this is Java " + Runtime.version().feature());
+    } catch (LinkageError e) {
+      throw notOnModulePath(e);
+    }
+    try {
+      return (Backend) type.getConstructor().newInstance();
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof LinkageError) {
+        throw notOnModulePath(cause);
+      }
+      throw new IllegalStateException("TornadoVM could not start: " + cause, cause);
+    } catch (LinkageError e) {
+      throw notOnModulePath(e);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("the TornadoVM backend could not be created: " + e, e);
+    }
+  }
+
+  /** Whether this build has the TornadoVM backend (it may still be unable to start here). */
+  public static boolean tornadoBuilt() {
+    return Backends.class.getClassLoader().getResource(TORNADO_CLASS.replace('.', '/') + ".class") != null;
+  }
+
+  private static IllegalStateException notOnModulePath(Throwable e) {
+    return new IllegalStateException("TornadoVM is not on this JVM's module path (" + e
+        + "); run Cairn on JDK 25 with TornadoVM's argfile: java @$TORNADOVM_HOME/tornado-argfile -jar cairn.jar ...", e);
+  }
+
   /** The multi-core CPU backend with {@code threads} worker threads (daemon, named {@code cairn-jvm-N}). */
   public static Backend jvm(int threads) {
     return new dev.cairn.kernels.impl.JvmBackend(threads);

@@ -26,4 +26,12 @@ public interface Kernel {
    * @return outputs in spec order, typed as {@link OutputSpec.Kind} says
    */
   Map<String, Object> run(KernelArgs args, Parallel parallel);
+
+  /**
+   * A checked call of about {@code elements} input elements with random inputs, for calibrating where
+   * the kernel runs fastest; null when the kernel offers none (it is then never calibrated).
+   */
+  default KernelArgs sample(int elements, java.util.Random random) {
+    return null;
+  }
 }

@@ -78,6 +78,17 @@ public final class AdminApi {
         });
   }
 
+  /** The cost model: "kernel backend" to {input elements: microseconds per call}. */
+  private static JsonObject placementModel(SchedulerStats s) {
+    JsonObject model = new JsonObject();
+    s.costModel().forEach((key, sizes) -> {
+      JsonObject bySize = new JsonObject();
+      sizes.forEach((n, micros) -> bySize.put(String.valueOf(n), micros));
+      model.put(key, bySize);
+    });
+    return model;
+  }
+
   JsonObject stats() {
     SchedulerStats s = gateway.scheduler().stats();
     AnchorStats a = gateway.anchor().stats();
@@ -93,7 +104,10 @@ public final class AdminApi {
             .put("failed", s.failed())
             .put("queued", s.queued())
             .put("running", s.running())
-            .put("refusals", new JsonObject(refusals)))
+            .put("refusals", new JsonObject(refusals))
+            .put("byBackend", new JsonObject(new java.util.LinkedHashMap<>(s.backends())))
+            .put("batchedLaunches", s.batches()))
+        .put("placement", placementModel(s))
         .put("receipts", new JsonObject()
             .put("leaves", a.leaves())
             .put("batchesSealed", a.batchesSealed())

@@ -16,8 +16,13 @@ import java.util.regex.Pattern;
 public final class GatewayConfig {
   public static final String DEFAULT_GATEWAY_ID = "gateway-1";
   public static final String DEFAULT_DATA_DIR = "./cairn-data";
+  /**
+   * {@code jvm}: the multi-core CPU only; {@code auto}: the CPU plus TornadoVM when this build and JVM
+   * can run it; {@code tornado}: the same, but TornadoVM is required (the gateway does not start
+   * without it). With TornadoVM, placement picks the backend of each job.
+   */
   public static final String DEFAULT_BACKEND = "jvm";
-  public static final List<String> BACKENDS = List.of("jvm");
+  public static final List<String> BACKENDS = List.of("auto", "jvm", "tornado");
   public static final List<String> SINKS = List.of("local", "rfc3161", "http", "ethereum");
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");

@@ -93,7 +93,7 @@ class ConfigLoaderTest {
   @Test
   void unknownBackendAndSinkListWhatIsAllowed() {
     ConfigException backend = assertThrows(ConfigException.class, () -> ConfigLoader.parse("gw.yaml", "backend: gpu\n"));
-    assertTrue(backend.getMessage().contains("must be one of [jvm]"), backend.getMessage());
+    assertTrue(backend.getMessage().contains("must be one of [auto, jvm, tornado]"), backend.getMessage());
     ConfigException sink = assertThrows(ConfigException.class, () -> ConfigLoader.parse("gw.yaml", "anchor:\n  sinks: [local, moon]\n"));
     assertTrue(sink.getMessage().contains("'moon' is not a sink"), sink.getMessage());
   }

@@ -1,6 +1,7 @@
 package dev.cairn.scheduler.impl;
 
 import dev.cairn.kernels.Backend;
+import dev.cairn.kernels.BackendException;
 import dev.cairn.kernels.Kernel;
 import dev.cairn.kernels.KernelArgs;
 import dev.cairn.kernels.KernelArgumentException;
@@ -45,7 +46,7 @@ public final class DefaultScheduler implements Scheduler {
 
   private final SchedulerOptions options;
   private final KernelCatalog catalog;
-  private final Backend backend;
+  private final Placement placement;
   private final ResultSealer sealer;
   private final Clock clock;
   private final Ticker ticker;
@@ -67,13 +68,29 @@ public final class DefaultScheduler implements Scheduler {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLongArray refusals = new AtomicLongArray(ErrorCode.values().length);
+  private final Map<String, AtomicLong> byBackend = new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicLong batches = new AtomicLong();
 
+  /**
+   * @param backends where kernels run: the CPU backend first (it runs every kernel), then any
+   *     accelerators, which {@link Placement} chooses among per job
+   */
   public DefaultScheduler(
-      SchedulerOptions options, KernelCatalog catalog, Backend backend, ResultSealer sealer, Clock clock,
+      SchedulerOptions options, KernelCatalog catalog, List<Backend> backends, ResultSealer sealer, Clock clock,
+      Ticker ticker) {
+    this(options, catalog, new Placement(backends), sealer, clock, ticker);
+    placement.calibrateInBackground(catalog);
+  }
+
+  DefaultScheduler(
+      SchedulerOptions options, KernelCatalog catalog, Placement placement, ResultSealer sealer, Clock clock,
       Ticker ticker) {
     this.options = options;
     this.catalog = catalog;
-    this.backend = backend;
+    this.placement = placement;
+    for (Backend b : placement.backends()) {
+      byBackend.put(b.name(), new AtomicLong());
+    }
     this.sealer = sealer;
     this.clock = clock;
     this.ticker = ticker;
@@ -208,17 +225,21 @@ public final class DefaultScheduler implements Scheduler {
       } finally {
         lock.unlock();
       }
+      List<Queued> batch = List.of(job);
       try {
-        execute(job);
+        Backend backend = placement.choose(job.kernel, job.args);
+        batch = withSameShape(job, backend);
+        execute(batch, backend);
       } catch (RuntimeException | Error e) {
         // execute() handles kernel failures itself; this is a bug in the scheduler, keep the worker alive.
         LOG.error("{} failed in the scheduler", job.request.id(), e);
-        finish(job, JobResult.error(job.request.id(), job.request.deviceId(), ErrorCode.INTERNAL,
-            "the scheduler failed: " + e));
+        for (Queued q : batch) {
+          finish(q, JobResult.error(q.request.id(), q.request.deviceId(), ErrorCode.INTERNAL, "the scheduler failed: " + e));
+        }
       } finally {
         lock.lock();
         try {
-          running--;
+          running -= batch.size();
         } finally {
           lock.unlock();
         }
@@ -226,29 +247,104 @@ public final class DefaultScheduler implements Scheduler {
     }
   }
 
-  private void execute(Queued job) {
-    JobRequest r = job.request;
+  /**
+   * The job plus queued jobs of the same kernel and shape, taken off the queue, when the backend runs
+   * several calls in one launch; otherwise the job alone.
+   */
+  private List<Queued> withSameShape(Queued job, Backend backend) {
+    int max = backend.maxBatch();
+    if (max <= 1) {
+      return List.of(job);
+    }
+    String key = backend.batchKey(job.kernel, job.args);
+    if (key == null) {
+      return List.of(job);
+    }
+    List<Queued> batch = new ArrayList<>(max);
+    batch.add(job);
+    lock.lock();
+    try {
+      for (java.util.Iterator<Queued> it = queue.iterator(); it.hasNext() && batch.size() < max; ) {
+        Queued q = it.next();
+        if (q.kernel == job.kernel && key.equals(backend.batchKey(q.kernel, q.args))) {
+          it.remove();
+          batch.add(q);
+        }
+      }
+      running += batch.size() - 1;
+    } finally {
+      lock.unlock();
+    }
+    return batch;
+  }
+
+  /** Runs jobs of one kernel and shape on {@code backend} (the CPU backend if it cannot), then seals each. */
+  private void execute(List<Queued> jobs, Backend backend) {
     long start = ticker.nanos();
-    long waitedNanos = start - job.receivedNanos;
-    if (r.deadlineMs() > 0 && waitedNanos > r.deadlineMs() * 1_000_000L) {
-      finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.DEADLINE_EXCEEDED,
-          "waited " + waitedNanos / 1_000_000L + " ms in the queue, deadline was " + r.deadlineMs() + " ms"));
+    List<Queued> live = new ArrayList<>(jobs.size());
+    for (Queued job : jobs) {
+      JobRequest r = job.request;
+      long waitedNanos = start - job.receivedNanos;
+      if (r.deadlineMs() > 0 && waitedNanos > r.deadlineMs() * 1_000_000L) {
+        finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.DEADLINE_EXCEEDED,
+            "waited " + waitedNanos / 1_000_000L + " ms in the queue, deadline was " + r.deadlineMs() + " ms"));
+      } else {
+        live.add(job);
+      }
+    }
+    if (live.isEmpty()) {
       return;
     }
-    Map<String, Object> outputs;
+    Kernel kernel = live.get(0).kernel;
+    List<Map<String, Object>> outputs;
+    Backend ran = backend;
     try {
-      outputs = backend.execute(job.kernel, job.args);
+      outputs = run(kernel, live, backend);
+    } catch (BackendException e) {
+      // The backend has logged why; the jobs still run, on the CPU.
+      ran = placement.cpu();
+      start = ticker.nanos();
+      try {
+        outputs = run(kernel, live, ran);
+      } catch (RuntimeException again) {
+        failAll(live, kernel, again);
+        return;
+      }
     } catch (RuntimeException e) {
-      LOG.error("{} from {}: kernel {} failed", r.id(), r.deviceId(), r.kernel(), e);
-      finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.INTERNAL,
-          "kernel " + r.kernel() + " failed: " + e));
+      failAll(live, kernel, e);
       return;
     }
     long end = ticker.nanos();
-    long queueMicros = waitedNanos / 1000;
     long runMicros = (end - start) / 1000;
+    placement.record(kernel, ran, live.get(0).args.elementCount(), (end - start) / live.size());
+    byBackend.computeIfAbsent(ran.name(), n -> new AtomicLong()).addAndGet(live.size());
+    if (live.size() > 1) {
+      batches.incrementAndGet();
+    }
+    for (int i = 0; i < live.size(); i++) {
+      seal(live.get(i), outputs.get(i), ran.name(), (start - live.get(i).receivedNanos) / 1000, runMicros);
+    }
+  }
+
+  private static List<Map<String, Object>> run(Kernel kernel, List<Queued> jobs, Backend backend) {
+    if (jobs.size() == 1) {
+      return List.of(backend.execute(kernel, jobs.get(0).args));
+    }
+    return backend.executeBatch(kernel, jobs.stream().map(q -> q.args).toList());
+  }
+
+  private void failAll(List<Queued> jobs, Kernel kernel, RuntimeException e) {
+    for (Queued job : jobs) {
+      JobRequest r = job.request;
+      LOG.error("{} from {}: kernel {} failed", r.id(), r.deviceId(), r.kernel(), e);
+      finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.INTERNAL, "kernel " + kernel.spec().name() + " failed: " + e));
+    }
+  }
+
+  private void seal(Queued job, Map<String, Object> outputs, String backendName, long queueMicros, long runMicros) {
+    JobRequest r = job.request;
     CompletedJob done = new CompletedJob(r, job.kernel.spec().version(), job.args.params(), outputs,
-        backend.name(), job.received, clock.instant());
+        backendName, job.received, clock.instant());
     CompletionStage<ResultSealer.Seal> seal;
     try {
       seal = sealer.seal(done);
@@ -261,7 +357,7 @@ public final class DefaultScheduler implements Scheduler {
         finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.INTERNAL,
             "result could not be made durable: " + rootMessage(e)));
       } else {
-        finish(job, JobResult.ok(r.id(), r.deviceId(), outputs, backend.name(), queueMicros, runMicros,
+        finish(job, JobResult.ok(r.id(), r.deviceId(), outputs, backendName, queueMicros, runMicros,
             s.leafHex(), s.saltHex()));
       }
     });
@@ -331,7 +427,10 @@ public final class DefaultScheduler implements Scheduler {
         byCode.put(c, n);
       }
     }
-    return new SchedulerStats(accepted.get(), completed.get(), failed.get(), q, run, byCode);
+    Map<String, Long> backends = new java.util.TreeMap<>();
+    byBackend.forEach((name, n) -> backends.put(name, n.get()));
+    return new SchedulerStats(accepted.get(), completed.get(), failed.get(), q, run, byCode, backends, batches.get(),
+        placement.describe());
   }
 
   @Override
@@ -341,6 +440,7 @@ public final class DefaultScheduler implements Scheduler {
       if (!stopping) {
         stopping = true;
         jobsAvailable.signalAll();
+        placement.close();
         if (pending == 0) {
           stopped.complete(null);
         }

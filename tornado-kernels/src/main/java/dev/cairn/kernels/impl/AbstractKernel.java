@@ -127,4 +127,13 @@ abstract class AbstractKernel implements Kernel {
   private static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
   }
+
+  /** {@code n} floats uniform in [-1, 1), for samples. */
+  static float[] randomFloats(int n, java.util.Random random) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = random.nextFloat() * 2 - 1;
+    }
+    return v;
+  }
 }

@@ -9,6 +9,7 @@ import dev.cairn.kernels.Parallel;
 import dev.cairn.kernels.ParamSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /** {@code image.conv2d}: 3×3 or 5×5 filter over a row-major grayscale image, edges clamped. */
 final class Conv2dKernel extends AbstractKernel {
@@ -46,5 +47,12 @@ final class Conv2dKernel extends AbstractKernel {
     int rows = Math.max(1, WORK_PER_CHUNK / (w * k * k));
     parallel.forRange(h, rows, (from, to) -> ImageKernels.conv2d(img, w, h, filter, k, out, from, to));
     return Map.of("image", out);
+  }
+
+  @Override
+  public KernelArgs sample(int elements, Random random) {
+    int side = Math.max(1, (int) Math.sqrt(elements));
+    return check(new KernelArgs(Map.of("width", (double) side), Map.of("image", AbstractKernel.randomFloats(side * side, random),
+        "filter", AbstractKernel.randomFloats(9, random))));
   }
 }

@@ -9,6 +9,7 @@ import dev.cairn.kernels.Parallel;
 import dev.cairn.kernels.ParamSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /** {@code matrix.dense}: y = activation(W·x + b), W row-major m×n. */
 final class DenseKernel extends AbstractKernel {
@@ -50,5 +51,12 @@ final class DenseKernel extends AbstractKernel {
     int rowsPerChunk = Math.max(1, WORK_PER_CHUNK / n);
     parallel.forRange(b.length, rowsPerChunk, (from, to) -> MatrixKernels.dense(w, x, b, y, n, act, from, to));
     return Map.of("y", y);
+  }
+
+  @Override
+  public KernelArgs sample(int elements, Random random) {
+    int n = Math.max(1, (int) Math.sqrt(elements));
+    return check(new KernelArgs(Map.of("activation", "relu"), Map.of("W", AbstractKernel.randomFloats(n * n, random),
+        "x", AbstractKernel.randomFloats(n, random), "b", AbstractKernel.randomFloats(n, random))));
   }
 }

@@ -7,6 +7,7 @@ import dev.cairn.kernels.OutputSpec;
 import dev.cairn.kernels.Parallel;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /** {@code signal.fir}: FIR filter with zero history before the first sample. */
 final class FirKernel extends AbstractKernel {
@@ -31,5 +32,11 @@ final class FirKernel extends AbstractKernel {
     int grain = Math.max(256, WORK_PER_CHUNK / taps.length);
     parallel.forRange(x.length, grain, (from, to) -> SignalKernels.fir(x, taps, y, from, to));
     return Map.of("y", y);
+  }
+
+  @Override
+  public KernelArgs sample(int elements, Random random) {
+    return check(new KernelArgs(Map.of(), Map.of("x", AbstractKernel.randomFloats(Math.max(1, elements), random),
+        "taps", AbstractKernel.randomFloats(32, random))));
   }
 }

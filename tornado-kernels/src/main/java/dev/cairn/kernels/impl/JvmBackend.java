@@ -4,6 +4,7 @@ import dev.cairn.kernels.Backend;
 import dev.cairn.kernels.Kernel;
 import dev.cairn.kernels.KernelArgs;
 import dev.cairn.kernels.Parallel;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and work-stealing keeps concurrent callers from starving each other). A single chunk runs inline.
  */
 public final class JvmBackend implements Backend {
+  private final int threads;
   private final ForkJoinPool pool;
   private final Parallel parallel;
 
@@ -23,6 +25,7 @@ public final class JvmBackend implements Backend {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1, was " + threads);
     }
+    this.threads = threads;
     AtomicInteger n = new AtomicInteger();
     pool = new ForkJoinPool(threads, p -> {
       ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
@@ -50,6 +53,22 @@ public final class JvmBackend implements Backend {
   @Override
   public Map<String, Object> execute(Kernel kernel, KernelArgs checkedArgs) {
     return kernel.run(checkedArgs, parallel);
+  }
+
+  @Override
+  public List<String> devices() {
+    return List.of("jvm: " + threads + " threads on " + Runtime.getRuntime().availableProcessors() + " cores ("
+        + System.getProperty("os.arch") + ", " + cpuModel() + "), Java " + Runtime.version().feature());
+  }
+
+  /** The CPU's model name from /proc/cpuinfo, or "unknown CPU" off Linux. */
+  static String cpuModel() {
+    try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("model name") || l.startsWith("Model"))
+          .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown CPU";
+    }
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.cairn.kernels.Parallel;
 import dev.cairn.kernels.ParamSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /** {@code vector.saxpy}: y = a·x + y. */
 final class SaxpyKernel extends AbstractKernel {
@@ -39,5 +40,11 @@ final class SaxpyKernel extends AbstractKernel {
     float[] out = new float[x.length];
     parallel.forRange(x.length, GRAIN, (from, to) -> VectorKernels.saxpy(a, x, y, out, from, to));
     return Map.of("y", out);
+  }
+
+  @Override
+  public KernelArgs sample(int elements, Random random) {
+    int n = Math.max(1, elements / 2);
+    return check(new KernelArgs(Map.of("a", 2.0), Map.of("x", AbstractKernel.randomFloats(n, random), "y", AbstractKernel.randomFloats(n, random))));
   }
 }
