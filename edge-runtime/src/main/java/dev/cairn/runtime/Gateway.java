@@ -82,7 +82,7 @@ public final class Gateway {
       accelerators();
       scheduler =
           Scheduler.create(
-              config.schedulerOptions(), kernels, backends, new AnchorSealer(anchor), clock,
+              config.schedulerOptions(), config.enabledKernels(kernels), backends, new AnchorSealer(anchor), clock,
               Ticker.system());
       vertx = Vertx.vertx();
     } catch (RuntimeException e) {

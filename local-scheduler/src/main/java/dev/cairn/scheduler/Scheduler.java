@@ -40,6 +40,11 @@ public interface Scheduler {
 
   SchedulerOptions options();
 
+  /** Completes when placement's start-up calibration is done (at once with a single backend). */
+  default CompletionStage<Void> calibrated() {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
+
   KernelCatalog catalog();
 
   SchedulerStats stats();

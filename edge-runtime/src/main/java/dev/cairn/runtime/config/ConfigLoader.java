@@ -43,7 +43,8 @@ public final class ConfigLoader {
     return parse(file.toString(), text);
   }
 
-  static GatewayConfig parse(String fileName, String text) {
+  /** Reads settings from text (YAML or JSON); errors name {@code fileName}. */
+  public static GatewayConfig parse(String fileName, String text) {
     GatewayConfig config = new GatewayConfig();
     if (text.isBlank()) {
       return config;
@@ -61,6 +62,29 @@ public final class ConfigLoader {
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(fileName, e.getLocation()) + ": not valid YAML: " + e.getOriginalMessage());
     }
+  }
+
+  /**
+   * Applies the settings object the parser is at (its START_OBJECT) onto {@code config}; errors name
+   * {@code fileName}, the line in it, and the setting prefixed with {@code prefix}.
+   */
+  public static void apply(String fileName, com.fasterxml.jackson.core.JsonParser parser, GatewayConfig config, String prefix) {
+    try {
+      YAML.readerForUpdating(config).readValue(parser);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ConfigException(
+          where(fileName, e.getLocation()) + ": unknown setting '" + prefix + path(e) + "'; allowed here: "
+              + names(e.getKnownPropertyIds()));
+    } catch (JsonMappingException e) {
+      throw new ConfigException(where(fileName, e.getLocation()) + ": setting '" + prefix + path(e) + "' " + rootMessage(e));
+    } catch (IOException e) {
+      throw new ConfigException(fileName + ": not valid YAML: " + e.getMessage());
+    }
+  }
+
+  /** The YAML mapper gateway.yaml is read with (strict: unknown settings and wrong types are errors). */
+  public static ObjectMapper yaml() {
+    return YAML;
   }
 
   private static String where(String fileName, JsonLocation loc) {

@@ -30,6 +30,8 @@ public final class GatewayConfig {
   private String gatewayId = DEFAULT_GATEWAY_ID;
   private String dataDir = DEFAULT_DATA_DIR;
   private String backend = DEFAULT_BACKEND;
+  /** Kernels devices may run here; null: every installed kernel. */
+  private List<String> kernels;
   private final Mqtt mqtt = new Mqtt();
   private final Admin admin = new Admin();
   private final Coap coap = new Coap();
@@ -73,6 +75,34 @@ public final class GatewayConfig {
       throw new IllegalArgumentException("must be one of " + BACKENDS + ", was '" + value + "'");
     }
     backend = value;
+  }
+
+  /** The enabled kernels' names, or null for every installed kernel. */
+  public List<String> kernels() {
+    return kernels;
+  }
+
+  /** {@code kernels: [vector.saxpy, ...]}: only these may run; each must be installed. */
+  @JsonProperty("kernels")
+  public void setKernels(List<String> value) {
+    if (value == null || value.isEmpty()) {
+      throw new IllegalArgumentException("must list at least one kernel (leave it out to enable every installed kernel)");
+    }
+    List<String> installed = dev.cairn.kernels.KernelCatalog.builtIn().all().stream().map(k -> k.spec().name()).toList();
+    for (String k : value) {
+      if (!installed.contains(k)) {
+        throw new IllegalArgumentException("names kernel '" + k + "', which is not installed; installed: " + String.join(", ", installed));
+      }
+    }
+    kernels = List.copyOf(new java.util.LinkedHashSet<>(value));
+  }
+
+  /** The installed kernels this configuration enables. */
+  public dev.cairn.kernels.KernelCatalog enabledKernels(dev.cairn.kernels.KernelCatalog installed) {
+    if (kernels == null) {
+      return installed;
+    }
+    return dev.cairn.kernels.KernelCatalog.of(installed.all().stream().filter(k -> kernels.contains(k.spec().name())).toList());
   }
 
   @JsonProperty("mqtt")

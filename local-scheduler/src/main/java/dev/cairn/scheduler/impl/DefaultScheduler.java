@@ -227,9 +227,9 @@ public final class DefaultScheduler implements Scheduler {
       }
       List<Queued> batch = List.of(job);
       try {
-        Backend backend = placement.choose(job.kernel, job.args);
-        batch = withSameShape(job, backend);
-        execute(batch, backend);
+        Placement.Choice choice = placement.choose(job.kernel, job.args);
+        batch = choice.mayBatch() ? withSameShape(job, choice.backend()) : List.of(job);
+        execute(batch, choice.backend());
       } catch (RuntimeException | Error e) {
         // execute() handles kernel failures itself; this is a bug in the scheduler, keep the worker alive.
         LOG.error("{} failed in the scheduler", job.request.id(), e);
@@ -397,6 +397,11 @@ public final class DefaultScheduler implements Scheduler {
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public CompletionStage<Void> calibrated() {
+    return placement.calibrated();
   }
 
   @Override

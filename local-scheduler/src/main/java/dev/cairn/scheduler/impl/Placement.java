@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * at start-up, then from every job's own measurement (a moving average). A job goes to the backend
  * predicted to finish it first; small jobs therefore stay on the CPU, where nothing is copied. A shape
  * an accelerator has not compiled yet runs on the CPU while it compiles in the background, once the
- * model says the accelerator would pay. Now and then a job is sent to the backend not chosen, so its
- * figures stay current.
+ * model says the accelerator would pay. Now and then (one job in {@link #EXPLORE_EVERY}) a job is sent
+ * alone to a backend not chosen that came within {@link #EXPLORE_WITHIN} of the best, so its figures
+ * stay current.
  *
  * <p>The first backend is the CPU backend, which runs every kernel.
  */
@@ -46,6 +47,7 @@ final class Placement implements AutoCloseable {
   private final Map<String, AtomicLong> decisions = new ConcurrentHashMap<>();
   private final Set<String> preparing = ConcurrentHashMap.newKeySet();
   private final ExecutorService background;
+  private final java.util.concurrent.CompletableFuture<Void> calibrated = new java.util.concurrent.CompletableFuture<>();
 
   Placement(List<Backend> backends) {
     if (backends.isEmpty()) {
@@ -72,10 +74,16 @@ final class Placement implements AutoCloseable {
     return Math.min(BUCKETS - 1, 64 - Long.numberOfLeadingZeros(Math.max(1, elements)));
   }
 
+  /**
+   * Where a call runs, and whether queued calls of its shape may join it (not when the call is sent to
+   * re-measure a backend).
+   */
+  record Choice(Backend backend, boolean mayBatch) {}
+
   /** The backend for a checked call of {@code kernel}. */
-  Backend choose(Kernel kernel, KernelArgs args) {
+  Choice choose(Kernel kernel, KernelArgs args) {
     if (backends.size() == 1) {
-      return cpu();
+      return new Choice(cpu(), true);
     }
     long elements = args.elementCount();
     int bucket = bucket(elements);
@@ -83,6 +91,7 @@ final class Placement implements AutoCloseable {
     Backend best = cpu();
     double bestCost = predict(name, cpu(), bucket);
     List<Backend> others = new ArrayList<>();
+    List<Double> costs = new ArrayList<>();
     for (Backend b : backends.subList(1, backends.size())) {
       if (!b.supports(kernel)) {
         continue;
@@ -96,6 +105,7 @@ final class Placement implements AutoCloseable {
         continue;
       }
       others.add(b);
+      costs.add(cost);
       if (pays) {
         best = b;
         bestCost = cost;
@@ -104,14 +114,31 @@ final class Placement implements AutoCloseable {
     if (!others.isEmpty()) {
       long n = decisions.computeIfAbsent(name + " " + bucket, k -> new AtomicLong()).incrementAndGet();
       if (n % EXPLORE_EVERY == 0) {
-        // Re-measure a backend that was not chosen: the cheapest way to notice that it got faster.
-        List<Backend> all = new ArrayList<>(others);
-        all.add(cpu());
-        all.remove(best);
-        return all.get((int) ((n / EXPLORE_EVERY) % all.size()));
+        // Re-measure a backend that was not chosen, if it came close (within EXPLORE_WITHIN of the best)
+        // or is not measured at this size: the cheapest way to notice that it got faster.
+        List<Backend> candidates = new ArrayList<>();
+        double cpuCost = predict(name, cpu(), bucket);
+        if (best != cpu() && close(cpuCost, bestCost)) {
+          candidates.add(cpu());
+        }
+        for (int i = 0; i < others.size(); i++) {
+          if (others.get(i) != best && close(costs.get(i), bestCost)) {
+            candidates.add(others.get(i));
+          }
+        }
+        if (!candidates.isEmpty()) {
+          return new Choice(candidates.get((int) ((n / EXPLORE_EVERY) % candidates.size())), false);
+        }
       }
     }
-    return best;
+    return new Choice(best, true);
+  }
+
+  /** Re-measuring pays only for a backend within this factor of the best. */
+  static final double EXPLORE_WITHIN = 2.0;
+
+  private static boolean close(double cost, double best) {
+    return Double.isNaN(cost) || Double.isNaN(best) || cost <= best * EXPLORE_WITHIN;
   }
 
   /**
@@ -197,35 +224,51 @@ final class Placement implements AutoCloseable {
    */
   void calibrateInBackground(KernelCatalog catalog) {
     if (backends.size() == 1) {
+      calibrated.complete(null);
       return;
     }
     background.execute(() -> {
-      long t0 = System.nanoTime();
-      Random random = new Random(1);
-      for (Kernel k : catalog.all()) {
-        List<Backend> able = backends.stream().filter(b -> b.supports(k)).toList();
-        if (able.size() < 2) {
-          continue;
+      try {
+        calibrate(catalog);
+      } catch (RuntimeException e) {
+        LOG.warn("placement calibration stopped: {}; live measurements will fill the model", e.toString());
+      } finally {
+        calibrated.complete(null);
+      }
+    });
+  }
+
+  private void calibrate(KernelCatalog catalog) {
+    long t0 = System.nanoTime();
+    Random random = new Random(1);
+    for (Kernel k : catalog.all()) {
+      List<Backend> able = backends.stream().filter(b -> b.supports(k)).toList();
+      if (able.size() < 2) {
+        continue;
+      }
+      for (int size : CALIBRATION_SIZES) {
+        KernelArgs args = k.sample(size, random);
+        if (args == null) {
+          break;
         }
-        for (int size : CALIBRATION_SIZES) {
-          KernelArgs args = k.sample(size, random);
-          if (args == null) {
-            break;
-          }
-          for (Backend b : able) {
-            try {
-              if (!b.prepared(k, args)) {
-                b.prepare(k, args);
-              }
-              measure(k, b, args, 3);
-            } catch (BackendException e) {
-              LOG.warn("calibration: {} does not run on {}: {}", k.spec().name(), b.name(), e.getMessage());
+        for (Backend b : able) {
+          try {
+            if (!b.prepared(k, args)) {
+              b.prepare(k, args);
             }
+            measure(k, b, args, 3);
+          } catch (BackendException e) {
+            LOG.warn("calibration: {} does not run on {}: {}", k.spec().name(), b.name(), e.getMessage());
           }
         }
       }
-      LOG.info("placement calibrated in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, describe());
-    });
+    }
+    LOG.info("placement calibrated in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, describe());
+  }
+
+  /** Completes when {@link #calibrateInBackground} has measured everything. */
+  java.util.concurrent.CompletionStage<Void> calibrated() {
+    return calibrated;
   }
 
   /** The model as "kernel backend" to {size: micros per call}, for logs and the admin API. */

@@ -1,0 +1,427 @@
+package dev.cairn.runtime.cli;
+
+import dev.cairn.kernels.Backend;
+import dev.cairn.kernels.Backends;
+import dev.cairn.kernels.Kernel;
+import dev.cairn.kernels.KernelArgs;
+import dev.cairn.kernels.KernelCatalog;
+import dev.cairn.kernels.Parallel;
+import dev.cairn.scheduler.JobRequest;
+import dev.cairn.scheduler.JobResult;
+import dev.cairn.scheduler.ResultSealer;
+import dev.cairn.scheduler.Scheduler;
+import dev.cairn.scheduler.SchedulerOptions;
+import dev.cairn.scheduler.Ticker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cairn bench kernels}: every kernel on every backend, in GB/s and GFLOP/s, against references
+ * measured in the same run: a plain copy of the same input bytes on as many threads (the memory
+ * bandwidth bound), the kernel's sequential run on one thread, and for {@code matrix.dense} numpy's
+ * matrix-vector product (OpenBLAS) when python3 with numpy is on the PATH. Then a mixed workload of
+ * small and large jobs through the scheduler, on each backend alone and with placement.
+ */
+@Command(name = "kernels", mixinStandardHelpOptions = true,
+    description = "Kernel throughput per backend against a plain copy, the sequential run and numpy (OpenBLAS); then placement on a mixed workload. Writes docs/BENCHMARKS.md and a plot.")
+final class KernelBench implements Callable<Integer> {
+  @Option(names = "--rounds", defaultValue = "3", description = "rounds; medians are reported (default ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--min-ms", defaultValue = "300", description = "shortest time of one measurement (default ${DEFAULT-VALUE})")
+  int minMs;
+
+  @Option(names = "--mixed-jobs", defaultValue = "400", description = "jobs of the mixed workload per round (default ${DEFAULT-VALUE})")
+  int mixedJobs;
+
+  @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md and the plot go (default ${DEFAULT-VALUE})")
+  Path docs;
+
+  @Option(names = "--python", defaultValue = "python3", description = "python with numpy for the OpenBLAS reference (default ${DEFAULT-VALUE})")
+  String python;
+
+  static final int THREADS = Backends.DEFAULT_JVM_THREADS;
+
+  /** A kernel call to measure: bytes it reads and writes, floating-point operations (0: not counted). */
+  record Case(String kernel, String shape, KernelArgs args, double flops, boolean streaming) {}
+
+  /** Medians of one case. */
+  record Row(Case c, double inBytes, double outBytes, Map<String, Double> seconds, double copySeconds) {
+    double gbps(String backend) {
+      Double s = seconds.get(backend);
+      return s == null ? Double.NaN : (inBytes + outBytes) / s / 1e9;
+    }
+
+    double gflops(String backend) {
+      Double s = seconds.get(backend);
+      return s == null || c.flops() == 0 ? Double.NaN : c.flops() / s / 1e9;
+    }
+
+    double copyGbps() {
+      return 2 * inBytes / copySeconds / 1e9;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (rounds < 1 || minMs < 10 || mixedJobs < 10) {
+      throw new IllegalArgumentException("--rounds must be at least 1, --min-ms at least 10, --mixed-jobs at least 10");
+    }
+    List<Backend> backends = new ArrayList<>();
+    backends.add(Backends.jvm(THREADS));
+    String tornadoNote;
+    try {
+      backends.add(Backends.tornado());
+      tornadoNote = "TornadoVM: " + String.join("; ", backends.get(1).devices());
+    } catch (IllegalStateException e) {
+      tornadoNote = "TornadoVM: not in this run (" + e.getMessage() + ")";
+    }
+    System.out.println(BenchReport.conditions());
+    System.out.println(tornadoNote);
+    try {
+      List<Row> rows = new ArrayList<>();
+      for (Case c : cases()) {
+        rows.add(measure(c, backends));
+      }
+      double numpy = numpyGemv(1024, 1024);
+      Map<String, double[]> mixed = mixed(backends);
+      report(rows, numpy, mixed, backends, tornadoNote);
+    } finally {
+      backends.forEach(Backend::close);
+    }
+    return 0;
+  }
+
+  static Kernel kernel(String name) {
+    return KernelCatalog.builtIn().find(name).orElseThrow();
+  }
+
+  static float[] floats(int n, Random random, float scale) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (random.nextFloat() * 2 - 1) * scale;
+    }
+    return v;
+  }
+
+  static KernelArgs args(String kernel, Map<String, Object> params, Map<String, float[]> inputs) {
+    return kernel(kernel).check(new KernelArgs(params, inputs));
+  }
+
+  static List<Case> cases() {
+    Random r = new Random(7);
+    int n = 1 << 20;
+    int side = 1024;
+    List<Case> cases = new ArrayList<>();
+    cases.add(new Case("vector.saxpy", "n=2^20", args("vector.saxpy", Map.of("a", 2.0),
+        Map.of("x", floats(n, r, 1), "y", floats(n, r, 1))), 2.0 * n, true));
+    cases.add(new Case("vector.stats", "n=2^20", args("vector.stats", Map.of(), Map.of("x", floats(n, r, 1))), 4.0 * n, true));
+    cases.add(new Case("matrix.dense", "1024x1024", args("matrix.dense", Map.of("activation", "relu"),
+        Map.of("W", floats(side * side, r, 1), "x", floats(side, r, 1), "b", floats(side, r, 1))), 2.0 * side * side, true));
+    cases.add(new Case("signal.fir", "n=2^20, 32 taps", args("signal.fir", Map.of(),
+        Map.of("x", floats(n, r, 1), "taps", floats(32, r, 1))), 2.0 * n * 32, false));
+    cases.add(new Case("signal.fft", "n=2^20", args("signal.fft", Map.of(), Map.of("x", floats(n, r, 1))),
+        2.5 * n * 20, false));
+    cases.add(new Case("image.conv2d", "1024x1024, 3x3", args("image.conv2d", Map.of("width", (double) side),
+        Map.of("image", floats(side * side, r, 1), "filter", floats(9, r, 1))), 2.0 * side * side * 9, false));
+    cases.add(new Case("image.histogram", "n=2^20, 64 bins", args("image.histogram", Map.of("bins", 64.0, "min", -1.0, "max", 1.0),
+        Map.of("x", floats(n, r, 1))), 0, true));
+    cases.add(new Case("stats.anomaly", "n=2^20, window 64", args("stats.anomaly", Map.of("window", 64.0),
+        Map.of("x", floats(n, r, 1))), 0, true));
+    return cases;
+  }
+
+  /** Seconds per call of {@code body}: runs it for at least {@code minMs} after a warm-up. */
+  double secondsPerCall(Runnable body) {
+    long warm = System.nanoTime();
+    for (int i = 0; i < 3 || System.nanoTime() - warm < 50_000_000L; i++) {
+      body.run();
+    }
+    long t0 = System.nanoTime();
+    long calls = 0;
+    long min = minMs * 1_000_000L;
+    do {
+      body.run();
+      calls++;
+    } while (System.nanoTime() - t0 < min);
+    return (System.nanoTime() - t0) / 1e9 / calls;
+  }
+
+  Row measure(Case c, List<Backend> backends) throws Exception {
+    Kernel k = kernel(c.kernel());
+    double inBytes = 0;
+    for (float[] in : c.args().inputs().values()) {
+      inBytes += 4.0 * in.length;
+    }
+    double outBytes = 0;
+    for (Object o : backends.get(0).execute(k, c.args()).values()) {
+      if (o instanceof float[] f) {
+        outBytes += 4.0 * f.length;
+      } else if (o instanceof int[] ints) {
+        outBytes += 4.0 * ints.length;
+      }
+    }
+    Map<String, double[]> samples = new LinkedHashMap<>();
+    double[] copy = new double[rounds];
+    List<float[]> sources = new ArrayList<>(c.args().inputs().values());
+    List<float[]> targets = sources.stream().map(s -> new float[s.length]).toList();
+    ExecutorService copiers = Executors.newFixedThreadPool(THREADS);
+    try {
+      for (int r = 0; r < rounds; r++) {
+        copy[r] = secondsPerCall(() -> parallelCopy(sources, targets, copiers));
+        samples.computeIfAbsent("sequential", x -> new double[rounds])[r] = secondsPerCall(() -> k.run(c.args(), Parallel.sequential()));
+        for (Backend b : backends) {
+          if (b.supports(k)) {
+            samples.computeIfAbsent(b.name(), x -> new double[rounds])[r] = secondsPerCall(() -> b.execute(k, c.args()));
+          }
+        }
+      }
+    } finally {
+      copiers.shutdown();
+    }
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    samples.forEach((name, s) -> seconds.put(name, BenchReport.median(s)));
+    Row row = new Row(c, inBytes, outBytes, seconds, BenchReport.median(copy));
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %-18s copy %6.2f GB/s", c.kernel(), c.shape(), row.copyGbps()));
+    for (String name : seconds.keySet()) {
+      line.append(String.format(Locale.ROOT, " | %s %6.2f GB/s %7.2f GFLOP/s", name, row.gbps(name), row.gflops(name)));
+    }
+    System.out.println(line);
+    return row;
+  }
+
+  /** Copies each source into its target, every array split across the threads. */
+  static void parallelCopy(List<float[]> sources, List<float[]> targets, ExecutorService threads) {
+    List<Future<?>> parts = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      int part = t;
+      parts.add(threads.submit(() -> {
+        for (int a = 0; a < sources.size(); a++) {
+          float[] s = sources.get(a);
+          int from = (int) ((long) s.length * part / THREADS);
+          int to = (int) ((long) s.length * (part + 1) / THREADS);
+          System.arraycopy(s, from, targets.get(a), from, to - from);
+        }
+      }));
+    }
+    for (Future<?> f : parts) {
+      try {
+        f.get();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** numpy's W @ x + b in GFLOP/s (median of 5), or NaN with a note when python3 or numpy is missing. */
+  double numpyGemv(int m, int n) {
+    String script = String.join("\n",
+        "import time, numpy as np",
+        "m, n = " + m + ", " + n,
+        "W = np.random.rand(m, n).astype(np.float32); x = np.random.rand(n).astype(np.float32); b = np.random.rand(m).astype(np.float32)",
+        "for _ in range(20): y = W @ x + b",
+        "rates = []",
+        "for _ in range(5):",
+        "    t0 = time.perf_counter(); k = 0",
+        "    while time.perf_counter() - t0 < " + (minMs / 1000.0) + ":",
+        "        y = np.maximum(W @ x + b, 0); k += 1",
+        "    rates.append(2.0 * m * n * k / (time.perf_counter() - t0) / 1e9)",
+        "print(sorted(rates)[2], np.__version__)");
+    try {
+      Process p = new ProcessBuilder(python, "-c", script).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        System.out.println("numpy reference: not in this run (" + python + ": " + out.lines().reduce((a, b) -> b).orElse("") + ")");
+        return Double.NaN;
+      }
+      String[] parts = out.lines().reduce((a, b) -> b).orElse("").split(" ");
+      numpyVersion = parts.length > 1 ? parts[1] : "?";
+      System.out.printf(Locale.ROOT, "numpy %s matrix-vector 1024x1024: %.2f GFLOP/s%n", numpyVersion, Double.parseDouble(parts[0]));
+      return Double.parseDouble(parts[0]);
+    } catch (java.io.IOException e) {
+      System.out.println("numpy reference: not in this run (" + python + " not found)");
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
+
+  private String numpyVersion = "";
+
+  /** The mixed workload's jobs: mostly small, every eighth large; only kernels every backend runs. */
+  static List<JobRequest> mix(String device, int count) {
+    Random r = new Random(11);
+    List<JobRequest> jobs = new ArrayList<>(count);
+    float[] big = floats(1024 * 1024, r, 1);
+    float[] bigX = floats(1024, r, 1);
+    float[] image = floats(512 * 512, r, 1);
+    float[] signal = floats(1 << 18, r, 1);
+    float[] small = floats(256, r, 1);
+    float[] taps = floats(32, r, 1);
+    float[] filter = floats(9, r, 1);
+    for (int i = 0; i < count; i++) {
+      String id = device + "-" + i;
+      JobRequest j;
+      if (i % 8 == 7) {
+        j = switch ((i / 8) % 3) {
+          case 0 -> new JobRequest(device, id, "matrix.dense", Map.of("activation", "relu"), Map.of("W", big, "x", bigX, "b", bigX), 5, 0, 0);
+          case 1 -> new JobRequest(device, id, "image.conv2d", Map.of("width", 512.0), Map.of("image", image, "filter", filter), 5, 0, 0);
+          default -> new JobRequest(device, id, "signal.fir", Map.of(), Map.of("x", signal, "taps", taps), 5, 0, 0);
+        };
+      } else {
+        j = switch (i % 3) {
+          case 0 -> new JobRequest(device, id, "vector.saxpy", Map.of("a", 2.0), Map.of("x", small, "y", small), 5, 0, 0);
+          case 1 -> new JobRequest(device, id, "signal.fir", Map.of(), Map.of("x", small, "taps", taps), 5, 0, 0);
+          default -> new JobRequest(device, id, "image.conv2d", Map.of("width", 16.0), Map.of("image", small, "filter", filter), 5, 0, 0);
+        };
+      }
+      jobs.add(j);
+    }
+    return jobs;
+  }
+
+  /** Jobs per second of the mixed workload, per configuration: each backend alone, then placement. */
+  Map<String, double[]> mixed(List<Backend> backends) throws Exception {
+    Map<String, List<Backend>> configs = new LinkedHashMap<>();
+    for (Backend b : backends) {
+      configs.put(b.name() + " only", List.of(b));
+    }
+    if (backends.size() > 1) {
+      configs.put("placement", backends);
+    }
+    Map<String, double[]> rates = new LinkedHashMap<>();
+    AtomicInteger devices = new AtomicInteger();
+    for (var e : configs.entrySet()) {
+      SchedulerOptions options = new SchedulerOptions(1 << 26, 1 << 22, 1 << 16, 4096, THREADS, 1 << 16);
+      ResultSealer sealer = job -> CompletableFuture.completedFuture(new ResultSealer.Seal("", ""));
+      Scheduler s = Scheduler.create(options, KernelCatalog.builtIn(), e.getValue(), sealer, Clock.systemUTC(), Ticker.system());
+      try {
+        System.out.println("mixed workload, " + e.getKey() + ": calibrating and warming up");
+        s.calibrated().toCompletableFuture().get(30, TimeUnit.MINUTES);
+        run(s, mix("warm" + devices.incrementAndGet(), mixedJobs));
+        double[] r = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+          r[i] = run(s, mix("d" + devices.incrementAndGet(), mixedJobs));
+        }
+        rates.put(e.getKey(), r);
+        System.out.printf(Locale.ROOT, "mixed workload, %s: %.1f jobs/s (median of %d), by backend %s%n", e.getKey(),
+            BenchReport.median(r), rounds, s.stats().backends());
+      } finally {
+        s.stop().toCompletableFuture().get(5, TimeUnit.MINUTES);
+      }
+    }
+    return rates;
+  }
+
+  /** Jobs per second through the scheduler, 32 in flight; fails on any error result. */
+  static double run(Scheduler s, List<JobRequest> jobs) throws Exception {
+    Semaphore window = new Semaphore(32);
+    List<CompletableFuture<JobResult>> results = new ArrayList<>(jobs.size());
+    long t0 = System.nanoTime();
+    for (JobRequest j : jobs) {
+      window.acquire();
+      CompletableFuture<JobResult> f = s.submit(j).toCompletableFuture();
+      f.whenComplete((r, e) -> window.release());
+      results.add(f);
+    }
+    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
+    double rate = jobs.size() / ((System.nanoTime() - t0) / 1e9);
+    for (CompletableFuture<JobResult> f : results) {
+      JobResult r = f.get();
+      if (!r.isOk()) {
+        throw new IllegalStateException("a mixed-workload job failed: " + r);
+      }
+    }
+    return rate;
+  }
+
+  void report(List<Row> rows, double numpy, Map<String, double[]> mixed, List<Backend> backends, String tornadoNote) throws Exception {
+    List<String> names = new ArrayList<>();
+    names.add("sequential");
+    backends.forEach(b -> names.add(b.name()));
+    StringBuilder md = new StringBuilder();
+    md.append("## Kernels (`cairn bench kernels`)\n\n");
+    md.append("Conditions: ").append(BenchReport.conditions()).append("; JVM backend on ").append(THREADS)
+        .append(" threads; medians of ").append(rounds).append(" rounds of at least ").append(minMs).append(" ms each. ")
+        .append(tornadoNote).append(".\n\n");
+    md.append("GB/s counts the bytes a call reads and writes once; the copy reference is `System.arraycopy` of the same\n")
+        .append("input bytes on as many threads (read + write). Streaming kernels aim at 0.8 of the copy.\n\n");
+    md.append("| kernel | shape | copy GB/s |");
+    names.forEach(n -> md.append(' ').append(n).append(" GB/s | ").append(n).append(" GFLOP/s |"));
+    md.append(" best / copy |\n|---|---|---|");
+    names.forEach(n -> md.append("---|---|"));
+    md.append("---|\n");
+    Map<String, Map<String, Double>> plot = new LinkedHashMap<>();
+    plot.put("copy (reference)", new LinkedHashMap<>());
+    names.forEach(n -> plot.put(n, new LinkedHashMap<>()));
+    List<String> categories = new ArrayList<>();
+    for (Row row : rows) {
+      String cat = row.c().kernel();
+      categories.add(cat);
+      plot.get("copy (reference)").put(cat, row.copyGbps());
+      md.append(String.format(Locale.ROOT, "| `%s` | %s | %.2f |", row.c().kernel(), row.c().shape(), row.copyGbps()));
+      double best = 0;
+      for (String n : names) {
+        double g = row.gbps(n);
+        plot.get(n).put(cat, g);
+        md.append(Double.isNaN(g) ? " — | — |" : String.format(Locale.ROOT, " %.2f | %s |", g,
+            Double.isNaN(row.gflops(n)) ? "—" : String.format(Locale.ROOT, "%.2f", row.gflops(n))));
+        if (!n.equals("sequential") && !Double.isNaN(g)) {
+          best = Math.max(best, g);
+        }
+      }
+      md.append(row.c().streaming() ? String.format(Locale.ROOT, " %.2f%s |%n", best / row.copyGbps(), best / row.copyGbps() >= 0.8 ? "" : " (below 0.8)")
+          : " (compute-bound) |\n");
+    }
+    Row dense = rows.stream().filter(r -> r.c().kernel().equals("matrix.dense")).findFirst().orElseThrow();
+    double ours = names.stream().filter(n -> !n.equals("sequential")).mapToDouble(dense::gflops).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+    md.append("\n`matrix.dense` 1024x1024 (a matrix-vector product plus bias and ReLU, 2 flops per weight): ");
+    if (Double.isNaN(numpy)) {
+      md.append(String.format(Locale.ROOT, "%.2f GFLOP/s; numpy was not available in this run, so no OpenBLAS reference.%n", ours));
+    } else {
+      md.append(String.format(Locale.ROOT, "%.2f GFLOP/s against numpy %s (OpenBLAS) on the same operation and cores %.2f GFLOP/s: "
+          + "ratio %.2f (aim 0.5)%s.%n", ours, numpyVersion, numpy, ours / numpy, ours / numpy >= 0.5 ? "" : ", below the aim"));
+    }
+    md.append("\n### Placement on a mixed workload\n\n");
+    md.append("Jobs through the scheduler, 32 in flight, ").append(mixedJobs).append(" per round: seven in eight small (256 floats:\n")
+        .append("saxpy, 32-tap FIR, 16x16 conv2d), one in eight large (1024x1024 dense, 512x512 conv2d, 2^18-sample FIR),\n")
+        .append("each configuration after its calibration and a warm-up round.\n\n| configuration | jobs/s |\n|---|---|\n");
+    double bestFixed = 0;
+    for (var e : mixed.entrySet()) {
+      double m = BenchReport.median(e.getValue());
+      md.append(String.format(Locale.ROOT, "| %s | %.1f |%n", e.getKey(), m));
+      if (!e.getKey().equals("placement")) {
+        bestFixed = Math.max(bestFixed, m);
+      }
+    }
+    if (mixed.containsKey("placement")) {
+      double p = BenchReport.median(mixed.get("placement"));
+      md.append(String.format(Locale.ROOT, "%nPlacement / best single backend: %.2f (aim at least 1.0)%s.%n", p / bestFixed,
+          p / bestFixed >= 1.0 ? "" : ", below the aim"));
+    } else {
+      md.append("\nOnly one backend in this run, so placement had nothing to choose from.\n");
+    }
+    md.append("\n![kernel throughput](bench-kernels.png)\n");
+    BenchReport.barChart(docs.resolve("bench-kernels.png"), "Kernel throughput (GB/s, higher is better)", "GB/s", categories, plot);
+    Path file = BenchReport.writeSection(docs, "kernels", md.toString());
+    System.out.println("wrote " + file + " and " + docs.resolve("bench-kernels.png"));
+  }
+}
