@@ -10,6 +10,7 @@ import dev.cairn.runtime.config.GatewayConfig;
 import dev.cairn.scheduler.Scheduler;
 import dev.cairn.scheduler.Ticker;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,7 +64,24 @@ public final class Gateway {
   /** Starts a gateway whose devices can run the kernels of {@code kernels}. */
   public static Future<Gateway> start(GatewayConfig config, Clock clock, KernelCatalog kernels) {
     Gateway g = new Gateway(config, clock, kernels);
-    return g.doStart().map(v -> g);
+    // Completed from plain threads: a failed start closes Vert.x, and a future bound to one of its
+    // event loops would then never call back.
+    Promise<Gateway> result = Promise.promise();
+    g.doStart().onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.complete(g);
+        return;
+      }
+      g.state.set(State.FAILED);
+      if (g.vertx == null) {
+        result.fail(ar.cause()); // failed before anything was opened that stop() would close
+        return;
+      }
+      Thread cleanup = new Thread(() -> g.stop().onComplete(stopped -> result.fail(ar.cause())), "cairn-failed-start");
+      cleanup.setDaemon(true);
+      cleanup.start();
+    });
+    return result.future();
   }
 
   private Future<Void> doStart() {
@@ -98,10 +116,9 @@ public final class Gateway {
       try {
         coap.start();
       } catch (RuntimeException e) {
-        state.set(State.FAILED);
-        return stop().transform(ignored -> Future.failedFuture(new IllegalStateException(
+        return Future.failedFuture(new IllegalStateException(
             "CoAP endpoint could not listen on " + config.coapOptions().host() + ":" + config.coapOptions().port() + " ("
-                + e.getMessage() + "); free the port or choose another with --coap-port or coap.port", e)));
+                + e.getMessage() + "); free the port or choose another with --coap-port or coap.port", e));
       }
     }
     return mqtt.start()
@@ -121,10 +138,6 @@ public final class Gateway {
               admin.actualPort(), coap == null ? "off" : coap.actualDtlsPort() >= 0
                   ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
               backendName(), config.dataDir().toAbsolutePath().normalize());
-        })
-        .recover(e -> {
-          state.set(State.FAILED);
-          return stop().transform(ignored -> Future.failedFuture(e));
         });
   }
 

@@ -65,7 +65,8 @@ final class BenchReport {
     });
     JFreeChart chart = ChartFactory.createBarChart(title, null, axis, data, PlotOrientation.VERTICAL, true, false, false);
     chart.setBackgroundPaint(Color.WHITE);
-    chart.getPlot().setBackgroundPaint(new Color(0xf4, 0xf4, 0xf4));
+    chart.getCategoryPlot().setBackgroundPaint(new Color(0xf4, 0xf4, 0xf4));
+    chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(org.jfree.chart.axis.CategoryLabelPositions.UP_45);
     Files.createDirectories(png.toAbsolutePath().getParent());
     ChartUtils.saveChartAsPNG(png.toFile(), chart, 1000, 520);
   }

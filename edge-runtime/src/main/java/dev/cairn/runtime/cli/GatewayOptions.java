@@ -48,6 +48,11 @@ final class GatewayOptions {
       throw new picocli.CommandLine.ParameterException(
           new picocli.CommandLine(new CairnCommand()), "port " + e.getMessage());
     }
+    return applyMachineSettings(c);
+  }
+
+  /** What belongs to this machine whatever the fleet says: its data directory and its id. */
+  GatewayConfig applyMachineSettings(GatewayConfig c) {
     if (dataDir != null) {
       c.setDataDir(dataDir.toString());
     }

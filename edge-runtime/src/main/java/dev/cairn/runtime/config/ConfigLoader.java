@@ -119,6 +119,16 @@ public final class ConfigLoader {
         || msg.contains("Cannot deserialize value of type `long`")) {
       return "must be a whole number";
     }
+    java.util.regex.Matcher coerce = java.util.regex.Pattern.compile("Cannot coerce (\\w+) value \\(([^)]*)\\) to `(\\w+)`").matcher(msg);
+    if (coerce.find()) {
+      String wanted = switch (coerce.group(3)) {
+        case "int", "long", "java" -> "a whole number";
+        case "boolean" -> "true or false";
+        case "double", "float" -> "a number";
+        default -> "a " + coerce.group(3);
+      };
+      return "must be " + wanted + ", was " + coerce.group(1).toLowerCase(java.util.Locale.ROOT) + " " + coerce.group(2);
+    }
     if (msg.contains("Cannot coerce")) {
       return "has the wrong type: " + msg.replaceAll("\\s*\\(.*", "");
     }

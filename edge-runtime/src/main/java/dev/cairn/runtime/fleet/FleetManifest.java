@@ -253,7 +253,7 @@ public final class FleetManifest {
       return JsonNodeFactory.instance.objectNode();
     }
     if (node.has("gatewayId")) {
-      where.add(ptr + "/gatewayId", "gatewayId is not a fleet setting: each gateway's id comes from gateways[].id");
+      where.add(ptr, ptr.substring(1).replace('/', '.') + ".gatewayId is not a fleet setting: each gateway's id comes from gateways[].id");
     }
     return (ObjectNode) node;
   }
