@@ -47,4 +47,12 @@ public interface AnchorService {
 
   /** Finishes pending appends, seals the open batch, and closes the journal. */
   CompletionStage<Void> close();
+
+  /**
+   * Changes the batch size and age and the sinks while running. Batches sealed from then on go to the
+   * new sinks; batches already sealed still wait for the sinks they were sealed for.
+   *
+   * @throws IllegalArgumentException when {@code next} names another data directory or gateway
+   */
+  CompletionStage<Void> reconfigure(AnchorOptions next);
 }

@@ -34,7 +34,7 @@ public final class Gateway {
     FAILED
   }
 
-  private final GatewayConfig config;
+  private volatile GatewayConfig config;
   private final Clock clock;
   private final KernelCatalog kernels;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -42,8 +42,8 @@ public final class Gateway {
   private final java.util.List<Backend> backends = new java.util.ArrayList<>();
   private AnchorService anchor;
   private Scheduler scheduler;
-  private MqttEndpoint mqtt;
-  private dev.cairn.adapters.coap.CoapEndpoint coap;
+  private volatile MqttEndpoint mqtt;
+  private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
   private AdminApi admin;
   private Future<Void> stopped;
 
@@ -231,6 +231,64 @@ public final class Gateway {
       }
       LOG.info("{} runs kernels on the CPU only: {}", config.gatewayId(), e.getMessage());
     }
+  }
+
+  /** Top-level settings {@link #reconfigure} changes without restarting the gateway. */
+  public static final java.util.Set<String> LIVE_SETTINGS = java.util.Set.of("limits", "kernels", "batch", "anchor", "mqtt", "coap");
+
+  /**
+   * Applies new settings while running, when only {@link #LIVE_SETTINGS} changed (and not the worker
+   * thread count): limits, kernels, batching and sinks take effect for new jobs and batches at once;
+   * a changed {@code mqtt} or {@code coap} section restarts that endpoint alone (its devices
+   * reconnect). Completes with false, changing nothing, when the change needs a restart.
+   *
+   * @param changed the top-level settings that differ from the running ones
+   */
+  public synchronized Future<Boolean> reconfigure(GatewayConfig next, java.util.Set<String> changed) {
+    if (state.get() != State.RUNNING || !LIVE_SETTINGS.containsAll(changed)
+        || next.schedulerOptions().workerThreads() != config.schedulerOptions().workerThreads()) {
+      return Future.succeededFuture(false);
+    }
+    dev.cairn.adapters.coap.CoapEndpointOptions coapOptions;
+    dev.cairn.anchor.AnchorOptions anchorOptions;
+    try {
+      // Everything that can fail on bad settings (files, sinks) is built before anything changes.
+      coapOptions = next.coapOptions();
+      anchorOptions = next.anchorOptions();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    scheduler.reconfigure(next.schedulerOptions(), next.enabledKernels(kernels));
+    Future<Void> anchoring = Future.fromCompletionStage(anchor.reconfigure(anchorOptions));
+    if (changed.contains("coap")) {
+      if (coap != null) {
+        coap.stop();
+        coap = null;
+      }
+      if (coapOptions.plain() || coapOptions.dtlsPort() >= 0) {
+        dev.cairn.adapters.coap.CoapEndpoint fresh = dev.cairn.adapters.coap.CoapEndpoint.create(coapOptions, scheduler, anchor::receipt);
+        try {
+          fresh.start();
+          coap = fresh;
+        } catch (RuntimeException e) {
+          return Future.failedFuture(new IllegalStateException("CoAP endpoint could not listen on " + coapOptions.host() + ":"
+              + coapOptions.port() + " (" + e.getMessage() + ")", e));
+        }
+      }
+    }
+    Future<Void> endpoint = Future.succeededFuture();
+    if (changed.contains("mqtt")) {
+      MqttEndpoint old = mqtt;
+      endpoint = old.stop().compose(v -> {
+        mqtt = MqttEndpoint.create(vertx, next.mqttOptions(), scheduler);
+        return mqtt.start().<Void>mapEmpty().recover(e -> Future.failedFuture(new IllegalStateException(
+            "MQTT endpoint could not listen on " + next.mqttOptions().host() + ":" + next.mqttOptions().port() + " ("
+                + e.getMessage() + ")", e)));
+      });
+    }
+    config = next;
+    LOG.info("{} reconfigured without a restart: {}", next.gatewayId(), new java.util.TreeSet<>(changed));
+    return Future.all(anchoring, endpoint).map(true);
   }
 
   public State state() {

@@ -40,6 +40,15 @@ public interface Scheduler {
 
   SchedulerOptions options();
 
+  /**
+   * Changes limits and installed kernels while running: new jobs are admitted under the new ones; jobs
+   * already accepted finish as they are.
+   *
+   * @throws IllegalArgumentException for the settings that need a restart (worker threads, the
+   *     duplicate-id window)
+   */
+  void reconfigure(SchedulerOptions options, KernelCatalog kernels);
+
   /** Completes when placement's start-up calibration is done (at once with a single backend). */
   default CompletionStage<Void> calibrated() {
     return java.util.concurrent.CompletableFuture.completedFuture(null);

@@ -113,7 +113,8 @@ public final class DefaultAnchorService implements AnchorService {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final AnchorOptions options;
+  /** Written only by the writer thread (see reconfigure). */
+  private volatile AnchorOptions options;
   private final Clock clock;
   private final GatewayKey key;
   private final Journal journal;
@@ -257,6 +258,22 @@ public final class DefaultAnchorService implements AnchorService {
     return closed.copy();
   }
 
+  /** New options for the writer thread to take. */
+  private record Reconfigure(AnchorOptions next, CompletableFuture<Void> done) {}
+
+  @Override
+  public CompletionStage<Void> reconfigure(AnchorOptions next) {
+    if (!next.dataDir().equals(options.dataDir()) || !next.gatewayId().equals(options.gatewayId())) {
+      throw new IllegalArgumentException("the data directory and gateway id change only with a restart");
+    }
+    if (closed.isDone()) {
+      return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    commands.add(new Reconfigure(next, done));
+    return done;
+  }
+
   private void write() {
     List<Object> batch = new ArrayList<>();
     while (true) {
@@ -282,6 +299,13 @@ public final class DefaultAnchorService implements AnchorService {
           anchored(r);
         } else if (o instanceof Remember m) {
           remember(m);
+        } else if (o instanceof Reconfigure r) {
+          options = r.next();
+          sinks.clear();
+          r.next().sinks().forEach(s -> sinks.put(s.name(), s));
+          LOG.info("{} anchoring reconfigured: batches of {} leaves or {} ms, sinks {}", options.gatewayId(),
+              options.batchMaxLeaves(), options.batchMaxDelayMs(), sinks.keySet());
+          r.done().complete(null);
         } else if (o instanceof Lookup l) {
           try {
             l.done().complete(lookup(l.deviceId(), l.jobId()));

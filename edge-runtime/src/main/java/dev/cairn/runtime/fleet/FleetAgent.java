@@ -230,13 +230,18 @@ public final class FleetAgent implements AutoCloseable {
   private void apply(SignedConfig next, GatewayConfig config) {
     Gateway old = gateway;
     GatewayConfig oldConfig = old.config();
-    LOG.info("{} applying fleet {} version {}", gatewayId, next.fleet(), next.version());
+    java.util.Set<String> changed = changedSettings(applied, next);
+    LOG.info("{} applying fleet {} version {} (changed: {})", gatewayId, next.fleet(), next.version(), changed);
     String failure = null;
+    boolean live = false;
     Gateway started = null;
     try {
-      old.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      started = startGateway(config);
-      String health = healthCheck(started);
+      live = old.reconfigure(config, changed).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      if (!live) {
+        old.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        started = startGateway(config);
+      }
+      String health = healthCheck(live ? old : started);
       if (health != null) {
         failure = "health check failed: " + health;
       }
@@ -244,29 +249,60 @@ public final class FleetAgent implements AutoCloseable {
       failure = "did not start: " + rootMessage(e);
     }
     if (failure == null) {
-      gateway = started;
+      gateway = live ? old : started;
       applied = next;
       lastError = null;
       rejectedVersion = -1;
       writeState(next);
-      LOG.info("{} applied fleet {} version {} (settings {})", gatewayId, next.fleet(), next.version(), next.configSha256());
+      LOG.info("{} applied fleet {} version {} {} (settings {})", gatewayId, next.fleet(), next.version(),
+          live ? "live" : "with a restart", next.configSha256());
       publishStatus();
       return;
     }
-    if (started != null) {
-      try {
+    failure += rollBack(old, oldConfig, started, changed, live);
+    refuse(next.version(), "configuration version " + next.version() + " rolled back: " + failure);
+  }
+
+  /** Back to the last good settings: live where the change was live, else a fresh start. "" when that worked. */
+  private String rollBack(Gateway old, GatewayConfig oldConfig, Gateway started, java.util.Set<String> changed, boolean live) {
+    try {
+      if (old.state() == Gateway.State.RUNNING && old.reconfigure(oldConfig, changed).toCompletionStage().toCompletableFuture()
+          .get(60, TimeUnit.SECONDS)) {
+        gateway = old;
+        return "";
+      }
+      if (started != null) {
         started.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.warn("{} could not stop the failed configuration cleanly", gatewayId, e);
+      }
+      if (old.state() == Gateway.State.RUNNING) {
+        old.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+      gateway = startGateway(oldConfig);
+      return "";
+    } catch (Exception e) {
+      LOG.error("{} could not go back to the last good configuration", gatewayId, e);
+      return "; rolling back failed too: " + rootMessage(e);
+    }
+  }
+
+  /** The top-level settings that differ between two signed configurations (all of them when there is no previous one). */
+  static java.util.Set<String> changedSettings(SignedConfig previous, SignedConfig next) {
+    java.util.Set<String> changed = new java.util.TreeSet<>();
+    ObjectNode before = previous == null ? null : previous.config();
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    next.config().fieldNames().forEachRemaining(keys::add);
+    if (before != null) {
+      before.fieldNames().forEachRemaining(keys::add);
+    }
+    for (String k : keys) {
+      if (before == null || !java.util.Objects.equals(before.get(k), next.config().get(k))) {
+        changed.add(k);
       }
     }
-    try {
-      gateway = startGateway(oldConfig);
-    } catch (Exception e) {
-      LOG.error("{} could not go back to the last good configuration either", gatewayId, e);
-      failure += "; rolling back failed too: " + rootMessage(e);
+    if (previous == null) {
+      changed.add("(first fleet configuration)");
     }
-    refuse(next.version(), "configuration version " + next.version() + " rolled back: " + failure);
+    return changed;
   }
 
   /** Null when healthy, else what is wrong: the gateway must be running and its admin API answer UP. */

@@ -78,6 +78,10 @@ public final class Mqtt5Device implements AutoCloseable {
     return r;
   }
 
+  public boolean isConnected() {
+    return client.isConnected();
+  }
+
   @Override
   public void close() throws MqttException {
     if (client.isConnected()) {

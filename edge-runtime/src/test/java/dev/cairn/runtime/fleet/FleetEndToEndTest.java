@@ -131,41 +131,55 @@ class FleetEndToEndTest {
     Gateway g = agent.gateway();
     assertEquals(7, g.config().schedulerOptions().maxInFlightPerDevice());
     assertEquals(1, g.scheduler().catalog().all().size(), "only the enabled kernel");
-    String sha = s.path("configSha256").asText();
     assertEquals(FleetManifest.load(dir.resolve("fleet-1.yaml")).resolve("gw-1").toString(),
         agent.applied().config().toString(), "what runs is what the manifest resolves to");
-    assertEquals(SignedConfig.sha256Hex(agent.applied().config().toString().getBytes(StandardCharsets.UTF_8)), sha);
+    assertEquals(SignedConfig.sha256Hex(agent.applied().config().toString().getBytes(StandardCharsets.UTF_8)),
+        s.path("configSha256").asText());
+
+    // Limits, kernels, batching and sinks change live: same gateway, the device stays connected.
+    try (dev.cairn.runtime.e2e.Mqtt5Device device = dev.cairn.runtime.e2e.Mqtt5Device.connect(g.mqttPort(), "dev1")) {
+      device.subscribe("cairn/dev1/results");
+      publish(2, "{limits: {maxInFlightPerDevice: 9}, kernels: [vector.saxpy, vector.stats], batch: {maxLeaves: 20}}");
+      s = awaitStatus(j -> j.path("appliedVersion").asLong() == 2);
+      assertEquals(g, agent.gateway(), "applied without a restart");
+      assertEquals(9, g.config().schedulerOptions().maxInFlightPerDevice());
+      assertEquals(2, g.scheduler().catalog().all().size());
+      assertTrue(device.isConnected(), "the device kept its connection");
+      device.publishJson("cairn/dev1/jobs", "{\"id\":\"after\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2,3]}}");
+      assertEquals("ok", device.next().json().path("status").asText(), "a newly enabled kernel runs");
+    }
+    String sha = s.path("configSha256").asText();
 
     // An unknown setting and a wrong type, signed by the operator (made by hand: validate would stop them).
     ObjectNode unknown = (ObjectNode) FleetManifest.JSON.readTree("{\"mqtt\":{\"prot\":1}}");
-    publishRaw(SignedConfig.sign("test-fleet", 2, "gw-1", unknown, operator).toMessage());
-    s = awaitStatus(j -> j.path("rejectedVersion").asLong() == 2);
-    assertTrue(s.path("lastError").asText().contains("mqtt.prot"), s.toString());
-    assertEquals(1, s.path("appliedVersion").asLong());
-    ObjectNode wrongType = (ObjectNode) FleetManifest.JSON.readTree("{\"limits\":{\"queueCapacity\":\"many\"}}");
-    publishRaw(SignedConfig.sign("test-fleet", 3, "gw-1", wrongType, operator).toMessage());
+    publishRaw(SignedConfig.sign("test-fleet", 3, "gw-1", unknown, operator).toMessage());
     s = awaitStatus(j -> j.path("rejectedVersion").asLong() == 3);
+    assertTrue(s.path("lastError").asText().contains("mqtt.prot"), s.toString());
+    assertEquals(2, s.path("appliedVersion").asLong());
+    ObjectNode wrongType = (ObjectNode) FleetManifest.JSON.readTree("{\"limits\":{\"queueCapacity\":\"many\"}}");
+    publishRaw(SignedConfig.sign("test-fleet", 4, "gw-1", wrongType, operator).toMessage());
+    s = awaitStatus(j -> j.path("rejectedVersion").asLong() == 4);
     assertTrue(s.path("lastError").asText().contains("limits.queueCapacity"), s.toString());
 
     // Signed by someone else.
     ObjectNode fine = (ObjectNode) FleetManifest.JSON.readTree("{\"limits\":{\"maxInFlightPerDevice\":9}}");
-    publishRaw(SignedConfig.sign("test-fleet", 4, "gw-1", fine, stranger).toMessage());
+    publishRaw(SignedConfig.sign("test-fleet", 5, "gw-1", fine, stranger).toMessage());
     s = awaitStatus(j -> j.path("lastError").asText().contains("bad signature"));
     // Not JSON at all.
     publishRaw("hello".getBytes(StandardCharsets.UTF_8));
     s = awaitStatus(j -> j.path("lastError").asText().contains("not JSON"));
     // For another gateway.
-    publishRaw(SignedConfig.sign("test-fleet", 5, "gw-2", fine, operator).toMessage());
+    publishRaw(SignedConfig.sign("test-fleet", 6, "gw-2", fine, operator).toMessage());
     s = awaitStatus(j -> j.path("lastError").asText().contains("for gateway 'gw-2'"));
     // A replay of an older version with other settings (a downgrade).
     publishRaw(SignedConfig.sign("test-fleet", 1, "gw-1", fine, operator).toMessage());
     s = awaitStatus(j -> j.path("lastError").asText().contains("versions only go up"));
 
-    // Through all of that the gateway kept version 1 and kept serving.
-    assertEquals(1, s.path("appliedVersion").asLong());
+    // Through all of that the gateway kept version 2 and kept serving.
+    assertEquals(2, s.path("appliedVersion").asLong());
     assertEquals(sha, s.path("configSha256").asText());
     assertEquals(Gateway.State.RUNNING, agent.gateway().state());
-    assertEquals(7, agent.gateway().config().schedulerOptions().maxInFlightPerDevice());
+    assertEquals(9, agent.gateway().config().schedulerOptions().maxInFlightPerDevice());
   }
 
   @Test

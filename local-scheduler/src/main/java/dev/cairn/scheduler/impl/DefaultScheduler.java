@@ -44,8 +44,8 @@ public final class DefaultScheduler implements Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
   static final int MAX_ID_LENGTH = 128;
 
-  private final SchedulerOptions options;
-  private final KernelCatalog catalog;
+  private volatile SchedulerOptions options;
+  private volatile KernelCatalog catalog;
   private final Placement placement;
   private final ResultSealer sealer;
   private final Clock clock;
@@ -402,6 +402,21 @@ public final class DefaultScheduler implements Scheduler {
   @Override
   public CompletionStage<Void> calibrated() {
     return placement.calibrated();
+  }
+
+  @Override
+  public void reconfigure(SchedulerOptions next, KernelCatalog kernels) {
+    if (next.workerThreads() != options.workerThreads() || next.recentIdsPerGateway() != options.recentIdsPerGateway()) {
+      throw new IllegalArgumentException("workerThreads and recentIdsPerGateway change only with a restart");
+    }
+    lock.lock();
+    try {
+      options = next;
+      catalog = kernels;
+    } finally {
+      lock.unlock();
+    }
+    LOG.info("scheduler reconfigured: {} kernels, limits {}", kernels.all().size(), next);
   }
 
   @Override
