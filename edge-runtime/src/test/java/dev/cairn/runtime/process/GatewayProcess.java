@@ -24,12 +24,13 @@ public final class GatewayProcess implements AutoCloseable {
   private final CompletableFuture<Void> logEnded = new CompletableFuture<>();
 
   public GatewayProcess(Path dataDir, String... extraArgs) throws Exception {
-    Path jar = Path.of(System.getProperty("basedir", "."), "target", "cairn.jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new AssertionError(jar + " is missing: run the interop tests with `mvn verify -Pinterop`");
-    }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString(), "run",
+    this(List.of(ProcessHandle.current().info().command().orElse("java")), dataDir, extraArgs);
+  }
+
+  /** The jar run by {@code java} (a command and its first arguments, e.g. an emulator and a JVM). */
+  public GatewayProcess(List<String> java, Path dataDir, String... extraArgs) throws Exception {
+    List<String> cmd = new ArrayList<>(java);
+    cmd.addAll(List.of("-jar", jar().toString(), "run",
         "--mqtt-port", "0", "--admin-port", "0", "--coap-port", "0", "--data-dir", dataDir.toString()));
     cmd.addAll(List.of(extraArgs));
     process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -52,9 +53,18 @@ public final class GatewayProcess implements AutoCloseable {
     }, "gateway-log");
     reader.setDaemon(true);
     reader.start();
-    Matcher m = ready.get(60, TimeUnit.SECONDS);
+    Matcher m = ready.get(180, TimeUnit.SECONDS);
     mqttPort = Integer.parseInt(m.group(1));
     adminPort = Integer.parseInt(m.group(2));
+  }
+
+  /** The shaded jar the process tests run. */
+  public static Path jar() {
+    Path jar = Path.of(System.getProperty("basedir", "."), "target", "cairn.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new AssertionError(jar + " is missing: run the process and interop tests with `mvn verify`");
+    }
+    return jar;
   }
 
   public String log() {

@@ -451,10 +451,12 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
         for (Connection c : set) {
           c.context.runOnContext(x -> {
             if (c.ep.isConnected()) {
+              // An MQTT 5 DISCONNECT with its reason closes the connection itself (closing after it throws).
               if (c.v5()) {
                 c.ep.disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, MqttProperties.NO_PROPERTIES);
+              } else {
+                c.ep.close();
               }
-              c.ep.close();
             }
           });
         }
