@@ -218,4 +218,26 @@ class FleetEndToEndTest {
     assertTrue(s.path("lastError").isNull(), s.toString());
     assertEquals(g, agent.gateway(), "the retained version 3 did not restart the gateway");
   }
+
+  @Test
+  void afterTheBrokerRestartsTheGatewayReconnectsReportsAndTakesNewSettings() throws Exception {
+    publish(1, "{limits: {maxInFlightPerDevice: 7}}");
+    awaitStatus(j -> j.path("appliedVersion").asLong() == 1);
+    int port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
+    watcher.disconnect();
+    broker.stop().join();
+    broker.close();
+    // A new broker on the same port, with nothing retained: the gateway must come back by itself.
+    broker = EmbeddedBroker.start(dir.resolve("broker2"), port);
+    status.set(null);
+    watcher.connect(new MqttConnectionOptions());
+    watcher.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+            new org.eclipse.paho.mqttv5.common.MqttSubscription(FleetSigning.statusTopic("gw-1"), 1)},
+        new IMqttMessageListener[] {(t, m) -> status.set(FleetManifest.JSON.readTree(m.getPayload()))});
+    JsonNode s = awaitStatus(j -> j.path("appliedVersion").asLong() == 1 && j.path("state").asText().equals("RUNNING"));
+    assertTrue(s.path("lastError").isNull(), s.toString());
+    publish(2, "{limits: {maxInFlightPerDevice: 8}}");
+    awaitStatus(j -> j.path("appliedVersion").asLong() == 2);
+    assertEquals(8, agent.gateway().config().schedulerOptions().maxInFlightPerDevice());
+  }
 }
