@@ -39,6 +39,9 @@ final class CoapBench implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "rounds; medians are reported (default ${DEFAULT-VALUE})")
   int rounds;
 
+  @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md goes (default ${DEFAULT-VALUE})")
+  java.nio.file.Path docs;
+
   static final String JOB = "{\"id\":\"%d\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},"
       + "\"inputs\":{\"x\":[1,2,3,4,5,6,7,8],\"y\":[8,7,6,5,4,3,2,1]}}";
 
@@ -91,6 +94,22 @@ final class CoapBench implements Callable<Integer> {
     double e = echoes[rounds / 2];
     System.out.printf("median: jobs %,.0f/s, echo %,.0f/s, ratio %.2f (aim 0.8); window %d, CON POST, %d cores%n",
         j, e, j / e, window, Runtime.getRuntime().availableProcessors());
+    java.nio.file.Path file = BenchReport.writeSection(docs, "coap", String.format(java.util.Locale.ROOT, """
+        ## CoAP jobs (`cairn bench coap`)
+
+        Conditions: %s. One Californium client in the gateway's process, CON POST with %d requests in flight,
+        %d requests per round, medians of %d rounds. Jobs: `vector.saxpy` on 8 floats through the whole gateway
+        (decode, scheduler, durable leaf, result). Reference: a plain Californium echo resource in the same
+        process, same client and window, measured in the same rounds.
+
+        | target | requests/s |
+        |---|---|
+        | Cairn `POST /jobs` | %.0f |
+        | Californium echo | %.0f |
+
+        Ratio %.2f (aim 0.8)%s.
+        """, BenchReport.conditions(), window, requests, rounds, j, e, j / e, j / e >= 0.8 ? "" : ", below the aim"));
+    System.out.println("wrote " + file);
     return 0;
   }
 

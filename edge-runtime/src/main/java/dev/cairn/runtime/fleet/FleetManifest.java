@@ -109,22 +109,46 @@ public final class FleetManifest {
     JsonNode root;
     try {
       root = ConfigLoader.yaml().readTree(text);
-      // Second pass over the tokens: where each field is, and each settings block checked against the
-      // gateway's settings with its own line numbers.
+      // Second pass over the tokens: where each field is, and which settings the settings blocks hold.
+      List<String> settings = new ArrayList<>();
       try (JsonParser p = ConfigLoader.yaml().getFactory().createParser(text)) {
         JsonToken t;
         while ((t = p.nextToken()) != null) {
-          JsonPointer at = p.getParsingContext().pathAsPointer();
+          String at = p.getParsingContext().pathAsPointer().toString();
           if (t == JsonToken.FIELD_NAME) {
-            lines.put(at.toString(), p.currentTokenLocation());
-          } else if (t == JsonToken.START_OBJECT && isSettings(at.toString())) {
-            String prefix = at.toString().substring(1).replace('/', '.').replaceAll("\\.(\\d+)", "[$1]") + ".";
-            try {
-              ConfigLoader.apply(fileName, p, new GatewayConfig(), prefix);
-            } catch (ConfigException e) {
-              errors.add(e.getMessage());
-              p.skipChildren();
+            lines.put(at, p.currentTokenLocation());
+            String parent = at.substring(0, at.lastIndexOf('/'));
+            String grandParent = parent.isEmpty() ? "" : parent.substring(0, parent.lastIndexOf('/'));
+            // Each setting and each field of a section is checked on its own, so that every error shows.
+            if (isSettings(parent) || isSettings(grandParent) && !isLeafList(parent)) {
+              settings.add(at);
             }
+          }
+        }
+      }
+      java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+      for (String ptr : settings) {
+        if (settings.stream().anyMatch(other -> other.startsWith(ptr + "/"))) {
+          continue; // a section: its fields are checked one by one
+        }
+        String block = isSettings(ptr.substring(0, ptr.lastIndexOf('/'))) ? ptr.substring(0, ptr.lastIndexOf('/'))
+            : ptr.substring(0, ptr.lastIndexOf('/', ptr.lastIndexOf('/') - 1));
+        String prefix = block.substring(1).replace('/', '.').replaceAll("\\.(\\d+)", "[$1]") + ".";
+        try (JsonParser p = new com.fasterxml.jackson.core.filter.FilteringParserDelegate(
+            ConfigLoader.yaml().getFactory().createParser(text), new com.fasterxml.jackson.core.filter.JsonPointerBasedFilter(ptr),
+            com.fasterxml.jackson.core.filter.TokenFilter.Inclusion.INCLUDE_ALL_AND_PATH, false)) {
+          // Down to the settings block: the filtered parser names the block's own pointer at the field
+          // that opens it, and the block's START_OBJECT comes next.
+          JsonToken t;
+          while ((t = p.nextToken()) != null && !(t == JsonToken.FIELD_NAME && p.getParsingContext().pathAsPointer().toString().equals(block))) {
+            // skip the path above the block
+          }
+          if (t != null && p.nextToken() == JsonToken.START_OBJECT) {
+            ConfigLoader.apply(fileName, p, new GatewayConfig(), prefix);
+          }
+        } catch (ConfigException e) {
+          if (seen.add(e.getMessage())) {
+            errors.add(e.getMessage());
           }
         }
       }
@@ -238,6 +262,11 @@ public final class FleetManifest {
   @FunctionalInterface
   interface Where {
     void add(String pointer, String message);
+  }
+
+  /** Sections whose value is a list (e.g. kernels): checked whole. */
+  private static boolean isLeafList(String pointer) {
+    return pointer.endsWith("/kernels") || pointer.endsWith("/sinks");
   }
 
   private static boolean isSettings(String pointer) {

@@ -71,6 +71,32 @@ class FleetManifestTest {
   }
 
   @Test
+  void severalErrorsInOneBlockAreAllListed() {
+    FleetManifestException e = assertThrows(FleetManifestException.class, () -> FleetManifest.parse("f.yaml", """
+        apiVersion: cairn.dev/v1
+        kind: Fleet
+        metadata: {name: f, version: 1}
+        defaults:
+          backend: gpu
+          mqtt: {prot: 1, port: 70000}
+          batch: {maxLeaves: 0}
+        gateways: [{id: a}]
+        overrides:
+          - selector: {id: a}
+            settings:
+              limits: {queueCapacity: lots, workerThreads: -1}
+        """));
+    List<String> errors = e.errors();
+    assertTrue(has(errors, "f.yaml:5:", "backend"), errors.toString());
+    assertTrue(has(errors, "f.yaml:6:", "mqtt.prot"), errors.toString());
+    assertTrue(has(errors, "f.yaml:6:", "mqtt.port"), errors.toString());
+    assertTrue(has(errors, "f.yaml:7:", "batch.maxLeaves"), errors.toString());
+    assertTrue(has(errors, "f.yaml:12:", "overrides[0].settings.limits.queueCapacity"), errors.toString());
+    assertTrue(has(errors, "f.yaml:12:", "overrides[0].settings.limits.workerThreads"), errors.toString());
+    assertEquals(6, errors.size(), errors.toString());
+  }
+
+  @Test
   void wrongKindVersionAndAGatewayIdSettingAreRefused() {
     FleetManifestException e = assertThrows(FleetManifestException.class, () -> FleetManifest.parse("f.yaml", """
         apiVersion: cairn.dev/v2

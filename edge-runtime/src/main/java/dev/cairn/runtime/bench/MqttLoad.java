@@ -1,0 +1,180 @@
+package dev.cairn.runtime.bench;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+
+/**
+ * MQTT devices as load: {@code clients} MQTT 3.1.1 connections (client id = device id), each keeping
+ * {@code window} jobs (vector.saxpy on 256 floats) in flight on {@code cairn/{device}/jobs} and taking
+ * results on {@code cairn/{device}/results}, until {@code jobs} results came back or {@code seconds}
+ * passed. Prints one line: {@code jobs=N seconds=S rate=R p50=.. p99=.. p999=.. max=..} (latencies in
+ * microseconds). With {@code --hold} it only opens the connections, prints {@code connected=N} and
+ * keeps them until its input closes.
+ */
+public final class MqttLoad {
+  private MqttLoad() {}
+
+  static final String SAXPY;
+
+  static {
+    StringBuilder x = new StringBuilder();
+    for (int i = 0; i < 256; i++) {
+      x.append(i == 0 ? "" : ",").append(i % 17);
+    }
+    SAXPY = "\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},\"inputs\":{\"x\":[" + x + "],\"y\":[" + x + "]}}";
+  }
+
+  public static void main(String[] args) throws Exception {
+    Args a = Args.parse(args);
+    int port = a.integer("port", 1883);
+    int clients = a.integer("clients", 4);
+    int window = a.integer("window", 16);
+    MqttQoS qos = MqttQoS.valueOf(a.integer("qos", 1));
+    long jobs = a.integer("jobs", 20_000);
+    int seconds = a.integer("seconds", 10);
+    boolean hold = a.flag("hold");
+    String prefix = a.string("prefix", "load");
+    // Jobs per second in all, paced; 0: as fast as the window allows.
+    double rate = a.integer("rate", 0);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+    Recorder latencies = new Recorder(3);
+    AtomicLong sent = new AtomicLong();
+    AtomicLong done = new AtomicLong();
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    List<MqttClient> connected = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    // Connect in slices so that thousands of connections do not arrive as one burst.
+    for (int from = 0; from < clients; from += 200) {
+      List<Future<MqttClient>> slice = new ArrayList<>();
+      for (int c = from; c < Math.min(clients, from + 200); c++) {
+        slice.add(connect(vertx, port, prefix + "-" + c, qos, hold ? 0 : window));
+      }
+      for (Future<MqttClient> f : slice) {
+        connected.add(f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+      }
+    }
+    if (hold) {
+      System.out.println("connected=" + connected.size());
+      System.out.flush();
+      while (System.in.read() >= 0) {
+        // hold until the parent closes our input
+      }
+      System.exit(0);
+    }
+    long t0 = System.nanoTime();
+    for (int c = 0; c < connected.size(); c++) {
+      MqttClient client = connected.get(c);
+      String device = prefix + "-" + c;
+      String topic = "cairn/" + device + "/jobs";
+      java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+      AtomicLong seq = new AtomicLong();
+      Runnable[] send = new Runnable[1];
+      send[0] = () -> {
+        if (sent.incrementAndGet() > jobs || System.nanoTime() > deadline) {
+          return;
+        }
+        String id = device + "." + seq.incrementAndGet();
+        started.put(id, System.nanoTime());
+        client.publish(topic, Buffer.buffer("{\"id\":\"" + id + SAXPY, StandardCharsets.UTF_8.name()), qos, false, false);
+      };
+      client.publishHandler(m -> {
+        long now = System.nanoTime();
+        String body = m.payload().toString(StandardCharsets.UTF_8);
+        int i = body.indexOf("\"id\":\"");
+        Long t = i < 0 ? null : started.remove(body.substring(i + 6, body.indexOf('"', i + 6)));
+        if (t != null) {
+          latencies.recordValue(Math.max(1, (now - t) / 1000));
+          long n = done.incrementAndGet();
+          if (n >= jobs || now > deadline) {
+            finished.complete(null);
+          }
+          if (rate == 0) {
+            send[0].run();
+          }
+        }
+      });
+      if (rate > 0) {
+        // Paced: this client's share of the rate, checked every millisecond; the window still caps what is in flight.
+        double perMs = rate / connected.size() / 1000.0;
+        double[] owed = {0};
+        vertx.setPeriodic(1, id -> {
+          owed[0] += perMs;
+          while (owed[0] >= 1 && started.size() < window) {
+            owed[0] -= 1;
+            send[0].run();
+          }
+        });
+      } else {
+        vertx.runOnContext(v -> {
+          for (int w = 0; w < window; w++) {
+            send[0].run();
+          }
+        });
+      }
+    }
+    try {
+      finished.get(seconds + 30L, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // report what came back
+    }
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    var h = latencies.getIntervalHistogram();
+    System.out.printf(Locale.ROOT, "jobs=%d seconds=%.3f rate=%.1f p50=%d p99=%d p999=%d max=%d%n", done.get(), elapsed,
+        done.get() / elapsed, h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue());
+    System.out.flush();
+    System.exit(0);
+  }
+
+  static Future<MqttClient> connect(Vertx vertx, int port, String device, MqttQoS qos, int window) {
+    MqttClientOptions o = new MqttClientOptions().setClientId(device).setCleanSession(true)
+        .setMaxInflightQueue(Math.max(16, window * 2)).setAutoKeepAlive(true).setKeepAliveInterval(60);
+    o.setTcpNoDelay(true);
+    MqttClient client = MqttClient.create(vertx, o);
+    return client.connect(port, "127.0.0.1").compose(ack -> client.subscribe("cairn/" + device + "/results", qos.value()))
+        .map(client);
+  }
+
+  /** {@code --name value} and {@code --flag} arguments. */
+  record Args(java.util.Map<String, String> values) {
+    static Args parse(String[] args) {
+      java.util.Map<String, String> m = new java.util.HashMap<>();
+      for (int i = 0; i < args.length; i++) {
+        if (!args[i].startsWith("--")) {
+          throw new IllegalArgumentException("unexpected argument " + args[i]);
+        }
+        String k = args[i].substring(2);
+        if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+          m.put(k, args[++i]);
+        } else {
+          m.put(k, "true");
+        }
+      }
+      return new Args(m);
+    }
+
+    int integer(String k, int d) {
+      return values.containsKey(k) ? Integer.parseInt(values.get(k)) : d;
+    }
+
+    String string(String k, String d) {
+      return values.getOrDefault(k, d);
+    }
+
+    boolean flag(String k) {
+      return values.containsKey(k);
+    }
+  }
+}

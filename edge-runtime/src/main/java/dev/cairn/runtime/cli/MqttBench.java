@@ -1,0 +1,367 @@
+package dev.cairn.runtime.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cairn bench mqtt}: MQTT job round trips through Cairn against, in the same run and with the
+ * same load generator, Mosquitto relaying to a minimal responder and a bare Vert.x MQTT server; then
+ * Cairn's footprint (start to ready, resident memory idle and under load, 10,000 held connections).
+ * Every target and the load generator run as separate processes on loopback.
+ */
+@Command(name = "mqtt", mixinStandardHelpOptions = true,
+    description = "MQTT jobs/s and latency of Cairn vs a Mosquitto relay and a bare Vert.x server (separate processes), and Cairn's footprint. Writes docs/BENCHMARKS.md and plots.")
+final class MqttBench implements Callable<Integer> {
+  @Option(names = "--rounds", defaultValue = "3", description = "rounds per configuration; medians are reported (default ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "longest load run (default ${DEFAULT-VALUE})")
+  int seconds;
+
+  @Option(names = "--jobs", defaultValue = "30000", description = "most jobs per load run (default ${DEFAULT-VALUE})")
+  int jobs;
+
+  @Option(names = "--hold", defaultValue = "10000", description = "connections held for the memory-per-connection figure (default ${DEFAULT-VALUE})")
+  int hold;
+
+  @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md and the plots go (default ${DEFAULT-VALUE})")
+  Path docs;
+
+  static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
+  static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+)");
+
+  /** One load run's medians. */
+  record Result(double rate, double p50, double p99, double p999) {}
+
+  /** A load configuration. */
+  record Load(String name, int clients, int window, int qos) {}
+
+  static final List<Load> LOADS = List.of(
+      new Load("QoS 0, window 1", 4, 1, 0), new Load("QoS 0, window 16", 4, 16, 0), new Load("QoS 0, window 256", 4, 256, 0),
+      new Load("QoS 1, window 1", 4, 1, 1), new Load("QoS 1, window 16", 4, 16, 1), new Load("QoS 1, window 256", 4, 256, 1),
+      new Load("QoS 1, 1000 devices x 1", 1000, 1, 1));
+
+  Path jar;
+  String javaCmd;
+  Path work;
+
+  @Override
+  public Integer call() throws Exception {
+    if (rounds < 1 || seconds < 1 || jobs < 100 || hold < 1) {
+      throw new IllegalArgumentException("--rounds and --seconds must be at least 1, --jobs at least 100, --hold at least 1");
+    }
+    jar = Path.of(MqttBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    if (!jar.toString().endsWith(".jar")) {
+      throw new IllegalStateException("run the bench from the jar: java -jar edge-runtime/target/cairn.jar bench mqtt");
+    }
+    javaCmd = ProcessHandle.current().info().command().orElse("java");
+    work = Files.createTempDirectory("cairn-bench-mqtt");
+    System.out.println(BenchReport.conditions());
+    Map<String, Map<String, Result>> results = new LinkedHashMap<>();
+    Map<String, String> notes = new LinkedHashMap<>();
+    Footprint footprint = new Footprint();
+
+    // Cairn, as a user runs it: java -jar cairn.jar run, embedded defaults but free ports.
+    results.put("cairn", run("cairn", this::startCairn, footprint));
+    results.put("bare Vert.x", run("bare Vert.x", port -> List.of(start("bare", "bare server ready",
+        javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port))), null));
+    String mosquitto = which("mosquitto");
+    if (mosquitto == null) {
+      notes.put("Mosquitto", "not in this run: install the Debian package mosquitto");
+    } else {
+      results.put("Mosquitto relay", run("Mosquitto relay", port -> startMosquitto(mosquitto, port), null));
+    }
+    footprint.measure(this);
+    report(results, footprint, notes);
+    return 0;
+  }
+
+  /** A started process and a way to stop it. */
+  record Proc(Process process, List<String> log) {
+    void stop() throws InterruptedException {
+      process.toHandle().destroy();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  @FunctionalInterface
+  interface Starter {
+    List<Proc> start(int port) throws Exception;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static String which(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return Path.of(dir, tool).toString();
+      }
+    }
+    return null;
+  }
+
+  /** Starts a process and waits for a line containing {@code ready}. */
+  Proc start(String name, String ready, String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<String> up = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          if (log.size() < 2000) {
+            log.add(line);
+          }
+          if (line.contains(ready)) {
+            up.complete(line);
+          }
+        }
+      } catch (IOException e) {
+        up.completeExceptionally(e);
+      } finally {
+        up.completeExceptionally(new IllegalStateException(name + " exited before it was ready: " + String.join("\n", log)));
+      }
+    }, name + "-log");
+    t.setDaemon(true);
+    t.start();
+    up.get(120, TimeUnit.SECONDS);
+    return new Proc(p, log);
+  }
+
+  List<Proc> startCairn(int port) throws Exception {
+    Path data = Files.createTempDirectory(work, "gateway");
+    return List.of(start("cairn", "ready:", javaCmd, "-jar", jar.toString(), "run", "--mqtt-port", String.valueOf(port),
+        "--admin-port", "0", "--coap-port", "0", "--data-dir", data.toString()));
+  }
+
+  List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
+    Path conf = work.resolve("mosquitto-" + port + ".conf");
+    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_inflight_messages 0\nmax_queued_messages 100000\n");
+    Process broker = new ProcessBuilder(mosquitto, "-c", conf.toString()).redirectErrorStream(true)
+        .redirectOutput(work.resolve("mosquitto-" + port + ".log").toFile()).start();
+    Proc b = new Proc(broker, List.of());
+    // Wait until it accepts connections.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        break;
+      } catch (IOException e) {
+        if (System.nanoTime() > until) {
+          b.stop();
+          throw new IllegalStateException("mosquitto did not listen on " + port);
+        }
+        Thread.onSpinWait();
+      }
+    }
+    Proc responder = start("responder", "responder ready", javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.MqttResponder",
+        "--port", String.valueOf(port), "--qos", "1");
+    return List.of(responder, b);
+  }
+
+  /** Every load configuration against one target, each {@code rounds} times; medians per configuration. */
+  Map<String, Result> run(String target, Starter starter, Footprint footprint) throws Exception {
+    int port = freePort();
+    List<Proc> procs = starter.start(port);
+    Map<String, Result> out = new LinkedHashMap<>();
+    try {
+      load(port, new Load("warm-up", 4, 16, 1), "warm");
+      for (Load l : LOADS) {
+        List<Result> rs = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+          rs.add(load(port, l, target.replaceAll("[^a-z]", "") + "-" + l.clients() + "-" + l.window() + "-" + l.qos() + "-" + r));
+          if (footprint != null) {
+            footprint.underLoad = Math.max(footprint.underLoad, rssMb(procs.get(0).process()));
+          }
+        }
+        Result m = new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999));
+        out.put(l.name(), m);
+        System.out.printf(Locale.ROOT, "%-16s %-26s %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
+            target, l.name(), m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);
+      }
+      if (footprint != null) {
+        // p99 at half the peak QoS 1 rate, paced.
+        double peak = out.values().stream().mapToDouble(Result::rate).max().orElse(0);
+        double half = Math.max(1, out.get("QoS 1, window 16").rate() / 2);
+        List<Result> rs = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+          rs.add(load(port, new Load("paced", 4, 256, 1), "paced-" + r, "--rate", String.valueOf((int) half)));
+        }
+        footprint.halfRate = half;
+        footprint.halfRateP99 = median(rs, Result::p99);
+        footprint.halfRateAchieved = median(rs, Result::rate);
+        footprint.peak = peak;
+      }
+    } finally {
+      for (Proc p : procs) {
+        p.stop();
+      }
+    }
+    return out;
+  }
+
+  Result load(int port, Load l, String prefix, String... extra) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port),
+        "--clients", String.valueOf(l.clients()), "--window", String.valueOf(l.window()), "--qos", String.valueOf(l.qos()),
+        "--jobs", String.valueOf(jobs), "--seconds", String.valueOf(seconds), "--prefix", prefix));
+    cmd.addAll(List.of(extra));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(seconds + 120L, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("load generator did not finish: " + out);
+    }
+    Matcher m = RESULT.matcher(out);
+    if (!m.find()) {
+      throw new IllegalStateException("load generator failed (" + String.join(" ", cmd) + "):\n" + out);
+    }
+    return new Result(Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)),
+        Double.parseDouble(m.group(6)));
+  }
+
+  static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
+    return BenchReport.median(rs.stream().mapToDouble(f).toArray());
+  }
+
+  /** Resident set size of a process in MB, from /proc. */
+  static double rssMb(Process p) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(p.pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+
+  /** Cairn's footprint figures. */
+  static final class Footprint {
+    double[] startToReadyMs;
+    double idleMb;
+    double underLoad;
+    double peak;
+    double halfRate;
+    double halfRateP99;
+    double halfRateAchieved;
+    double heldIdleMb;
+    double heldMb;
+    int held;
+
+    void measure(MqttBench b) throws Exception {
+      startToReadyMs = new double[b.rounds];
+      double[] idle = new double[b.rounds];
+      for (int r = 0; r < b.rounds; r++) {
+        long t0 = System.nanoTime();
+        List<Proc> gw = b.startCairn(freePort());
+        startToReadyMs[r] = (System.nanoTime() - t0) / 1e6;
+        idle[r] = rssMb(gw.get(0).process());
+        gw.get(0).stop();
+      }
+      idleMb = BenchReport.median(idle);
+      System.out.printf(Locale.ROOT, "cairn start to ready %.0f ms (median), resident memory idle %.1f MB%n",
+          BenchReport.median(startToReadyMs), idleMb);
+      int port = freePort();
+      Proc gw = b.startCairn(port).get(0);
+      try {
+        heldIdleMb = rssMb(gw.process());
+        Process load = new ProcessBuilder(b.javaCmd, "-cp", b.jar.toString(), "dev.cairn.runtime.bench.MqttLoad", "--port",
+            String.valueOf(port), "--clients", String.valueOf(b.hold), "--hold", "--prefix", "held").redirectErrorStream(true).start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = r.readLine()) != null && !line.startsWith("connected=")) {
+            // connecting
+          }
+          if (line == null) {
+            throw new IllegalStateException("the load generator could not hold " + b.hold + " connections");
+          }
+          held = Integer.parseInt(line.substring("connected=".length()).strip());
+          heldMb = rssMb(gw.process());
+        } finally {
+          load.getOutputStream().close();
+          load.waitFor(60, TimeUnit.SECONDS);
+          load.destroyForcibly();
+        }
+        System.out.printf(Locale.ROOT, "cairn holding %d connections: %.1f MB resident (%.1f MB before), %.1f KB per connection%n",
+            held, heldMb, heldIdleMb, (heldMb - heldIdleMb) * 1024 / held);
+      } finally {
+        gw.stop();
+      }
+    }
+  }
+
+  void report(Map<String, Map<String, Result>> results, Footprint f, Map<String, String> notes) throws Exception {
+    StringBuilder md = new StringBuilder("## MQTT jobs and footprint (`cairn bench mqtt`)\n\n");
+    md.append("Conditions: ").append(BenchReport.conditions()).append(". Every target and the load generator are separate\n")
+        .append("processes on loopback; the load generator (Vert.x MQTT clients, MQTT 3.1.1) sends `vector.saxpy` on 256 floats\n")
+        .append("(about 1.4 KB of JSON) to `cairn/{device}/jobs` and waits for the result on `cairn/{device}/results`. Windows are\n")
+        .append("jobs in flight per device, 4 devices unless said; ").append(seconds).append(" s or ").append(jobs)
+        .append(" jobs per run, medians of ").append(rounds).append(" runs. Targets: Cairn (`java -jar cairn.jar run`, durable\n")
+        .append("receipts: each result waits for its leaf's fsync); Mosquitto relaying each request to a minimal responder client\n")
+        .append("and its reply back; a bare Vert.x MQTT server answering each request itself with no work.\n\n");
+    notes.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+    md.append("\n| load | target | jobs/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|---|\n");
+    Map<String, Map<String, Double>> rates = new LinkedHashMap<>();
+    Map<String, Map<String, Double>> p99s = new LinkedHashMap<>();
+    List<String> loads = LOADS.stream().map(Load::name).toList();
+    for (Load l : LOADS) {
+      for (var e : results.entrySet()) {
+        Result r = e.getValue().get(l.name());
+        md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f |%n", l.name(), e.getKey(), r.rate(),
+            r.p50() / 1000, r.p99() / 1000, r.p999() / 1000));
+        rates.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(l.name(), r.rate());
+        p99s.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(l.name(), r.p99() / 1000);
+      }
+    }
+    md.append("\n### Against the aims\n\n");
+    Map<String, Result> cairn = results.get("cairn");
+    Map<String, Result> bare = results.get("bare Vert.x");
+    Map<String, Result> relay = results.get("Mosquitto relay");
+    for (String l : List.of("QoS 1, window 1", "QoS 1, window 16", "QoS 1, window 256", "QoS 1, 1000 devices x 1")) {
+      double toBare = cairn.get(l).rate() / bare.get(l).rate();
+      md.append(String.format(Locale.ROOT, "- %s: Cairn / bare Vert.x %.2f (aim 0.8)%s", l, toBare, toBare >= 0.8 ? "" : ", below"));
+      if (relay != null) {
+        double toRelay = cairn.get(l).rate() / relay.get(l).rate();
+        md.append(String.format(Locale.ROOT, "; Cairn / Mosquitto relay %.2f (aim 2)%s", toRelay, toRelay >= 2 ? "" : ", below"));
+      }
+      md.append('\n');
+    }
+    md.append(String.format(Locale.ROOT, "- p99 at half the peak QoS 1 rate (paced at %.0f jobs/s, %.0f achieved): %.2f ms (aim under 2 ms)%s%n",
+        f.halfRate, f.halfRateAchieved, f.halfRateP99 / 1000, f.halfRateP99 / 1000 < 2 ? "" : ", above"));
+    double ready = BenchReport.median(f.startToReadyMs);
+    md.append(String.format(Locale.ROOT, "- start to ready (process start to the ready log line, median of %d): %.0f ms (aim under 1000 ms)%s%n",
+        f.startToReadyMs.length, ready, ready < 1000 ? "" : ", above"));
+    md.append(String.format(Locale.ROOT, "- resident memory, embedded defaults: idle %.1f MB (aim under 96 MB)%s; peak under the loads above %.1f MB%n",
+        f.idleMb, f.idleMb < 96 ? "" : ", above", f.underLoad));
+    md.append(String.format(Locale.ROOT, "- %d MQTT connections held: %.1f MB resident (%.1f MB before): %.1f KB per connection%n",
+        f.held, f.heldMb, f.heldIdleMb, (f.heldMb - f.heldIdleMb) * 1024 / Math.max(1, f.held)));
+    md.append("\n![MQTT jobs per second](bench-mqtt-throughput.png)\n\n![MQTT p99 latency](bench-mqtt-p99.png)\n");
+    BenchReport.barChart(docs.resolve("bench-mqtt-throughput.png"), "MQTT jobs per second (higher is better)", "jobs/s", loads, rates);
+    BenchReport.barChart(docs.resolve("bench-mqtt-p99.png"), "MQTT p99 latency (lower is better)", "ms", loads, p99s);
+    Path file = BenchReport.writeSection(docs, "mqtt", md.toString());
+    System.out.println("wrote " + file);
+  }
+}
