@@ -8,14 +8,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapHandler;
 import org.eclipse.californium.core.CoapResource;
-import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
@@ -25,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cairn bench coap}: CoAP jobs per second through a whole gateway, against a plain Californium
- * echo resource, with the same client and window in the same run.
+ * echo resource, with the same client (a separate process) and window in the same run.
  */
 @Command(name = "coap", mixinStandardHelpOptions = true,
     description = "CoAP jobs per second (a small vector.saxpy) against a plain Californium echo resource, same client and window, same run.")
@@ -97,10 +92,10 @@ final class CoapBench implements Callable<Integer> {
     java.nio.file.Path file = BenchReport.writeSection(docs, "coap", String.format(java.util.Locale.ROOT, """
         ## CoAP jobs (`cairn bench coap`)
 
-        Conditions: %s. One Californium client in the gateway's process, CON POST with %d requests in flight,
+        Conditions: %s. One Californium client in its own process, CON POST with %d requests in flight,
         %d requests per round, medians of %d rounds. Jobs: `vector.saxpy` on 8 floats through the whole gateway
-        (decode, scheduler, durable leaf, result). Reference: a plain Californium echo resource in the same
-        process, same client and window, measured in the same rounds.
+        (decode, scheduler, durable leaf, result). Reference: a plain Californium echo resource in the
+        gateway's process, same client and window, measured in the same rounds.
 
         | target | requests/s |
         |---|---|
@@ -113,49 +108,29 @@ final class CoapBench implements Callable<Integer> {
     return 0;
   }
 
-  /** Requests per second through one CoapClient with {@code window} in flight; fails on any non-2.05. */
+  /**
+   * Requests per second from a separate process (one Californium client, {@code window} in flight);
+   * fails on any non-2.05.
+   */
   private double run(String uri, AtomicInteger ids, int count) throws Exception {
-    CoapClient client = new CoapClient(uri);
-    // A fresh client endpoint (new source port) per run: the server deduplicates by (peer, message id),
-    // and 16-bit message ids would otherwise repeat within the exchange lifetime across rounds.
-    org.eclipse.californium.core.network.CoapEndpoint endpoint =
-        new org.eclipse.californium.core.network.CoapEndpoint.Builder().setConfiguration(CALIFORNIUM).build();
-    client.setEndpoint(endpoint);
-    client.setTimeout(30_000L);
-    Semaphore inFlight = new Semaphore(window);
-    CountDownLatch done = new CountDownLatch(count);
-    AtomicInteger failed = new AtomicInteger();
-    long t0 = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      inFlight.acquire();
-      byte[] body = String.format(JOB, ids.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
-      client.post(new CoapHandler() {
-        @Override
-        public void onLoad(CoapResponse response) {
-          if (response.getCode() != ResponseCode.CONTENT) {
-            failed.incrementAndGet();
-          }
-          inFlight.release();
-          done.countDown();
-        }
-
-        @Override
-        public void onError() {
-          failed.incrementAndGet();
-          inFlight.release();
-          done.countDown();
-        }
-      }, body, MediaTypeRegistry.APPLICATION_JSON);
+    java.nio.file.Path jar = java.nio.file.Path.of(CoapBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    String javaCmd = ProcessHandle.current().info().command().orElse("java");
+    int first = ids.getAndAdd(count);
+    Process p = new ProcessBuilder(javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.CoapLoad", "--uri", uri,
+        "--requests", String.valueOf(count), "--window", String.valueOf(window), "--first", String.valueOf(first))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(uri + ": the load process did not finish");
     }
-    if (!done.await(120, TimeUnit.SECONDS)) {
-      throw new IllegalStateException(uri + ": " + done.getCount() + " requests unanswered after 120 s");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("rate=([\\d.]+) failed=(\\d+)").matcher(out);
+    if (!m.find()) {
+      throw new IllegalStateException(uri + ": the load process failed:\n" + out);
     }
-    double rate = count / ((System.nanoTime() - t0) / 1e9);
-    client.shutdown();
-    endpoint.destroy();
-    if (failed.get() > 0) {
-      throw new IllegalStateException(uri + ": " + failed.get() + " of " + count + " requests failed");
+    if (Integer.parseInt(m.group(2)) > 0) {
+      throw new IllegalStateException(uri + ": " + m.group(2) + " of " + count + " requests failed");
     }
-    return rate;
+    return Double.parseDouble(m.group(1));
   }
 }
