@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Picks the backend for each job from a cost model: for every kernel and backend, the time of one call
  * by input size (sizes grouped by powers of two), first from a short calibration run in the background
  * at start-up, then from every job's own measurement (a moving average). A job goes to the backend
- * predicted to finish it first; small jobs therefore stay on the CPU, where nothing is copied. A shape
+ * predicted to finish it first, an accelerator only when it is predicted {@link #ACCELERATOR_MARGIN}
+ * times faster; small jobs therefore stay on the CPU, where nothing is copied. A shape
  * an accelerator has not compiled yet runs on the CPU while it compiles in the background, once the
  * model says the accelerator would pay. Now and then (one job in {@link #EXPLORE_EVERY}) a job is sent
  * alone to a backend not chosen that came within {@link #EXPLORE_WITHIN} of the best, so its figures
@@ -97,7 +98,7 @@ final class Placement implements AutoCloseable {
         continue;
       }
       double cost = predict(name, b, bucket);
-      boolean pays = Double.isNaN(bestCost) ? !Double.isNaN(cost) : cost < bestCost;
+      boolean pays = Double.isNaN(bestCost) ? !Double.isNaN(cost) : cost * ACCELERATOR_MARGIN < bestCost;
       if (!b.prepared(kernel, args)) {
         if (pays || Double.isNaN(cost)) {
           prepareInBackground(kernel, b, args);
@@ -133,6 +134,13 @@ final class Placement implements AutoCloseable {
     }
     return new Choice(best, true);
   }
+
+  /**
+   * An accelerator must be predicted this much faster than the best so far to take a job: its figures
+   * are measured alone, but under load it shares the host (copies, launches one at a time, and a CPU
+   * device such as PoCL the very same cores), so a small predicted gain is often a loss.
+   */
+  static final double ACCELERATOR_MARGIN = 1.5;
 
   /** Re-measuring pays only for a backend within this factor of the best. */
   static final double EXPLORE_WITHIN = 2.0;

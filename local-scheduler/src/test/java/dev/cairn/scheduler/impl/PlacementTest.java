@@ -142,10 +142,21 @@ class PlacementTest {
   }
 
   @Test
+  void anAcceleratorMustBeClearlyFasterToTakeAJob() {
+    Placement p = placement();
+    p.record(SAXPY, jvm, 1 << 16, 300_000);
+    p.record(SAXPY, accel, 1 << 16, 250_000);
+    assertEquals("jvm", p.choose(SAXPY, saxpy(1 << 15)).backend().name(), "17% faster alone is not enough");
+    p.record(SAXPY, accel, 1 << 18, 100_000);
+    p.record(SAXPY, jvm, 1 << 18, 1_000_000);
+    assertEquals("accel", p.choose(SAXPY, saxpy(1 << 17)).backend().name(), "10 times faster is");
+  }
+
+  @Test
   void liveMeasurementsMoveTheChoice() {
     Placement p = placement();
     p.record(SAXPY, jvm, 1 << 16, 300_000);
-    p.record(SAXPY, accel, 1 << 16, 200_000);
+    p.record(SAXPY, accel, 1 << 16, 150_000);
     assertEquals("accel", p.choose(SAXPY, saxpy(1 << 15)).backend().name());
     for (int i = 0; i < 20; i++) {
       p.record(SAXPY, accel, 1 << 16, 900_000);
