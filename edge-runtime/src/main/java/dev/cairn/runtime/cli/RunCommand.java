@@ -49,6 +49,12 @@ final class RunCommand implements Callable<Integer> {
     }
     Gateway gateway = started;
     FleetAgent agent = fleet;
+    // Starting leaves tens of MB of garbage that a quiet gateway would keep resident for a long time:
+    // collect it once, so the JVM returns the freed heap to the system (G1 uncommits after a full GC).
+    Thread trim = new Thread(System::gc, "cairn-trim");
+    trim.setDaemon(true);
+    trim.setPriority(Thread.MIN_PRIORITY);
+    trim.start();
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       try {
