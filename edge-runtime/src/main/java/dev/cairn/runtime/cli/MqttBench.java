@@ -204,6 +204,7 @@ final class MqttBench implements Callable<Integer> {
         // p99 at half the peak QoS 1 rate, paced.
         double peak = out.values().stream().mapToDouble(Result::rate).max().orElse(0);
         double half = Math.max(1, out.get("QoS 1, window 16").rate() / 2);
+        load(port, new Load("paced", 4, 256, 1), "paced-warm", "--rate", String.valueOf((int) half));
         List<Result> rs = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
           rs.add(load(port, new Load("paced", 4, 256, 1), "paced-" + r, "--rate", String.valueOf((int) half)));

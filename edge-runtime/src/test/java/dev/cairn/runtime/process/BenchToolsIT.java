@@ -1,0 +1,75 @@
+package dev.cairn.runtime.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark's processes work against the real jar: the MQTT load generator and the CoAP load client
+ * against a gateway, and the load generator against the bare Vert.x server. Small counts: this checks
+ * the tools, not speed.
+ */
+class BenchToolsIT {
+  @TempDir Path dir;
+
+  static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  static String run(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-cp", GatewayProcess.jar().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd));
+    return out;
+  }
+
+  static long jobs(String out) {
+    Matcher m = Pattern.compile("jobs=(\\d+) seconds=[\\d.]+ rate=[\\d.]+ p50=(\\d+)").matcher(out);
+    assertTrue(m.find(), out);
+    assertTrue(Long.parseLong(m.group(2)) > 0, "a latency was measured: " + out);
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void loadGeneratorsRunAgainstAGatewayAndTheBareServer() throws Exception {
+    try (GatewayProcess gw = new GatewayProcess(dir.resolve("data"))) {
+      assertEquals(200, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(gw.mqttPort), "--clients", "2",
+          "--window", "4", "--qos", "1", "--jobs", "200", "--seconds", "60", "--prefix", "t")));
+      int coap = Integer.parseInt(gw.log().replaceAll("(?s).*coap on (\\d+).*", "$1"));
+      String out = run("dev.cairn.runtime.bench.CoapLoad", "--uri", "coap://127.0.0.1:" + coap + "/jobs?d=c", "--requests", "100",
+          "--window", "4");
+      assertTrue(out.contains("requests=100 ") && out.contains("failed=0"), out);
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Process bare = new ProcessBuilder(java(), "-cp", GatewayProcess.jar().toString(), "dev.cairn.runtime.bench.BareMqttServer",
+        "--port", String.valueOf(port)).redirectErrorStream(true).start();
+    try {
+      BufferedReader r = new BufferedReader(new InputStreamReader(bare.getInputStream(), StandardCharsets.UTF_8));
+      for (String line = r.readLine(); line != null && !line.contains("bare server ready"); line = r.readLine()) {
+        // starting
+      }
+      assertEquals(300, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port), "--clients", "3",
+          "--window", "8", "--qos", "0", "--jobs", "300", "--seconds", "60", "--prefix", "b")));
+    } finally {
+      bare.toHandle().destroy();
+      bare.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
