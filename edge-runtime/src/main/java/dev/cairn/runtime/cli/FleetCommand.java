@@ -38,7 +38,7 @@ final class FleetCommand implements Runnable {
     @Parameters(paramLabel = "FILE", description = "the manifest (apiVersion: cairn.dev/v1, kind: Fleet)")
     Path file;
 
-    @Option(names = "--print", description = "also print each gateway's resolved settings")
+    @Option(names = "--print", description = "also print each gateway's resolved settings and their SHA-256 (what its status reports)")
     boolean print;
 
     @Override
@@ -47,7 +47,9 @@ final class FleetCommand implements Runnable {
       System.out.printf("%s: fleet %s version %d, %d gateways: valid%n", file, m.name(), m.version(), m.gatewayIds().size());
       if (print) {
         for (String id : m.gatewayIds()) {
-          System.out.println(id + ": " + m.resolve(id).toPrettyString());
+          // The hash a gateway running these settings reports as configSha256 in its status.
+          System.out.println(id + " (settings " + dev.cairn.runtime.fleet.SignedConfig.sha256Hex(
+              m.resolve(id).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "): " + m.resolve(id).toPrettyString());
         }
       }
       return 0;
@@ -114,10 +116,15 @@ final class FleetCommand implements Runnable {
           failed++;
           System.out.printf("%s: published version %d; no status within %d s%n", id, m.version(), waitSeconds);
         } else {
-          boolean ok = s.path("appliedVersion").asLong() == m.version();
+          // The status's settings hash against the manifest's: equal unless the gateway runs something else.
+          String expected = dev.cairn.runtime.fleet.SignedConfig.sha256Hex(
+              m.resolve(id).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          String running = s.path("configSha256").asText("");
+          boolean ok = s.path("appliedVersion").asLong() == m.version() && expected.equals(running);
           failed += ok ? 0 : 1;
-          System.out.printf("%s: %s (applied %d, config %s%s)%n", id, ok ? "applied" : "NOT applied", s.path("appliedVersion").asLong(),
-              s.path("configSha256").asText().substring(0, Math.min(12, s.path("configSha256").asText().length())),
+          System.out.printf("%s: %s (applied version %d, settings %s%s%s)%n", id, ok ? "applied" : "NOT applied",
+              s.path("appliedVersion").asLong(), running.substring(0, Math.min(12, running.length())),
+              expected.equals(running) ? "" : ", the manifest's are " + expected.substring(0, 12),
               s.path("lastError").isNull() || s.path("lastError").isMissingNode() ? "" : ", error: " + s.path("lastError").asText());
         }
       }

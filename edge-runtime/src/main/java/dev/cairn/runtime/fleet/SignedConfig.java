@@ -86,7 +86,7 @@ public record SignedConfig(String fleet, long version, String gatewayId, ObjectN
     return sha256Hex(config.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  static String sha256Hex(byte[] bytes) {
+  public static String sha256Hex(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {

@@ -78,11 +78,14 @@ class FleetInteropIT {
       run(dir, cairn("fleet", "sign", "fleet.yaml", "--key", key.toString()));
       String applied = run(dir, cairn("fleet", "apply", "fleet.yaml", "--broker", url, "--wait", "60"));
       assertTrue(applied.contains("gw-i: applied"), applied);
+      assertTrue(!applied.contains("the manifest's are"), "no drift: " + applied);
 
       // The retained status, read by Mosquitto's own client.
       JsonNode status = JSON.readTree(run(dir, sub, "-h", "127.0.0.1", "-p", String.valueOf(port), "-t",
           "cairn/fleet/gw-i/status", "-C", "1", "-W", "10"));
       assertEquals(1, status.path("appliedVersion").asLong(), status.toString());
+      String printed = run(dir, cairn("fleet", "validate", "fleet.yaml", "--print"));
+      assertTrue(printed.contains("gw-i (settings " + status.path("configSha256").asText() + ")"), "the status hash is the manifest's: " + printed);
       assertEquals("RUNNING", status.path("state").asText());
       assertTrue(gw.log().contains("applied fleet interop version 1"), gw.log());
 
