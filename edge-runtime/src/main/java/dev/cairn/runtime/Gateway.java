@@ -111,21 +111,13 @@ public final class Gateway {
     mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
-    if (coapOptions.plain() || coapOptions.dtlsPort() >= 0) {
-      coap = dev.cairn.adapters.coap.CoapEndpoint.create(coapOptions, scheduler, anchor::receipt);
-      try {
-        coap.start();
-      } catch (RuntimeException e) {
-        return Future.failedFuture(new IllegalStateException(
-            "CoAP endpoint could not listen on " + config.coapOptions().host() + ":" + config.coapOptions().port() + " ("
-                + e.getMessage() + "); free the port or choose another with --coap-port or coap.port", e));
-      }
+    try {
+      coap = startCoap(coapOptions);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
     }
-    return mqtt.start()
-        .recover(e -> Future.failedFuture(new IllegalStateException(
-            "MQTT endpoint could not listen on " + config.mqttOptions().host() + ":" + config.mqttOptions().port()
-                + " (" + e.getMessage() + "); free the port or choose another with --mqtt-port or mqtt.port", e)))
-        .compose(mqttPort -> admin.start(config.admin().host(), config.admin().port())
+    return startMqtt(mqtt, config.mqttOptions())
+        .compose(v -> admin.start(config.admin().host(), config.admin().port())
             .recover(e -> Future.failedFuture(new IllegalStateException(
                 "admin API could not listen on " + config.admin().host() + ":" + config.admin().port()
                     + " (" + e.getMessage() + "); free the port or choose another with --admin-port or admin.port", e))))
@@ -233,6 +225,33 @@ public final class Gateway {
     }
   }
 
+  /**
+   * Creates and starts the CoAP endpoint; null when both plain CoAP and coaps are off.
+   *
+   * @throws IllegalStateException saying which address could not be bound and how to choose another
+   */
+  private dev.cairn.adapters.coap.CoapEndpoint startCoap(dev.cairn.adapters.coap.CoapEndpointOptions options) {
+    if (!options.plain() && options.dtlsPort() < 0) {
+      return null;
+    }
+    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt);
+    try {
+      endpoint.start();
+      return endpoint;
+    } catch (RuntimeException e) {
+      endpoint.stop();
+      throw new IllegalStateException("CoAP endpoint could not listen on " + options.host() + ":" + options.port() + " ("
+          + e.getMessage() + "); free the port or choose another with --coap-port or coap.port", e);
+    }
+  }
+
+  /** Starts an MQTT endpoint; a failure says which address could not be bound and how to choose another. */
+  private static Future<Void> startMqtt(MqttEndpoint endpoint, dev.cairn.adapters.mqtt.MqttEndpointOptions options) {
+    return endpoint.start().<Void>mapEmpty().recover(e -> Future.failedFuture(new IllegalStateException(
+        "MQTT endpoint could not listen on " + options.host() + ":" + options.port()
+            + " (" + e.getMessage() + "); free the port or choose another with --mqtt-port or mqtt.port", e)));
+  }
+
   /** Top-level settings {@link #reconfigure} changes without restarting the gateway. */
   public static final java.util.Set<String> LIVE_SETTINGS = java.util.Set.of("limits", "kernels", "batch", "anchor", "mqtt", "coap");
 
@@ -249,41 +268,40 @@ public final class Gateway {
         || next.schedulerOptions().workerThreads() != config.schedulerOptions().workerThreads()) {
       return Future.succeededFuture(false);
     }
-    dev.cairn.adapters.coap.CoapEndpointOptions coapOptions;
-    dev.cairn.anchor.AnchorOptions anchorOptions;
+    boolean coapChanged = changed.contains("coap");
+    boolean anchoringChanged = changed.contains("anchor") || changed.contains("batch");
+    dev.cairn.adapters.coap.CoapEndpointOptions coapOptions = null;
+    dev.cairn.anchor.AnchorOptions anchorOptions = null;
     try {
-      // Everything that can fail on bad settings (files, sinks) is built before anything changes.
-      coapOptions = next.coapOptions();
-      anchorOptions = next.anchorOptions();
+      // What can fail on bad settings (key files, sinks) is built before anything changes, and only for
+      // the sections that changed: unchanged sinks keep running as they are.
+      if (coapChanged) {
+        coapOptions = next.coapOptions();
+      }
+      if (anchoringChanged) {
+        anchorOptions = next.anchorOptions();
+      }
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     scheduler.reconfigure(next.schedulerOptions(), next.enabledKernels(kernels));
-    Future<Void> anchoring = Future.fromCompletionStage(anchor.reconfigure(anchorOptions));
-    if (changed.contains("coap")) {
+    Future<Void> anchoring = anchoringChanged ? Future.fromCompletionStage(anchor.reconfigure(anchorOptions)) : Future.succeededFuture();
+    if (coapChanged) {
       if (coap != null) {
         coap.stop();
         coap = null;
       }
-      if (coapOptions.plain() || coapOptions.dtlsPort() >= 0) {
-        dev.cairn.adapters.coap.CoapEndpoint fresh = dev.cairn.adapters.coap.CoapEndpoint.create(coapOptions, scheduler, anchor::receipt);
-        try {
-          fresh.start();
-          coap = fresh;
-        } catch (RuntimeException e) {
-          return Future.failedFuture(new IllegalStateException("CoAP endpoint could not listen on " + coapOptions.host() + ":"
-              + coapOptions.port() + " (" + e.getMessage() + ")", e));
-        }
+      try {
+        coap = startCoap(coapOptions);
+      } catch (IllegalStateException e) {
+        return Future.failedFuture(e);
       }
     }
     Future<Void> endpoint = Future.succeededFuture();
     if (changed.contains("mqtt")) {
-      MqttEndpoint old = mqtt;
-      endpoint = old.stop().compose(v -> {
+      endpoint = mqtt.stop().compose(v -> {
         mqtt = MqttEndpoint.create(vertx, next.mqttOptions(), scheduler);
-        return mqtt.start().<Void>mapEmpty().recover(e -> Future.failedFuture(new IllegalStateException(
-            "MQTT endpoint could not listen on " + next.mqttOptions().host() + ":" + next.mqttOptions().port() + " ("
-                + e.getMessage() + ")", e)));
+        return startMqtt(mqtt, next.mqttOptions());
       });
     }
     config = next;

@@ -54,6 +54,12 @@ public final class Backends {
         + "); run Cairn on JDK 25 with TornadoVM's argfile: java @$TORNADOVM_HOME/tornado-argfile -jar cairn.jar ...", e);
   }
 
+  /** The machine kernels run on: {@code N cores (arch, CPU model)}. */
+  public static String host() {
+    return Runtime.getRuntime().availableProcessors() + " cores (" + System.getProperty("os.arch") + ", "
+        + dev.cairn.kernels.impl.JvmBackend.cpuModel() + ")";
+  }
+
   /** The multi-core CPU backend with {@code threads} worker threads (daemon, named {@code cairn-jvm-N}). */
   public static Backend jvm(int threads) {
     return new dev.cairn.kernels.impl.JvmBackend(threads);

@@ -79,10 +79,25 @@ final class BenchReport {
 
   /** Facts of the machine a run is on, for the reports' conditions line. */
   static String conditions() {
-    try (dev.cairn.kernels.Backend cpu = dev.cairn.kernels.Backends.jvm(1)) {
-      // "jvm: 1 threads on N cores (arch, model), Java V" without the thread count
-      return cpu.devices().get(0).replaceFirst("^jvm: 1 threads on ", "") + " (" + System.getProperty("java.vm.name")
-          + " " + System.getProperty("java.vm.version") + ")";
+    return dev.cairn.kernels.Backends.host() + ", Java " + Runtime.version().feature() + " (" + System.getProperty("java.vm.name")
+        + " " + System.getProperty("java.vm.version") + ")";
+  }
+
+  /** This JVM's {@code java} and the jar this code runs from, to start the bench's other processes. */
+  record Launcher(String java, Path jar) {
+    static Launcher current() throws java.net.URISyntaxException {
+      Path jar = Path.of(BenchReport.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!jar.toString().endsWith(".jar")) {
+        throw new IllegalStateException("run the bench from the jar: java -jar edge-runtime/target/cairn.jar bench ...");
+      }
+      return new Launcher(ProcessHandle.current().info().command().orElse("java"), jar);
+    }
+
+    /** {@code java -cp cairn.jar mainClass args...}. */
+    List<String> command(String mainClass, String... args) {
+      List<String> cmd = new java.util.ArrayList<>(List.of(java, "-cp", jar.toString(), mainClass));
+      cmd.addAll(List.of(args));
+      return cmd;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.runtime.cli;
 
+import dev.cairn.runtime.Failures;
 import dev.cairn.runtime.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,12 +24,7 @@ public final class CairnCommand implements Runnable {
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new CairnCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      Throwable cause = e;
-      while ((cause instanceof java.util.concurrent.ExecutionException
-              || cause instanceof java.util.concurrent.CompletionException)
-          && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
+      Throwable cause = Failures.unwrap(e);
       commandLine.getErr().println("cairn: " + cause.getMessage());
       return cause instanceof ConfigException || cause instanceof IllegalArgumentException ? 2 : 1;
     });

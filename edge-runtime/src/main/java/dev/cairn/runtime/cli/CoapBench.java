@@ -44,11 +44,14 @@ final class CoapBench implements Callable<Integer> {
   private static final org.eclipse.californium.elements.config.Configuration CALIFORNIUM =
       new org.eclipse.californium.elements.config.Configuration();
 
+  private BenchReport.Launcher launcher;
+
   @Override
   public Integer call() throws Exception {
     if (requests < 100 || window < 1 || rounds < 1) {
       throw new IllegalArgumentException("--requests must be at least 100, --window and --rounds at least 1");
     }
+    launcher = BenchReport.Launcher.current();
     Path data = Files.createTempDirectory("cairn-bench-coap");
     GatewayConfig config = new GatewayConfig();
     config.setDataDir(data.toString());
@@ -113,11 +116,9 @@ final class CoapBench implements Callable<Integer> {
    * fails on any non-2.05.
    */
   private double run(String uri, AtomicInteger ids, int count) throws Exception {
-    java.nio.file.Path jar = java.nio.file.Path.of(CoapBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    String javaCmd = ProcessHandle.current().info().command().orElse("java");
     int first = ids.getAndAdd(count);
-    Process p = new ProcessBuilder(javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.CoapLoad", "--uri", uri,
-        "--requests", String.valueOf(count), "--window", String.valueOf(window), "--first", String.valueOf(first))
+    Process p = new ProcessBuilder(launcher.command("dev.cairn.runtime.bench.CoapLoad", "--uri", uri,
+        "--requests", String.valueOf(count), "--window", String.valueOf(window), "--first", String.valueOf(first)))
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(180, TimeUnit.SECONDS)) {

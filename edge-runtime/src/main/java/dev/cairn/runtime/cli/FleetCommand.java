@@ -48,8 +48,7 @@ final class FleetCommand implements Runnable {
       if (print) {
         for (String id : m.gatewayIds()) {
           // The hash a gateway running these settings reports as configSha256 in its status.
-          System.out.println(id + " (settings " + dev.cairn.runtime.fleet.SignedConfig.sha256Hex(
-              m.resolve(id).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "): " + m.resolve(id).toPrettyString());
+          System.out.println(id + " (settings " + m.settingsSha256(id) + "): " + m.resolve(id).toPrettyString());
         }
       }
       return 0;
@@ -117,8 +116,7 @@ final class FleetCommand implements Runnable {
           System.out.printf("%s: published version %d; no status within %d s%n", id, m.version(), waitSeconds);
         } else {
           // The status's settings hash against the manifest's: equal unless the gateway runs something else.
-          String expected = dev.cairn.runtime.fleet.SignedConfig.sha256Hex(
-              m.resolve(id).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          String expected = m.settingsSha256(id);
           String running = s.path("configSha256").asText("");
           boolean ok = s.path("appliedVersion").asLong() == m.version() && expected.equals(running);
           failed += ok ? 0 : 1;

@@ -58,8 +58,7 @@ final class MqttBench implements Callable<Integer> {
       new Load("QoS 1, window 1", 4, 1, 1), new Load("QoS 1, window 16", 4, 16, 1), new Load("QoS 1, window 256", 4, 256, 1),
       new Load("QoS 1, 1000 devices x 1", 1000, 1, 1));
 
-  Path jar;
-  String javaCmd;
+  BenchReport.Launcher launcher;
   Path work;
 
   @Override
@@ -67,11 +66,7 @@ final class MqttBench implements Callable<Integer> {
     if (rounds < 1 || seconds < 1 || jobs < 100 || hold < 1) {
       throw new IllegalArgumentException("--rounds and --seconds must be at least 1, --jobs at least 100, --hold at least 1");
     }
-    jar = Path.of(MqttBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    if (!jar.toString().endsWith(".jar")) {
-      throw new IllegalStateException("run the bench from the jar: java -jar edge-runtime/target/cairn.jar bench mqtt");
-    }
-    javaCmd = ProcessHandle.current().info().command().orElse("java");
+    launcher = BenchReport.Launcher.current();
     work = Files.createTempDirectory("cairn-bench-mqtt");
     System.out.println(BenchReport.conditions());
     Map<String, Map<String, Result>> results = new LinkedHashMap<>();
@@ -81,7 +76,7 @@ final class MqttBench implements Callable<Integer> {
     // Cairn, as a user runs it: java -jar cairn.jar run, embedded defaults but free ports.
     results.put("cairn", run("cairn", this::startCairn, footprint));
     results.put("bare Vert.x", run("bare Vert.x", port -> List.of(start("bare", "bare server ready",
-        javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port))), null));
+        launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
     String mosquitto = which("mosquitto");
     if (mosquitto == null) {
       notes.put("Mosquitto", "not in this run: install the Debian package mosquitto");
@@ -124,7 +119,7 @@ final class MqttBench implements Callable<Integer> {
   }
 
   /** Starts a process and waits for a line containing {@code ready}. */
-  Proc start(String name, String ready, String... cmd) throws Exception {
+  Proc start(String name, String ready, List<String> cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
     CompletableFuture<String> up = new CompletableFuture<>();
@@ -152,8 +147,8 @@ final class MqttBench implements Callable<Integer> {
 
   List<Proc> startCairn(int port) throws Exception {
     Path data = Files.createTempDirectory(work, "gateway");
-    return List.of(start("cairn", "ready:", javaCmd, "-jar", jar.toString(), "run", "--mqtt-port", String.valueOf(port),
-        "--admin-port", "0", "--coap-port", "0", "--data-dir", data.toString()));
+    return List.of(start("cairn", "ready:", List.of(launcher.java(), "-jar", launcher.jar().toString(), "run", "--mqtt-port",
+        String.valueOf(port), "--admin-port", "0", "--coap-port", "0", "--data-dir", data.toString())));
   }
 
   List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
@@ -175,8 +170,8 @@ final class MqttBench implements Callable<Integer> {
         Thread.onSpinWait();
       }
     }
-    Proc responder = start("responder", "responder ready", javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.MqttResponder",
-        "--port", String.valueOf(port), "--qos", "1");
+    Proc responder = start("responder", "responder ready",
+        launcher.command("dev.cairn.runtime.bench.MqttResponder", "--port", String.valueOf(port), "--qos", "1"));
     return List.of(responder, b);
   }
 
@@ -223,9 +218,9 @@ final class MqttBench implements Callable<Integer> {
   }
 
   Result load(int port, Load l, String prefix, String... extra) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(javaCmd, "-cp", jar.toString(), "dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port),
+    List<String> cmd = launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port),
         "--clients", String.valueOf(l.clients()), "--window", String.valueOf(l.window()), "--qos", String.valueOf(l.qos()),
-        "--jobs", String.valueOf(jobs), "--seconds", String.valueOf(seconds), "--prefix", prefix));
+        "--jobs", String.valueOf(jobs), "--seconds", String.valueOf(seconds), "--prefix", prefix);
     cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -289,8 +284,8 @@ final class MqttBench implements Callable<Integer> {
       Proc gw = b.startCairn(port).get(0);
       try {
         heldIdleMb = rssMb(gw.process());
-        Process load = new ProcessBuilder(b.javaCmd, "-cp", b.jar.toString(), "dev.cairn.runtime.bench.MqttLoad", "--port",
-            String.valueOf(port), "--clients", String.valueOf(b.hold), "--hold", "--prefix", "held").redirectErrorStream(true).start();
+        Process load = new ProcessBuilder(b.launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port",
+            String.valueOf(port), "--clients", String.valueOf(b.hold), "--hold", "--prefix", "held")).redirectErrorStream(true).start();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8))) {
           String line;
           while ((line = r.readLine()) != null && !line.startsWith("connected=")) {

@@ -1,6 +1,7 @@
 package dev.cairn.runtime.fleet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.runtime.Failures;
 import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.config.ConfigException;
 import dev.cairn.runtime.config.ConfigLoader;
@@ -246,7 +247,7 @@ public final class FleetAgent implements AutoCloseable {
         failure = "health check failed: " + health;
       }
     } catch (Exception e) {
-      failure = "did not start: " + rootMessage(e);
+      failure = "did not start: " + Failures.message(e);
     }
     if (failure == null) {
       gateway = live ? old : started;
@@ -259,12 +260,12 @@ public final class FleetAgent implements AutoCloseable {
       publishStatus();
       return;
     }
-    failure += rollBack(old, oldConfig, started, changed, live);
+    failure += rollBack(old, oldConfig, started, changed);
     refuse(next.version(), "configuration version " + next.version() + " rolled back: " + failure);
   }
 
   /** Back to the last good settings: live where the change was live, else a fresh start. "" when that worked. */
-  private String rollBack(Gateway old, GatewayConfig oldConfig, Gateway started, java.util.Set<String> changed, boolean live) {
+  private String rollBack(Gateway old, GatewayConfig oldConfig, Gateway started, java.util.Set<String> changed) {
     try {
       if (old.state() == Gateway.State.RUNNING && old.reconfigure(oldConfig, changed).toCompletionStage().toCompletableFuture()
           .get(60, TimeUnit.SECONDS)) {
@@ -281,7 +282,7 @@ public final class FleetAgent implements AutoCloseable {
       return "";
     } catch (Exception e) {
       LOG.error("{} could not go back to the last good configuration", gatewayId, e);
-      return "; rolling back failed too: " + rootMessage(e);
+      return "; rolling back failed too: " + Failures.message(e);
     }
   }
 
@@ -405,16 +406,6 @@ public final class FleetAgent implements AutoCloseable {
     } catch (IOException e) {
       LOG.error("{} could not keep the applied configuration in {}: {}", gatewayId, f, e.getMessage());
     }
-  }
-
-  /** The message of the first cause past the future wrappers (it is the one that says what to do). */
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.ExecutionException || t instanceof java.util.concurrent.CompletionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   /** Disconnects from the broker and stops the gateway. */

@@ -120,7 +120,7 @@ public final class FleetManifest {
             String parent = at.substring(0, at.lastIndexOf('/'));
             String grandParent = parent.isEmpty() ? "" : parent.substring(0, parent.lastIndexOf('/'));
             // Each setting and each field of a section is checked on its own, so that every error shows.
-            if (isSettings(parent) || isSettings(grandParent) && !isLeafList(parent)) {
+            if (isSettings(parent) || isSettings(grandParent)) {
               settings.add(at);
             }
           }
@@ -264,11 +264,6 @@ public final class FleetManifest {
     void add(String pointer, String message);
   }
 
-  /** Sections whose value is a list (e.g. kernels): checked whole. */
-  private static boolean isLeafList(String pointer) {
-    return pointer.endsWith("/kernels") || pointer.endsWith("/sinks");
-  }
-
   private static boolean isSettings(String pointer) {
     return pointer.equals("/defaults") || pointer.matches("/overrides/\\d+/settings");
   }
@@ -324,6 +319,11 @@ public final class FleetManifest {
     }
     out.put("gatewayId", gatewayId);
     return sorted(out);
+  }
+
+  /** SHA-256 of a gateway's effective settings: what its status reports as {@code configSha256}. */
+  public String settingsSha256(String gatewayId) {
+    return SignedConfig.sha256Of(resolve(gatewayId));
   }
 
   /** Mappings merge key by key; anything else (numbers, text, lists) is replaced. */

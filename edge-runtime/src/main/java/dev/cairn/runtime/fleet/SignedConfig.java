@@ -83,10 +83,15 @@ public record SignedConfig(String fleet, long version, String gatewayId, ObjectN
 
   /** SHA-256 of the configuration's canonical JSON: equal on every gateway with the same settings. */
   public String configSha256() {
-    return sha256Hex(config.toString().getBytes(StandardCharsets.UTF_8));
+    return sha256Of(config);
   }
 
-  public static String sha256Hex(byte[] bytes) {
+  /** SHA-256 (hex) of settings' canonical JSON (keys sorted, as {@link FleetManifest#resolve} gives them). */
+  static String sha256Of(ObjectNode settings) {
+    return sha256Hex(settings.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String sha256Hex(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {

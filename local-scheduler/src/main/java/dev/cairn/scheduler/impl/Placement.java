@@ -90,7 +90,8 @@ final class Placement implements AutoCloseable {
     int bucket = bucket(elements);
     String name = kernel.spec().name();
     Backend best = cpu();
-    double bestCost = predict(name, cpu(), bucket);
+    double cpuCost = predict(name, cpu(), bucket);
+    double bestCost = cpuCost;
     List<Backend> others = new ArrayList<>();
     List<Double> costs = new ArrayList<>();
     for (Backend b : backends.subList(1, backends.size())) {
@@ -118,7 +119,6 @@ final class Placement implements AutoCloseable {
         // Re-measure a backend that was not chosen, if it came close (within EXPLORE_WITHIN of the best)
         // or is not measured at this size: the cheapest way to notice that it got faster.
         List<Backend> candidates = new ArrayList<>();
-        double cpuCost = predict(name, cpu(), bucket);
         if (best != cpu() && close(cpuCost, bestCost)) {
           candidates.add(cpu());
         }

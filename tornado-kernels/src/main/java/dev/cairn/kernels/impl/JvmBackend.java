@@ -57,12 +57,11 @@ public final class JvmBackend implements Backend {
 
   @Override
   public List<String> devices() {
-    return List.of("jvm: " + threads + " threads on " + Runtime.getRuntime().availableProcessors() + " cores ("
-        + System.getProperty("os.arch") + ", " + cpuModel() + "), Java " + Runtime.version().feature());
+    return List.of("jvm: " + threads + " threads on " + dev.cairn.kernels.Backends.host() + ", Java " + Runtime.version().feature());
   }
 
   /** The CPU's model name from /proc/cpuinfo, or "unknown CPU" off Linux. */
-  static String cpuModel() {
+  public static String cpuModel() {
     try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
       return lines.filter(l -> l.startsWith("model name") || l.startsWith("Model"))
           .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
