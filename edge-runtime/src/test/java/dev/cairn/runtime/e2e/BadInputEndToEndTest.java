@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +42,7 @@ class BadInputEndToEndTest {
   void stop() throws Exception {
     bad.close();
     bystander.close();
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
   }
 
   private JsonNode send(String json) throws Exception {

@@ -22,11 +22,9 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
-import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -95,12 +93,12 @@ class CoapDtlsEndToEndTest {
           port: 0
           dtls: {port: 0, pskFile: "%s", certificate: "%s", trustedCertificates: "%s"}
         """.formatted(dir.resolve("data"), psk, credentials, trusted));
-    gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    gateway = TestGateways.start(yaml);
   }
 
   @AfterEach
   void stop() throws Exception {
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
   }
 
   @Test

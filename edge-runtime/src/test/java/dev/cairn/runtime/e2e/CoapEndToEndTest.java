@@ -56,7 +56,7 @@ class CoapEndToEndTest {
 
   @AfterEach
   void stop() throws Exception {
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
   }
 
   CoapResponse post(String path, String body, int format) throws Exception {

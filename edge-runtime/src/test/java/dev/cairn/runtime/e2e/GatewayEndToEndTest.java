@@ -66,7 +66,7 @@ class GatewayEndToEndTest {
 
   @AfterEach
   void stop() throws Exception {
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
   }
 
   @Test
@@ -116,7 +116,7 @@ class GatewayEndToEndTest {
       }
     }
     assertEquals(0, gateway.anchor().stats().batchesSealed());
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
     assertEquals(1, gateway.anchor().stats().batchesSealed());
     assertEquals(3, gateway.anchor().stats().lastTreeSize());
     assertNotNull(gateway.anchor().stats().lastRootHex());
@@ -133,7 +133,7 @@ class GatewayEndToEndTest {
       org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
           .until(() -> small.anchor().stats().batchesSealed() == 2);
     } finally {
-      small.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestGateways.stop(small);
     }
   }
 

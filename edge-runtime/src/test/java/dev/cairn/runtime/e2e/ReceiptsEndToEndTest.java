@@ -63,7 +63,7 @@ class ReceiptsEndToEndTest {
 
   @AfterEach
   void stop() throws Exception {
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
     tsa.close();
   }
 

@@ -39,6 +39,6 @@ class StartFailureTest {
     }
     Gateway g = Gateway.start(config(0, 0), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(Gateway.State.RUNNING, g.state());
-    g.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(g);
   }
 }

@@ -16,8 +16,8 @@ import dev.cairn.anchor.ReceiptCodec;
 import dev.cairn.anchor.ReceiptLookup;
 import dev.cairn.anchor.ReceiptVerifier;
 import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.e2e.TestGateways;
 import dev.cairn.runtime.cli.CairnCommand;
-import dev.cairn.runtime.config.ConfigLoader;
 import dev.cairn.runtime.e2e.Mqtt5Device;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -126,7 +126,7 @@ class AnvilInteropIT {
           sinks: [local, ethereum]
           ethereum: {rpcUrl: "%s", privateKeyFile: "%s", confirmations: 2, pollIntervalMs: 200}
         """.formatted(data, rpc, key));
-    Gateway gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Gateway gateway = TestGateways.start(yaml);
     try {
       try (Mqtt5Device device = Mqtt5Device.connect(gateway.mqttPort(), "dev1").subscribe("cairn/dev1/results")) {
         for (int i = 0; i < 4; i++) {
@@ -151,7 +151,7 @@ class AnvilInteropIT {
       assertEquals(2, onChain.size(), onChain.toString());
       onChain.forEach((input, n) -> assertEquals(1, n, input));
     } finally {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestGateways.stop(gateway);
     }
   }
 

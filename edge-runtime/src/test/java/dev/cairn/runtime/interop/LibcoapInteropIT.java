@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.runtime.Gateway;
-import dev.cairn.runtime.config.ConfigLoader;
+import dev.cairn.runtime.e2e.TestGateways;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,12 +41,12 @@ class LibcoapInteropIT {
           port: 0
           dtls: {port: 0, pskFile: "%s"}
         """.formatted(dir.resolve("data"), psk));
-    gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    gateway = TestGateways.start(yaml);
   }
 
   @AfterEach
   void stop() throws Exception {
-    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TestGateways.stop(gateway);
   }
 
   static String run(String... cmd) throws Exception {
@@ -139,7 +138,7 @@ class LibcoapInteropIT {
           port: 0
           dtls: {port: 0, certificate: "%s", trustedCertificates: "%s"}
         """.formatted(dir.resolve("data-x509"), credentials, pki.resolve("ca.pem")));
-    Gateway x509 = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Gateway x509 = TestGateways.start(yaml);
     try {
       String uri = "coaps://127.0.0.1:" + x509.coapsPort() + "/jobs";
       String ok = run(client, "-B", "10", "-m", "post", "-t", "50", "-c", pki.resolve("sensor.pem").toString(),
@@ -153,7 +152,7 @@ class LibcoapInteropIT {
           "-j", pki.resolve("rogue.key").toString(), "-C", pki.resolve("ca.pem").toString(), "-e", JOB.formatted("x2"), uri);
       assertFalse(rogue.contains("\"status\""), rogue);
     } finally {
-      x509.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestGateways.stop(x509);
     }
   }
 }

@@ -11,8 +11,8 @@ import dev.cairn.anchor.Checkpoint;
 import dev.cairn.anchor.Receipt;
 import dev.cairn.anchor.ReceiptCodec;
 import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.e2e.TestGateways;
 import dev.cairn.runtime.cli.CairnCommand;
-import dev.cairn.runtime.config.ConfigLoader;
 import dev.cairn.runtime.e2e.Mqtt5Device;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -22,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
@@ -100,7 +99,7 @@ class OpensslTsaInteropIT {
           sinks: [local, rfc3161]
           rfc3161: {url: "http://127.0.0.1:%d/tsa"}
         """.formatted(dataDir, server.getAddress().getPort()));
-    Gateway gateway = Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Gateway gateway = TestGateways.start(yaml);
     try {
       byte[] result;
       try (Mqtt5Device device = Mqtt5Device.connect(gateway.mqttPort(), "dev1").subscribe("cairn/dev1/results")) {
@@ -132,7 +131,7 @@ class OpensslTsaInteropIT {
           "-digest", HexFormat.of().formatHex(c.hash()), "-CAfile", "tsa.crt", "-untrusted", "tsa.crt");
       assertTrue(verified.contains("Verification: OK"), verified);
     } finally {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestGateways.stop(gateway);
       server.stop(0);
     }
   }
