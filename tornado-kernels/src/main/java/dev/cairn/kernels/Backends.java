@@ -60,7 +60,18 @@ public final class Backends {
         + dev.cairn.kernels.impl.JvmBackend.cpuModel() + ")";
   }
 
-  /** The multi-core CPU backend with {@code threads} worker threads (daemon, named {@code cairn-jvm-N}). */
+  /**
+   * Whether the JVM backend's {@code matrix.dense} runs on the Vector API, and if not why, e.g.
+   * {@code SIMD 512-bit (jdk.incubator.vector)}. Results have the same bytes either way.
+   */
+  public static String simd() {
+    return dev.cairn.kernels.impl.Simd.describe();
+  }
+
+  /**
+   * The multi-core CPU backend: the calling thread and {@code threads - 1} helper threads (daemon,
+   * named {@code cairn-jvm-N}).
+   */
   public static Backend jvm(int threads) {
     return new dev.cairn.kernels.impl.JvmBackend(threads);
   }

@@ -93,7 +93,7 @@ final class KernelBench implements Callable<Integer> {
     } catch (IllegalStateException e) {
       tornadoNote = "TornadoVM: not in this run (" + e.getMessage() + ")";
     }
-    System.out.println(BenchReport.conditions());
+    System.out.println(BenchReport.conditions() + ", " + Backends.simd());
     System.out.println(tornadoNote);
     try {
       List<Row> rows = new ArrayList<>();
@@ -353,6 +353,12 @@ final class KernelBench implements Callable<Integer> {
     return rate;
   }
 
+  /** The flags this JVM was started with, as the report's conditions name them. */
+  static String jvmFlags() {
+    List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+    return flags.isEmpty() ? "none" : "`" + String.join(" ", flags) + "`";
+  }
+
   void report(List<Row> rows, double numpy, Map<String, double[]> mixed, List<Backend> backends, String tornadoNote) throws Exception {
     List<String> names = new ArrayList<>();
     names.add("sequential");
@@ -360,7 +366,8 @@ final class KernelBench implements Callable<Integer> {
     StringBuilder md = new StringBuilder();
     md.append("## Kernels (`cairn bench kernels`)\n\n");
     md.append("Conditions: ").append(BenchReport.conditions()).append("; JVM backend on ").append(THREADS)
-        .append(" threads; medians of ").append(rounds).append(" rounds of at least ").append(minMs).append(" ms each. ")
+        .append(" threads, ").append(Backends.simd()).append("; JVM flags: ").append(jvmFlags())
+        .append("; medians of ").append(rounds).append(" rounds of at least ").append(minMs).append(" ms each. ")
         .append(tornadoNote).append(".\n\n");
     md.append("GB/s counts the bytes a call reads and writes once; the copy reference is `System.arraycopy` of the same\n")
         .append("input bytes on as many threads (read + write). Streaming kernels aim at 0.8 of the copy.\n\n");

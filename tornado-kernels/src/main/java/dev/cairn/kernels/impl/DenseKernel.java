@@ -19,7 +19,7 @@ final class DenseKernel extends AbstractKernel {
 
   DenseKernel() {
     super(new KernelSpec(
-        "matrix.dense", "1.0.0", "dense layer: y = activation(W x + b)",
+        "matrix.dense", "1.1.0", "dense layer: y = activation(W x + b)",
         List.of(ParamSpec.choice("activation", "none", ACTIVATIONS, "applied to each output")),
         List.of(
             new InputSpec("W", 1, "m x n matrix, row-major"),

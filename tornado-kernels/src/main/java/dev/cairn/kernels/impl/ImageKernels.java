@@ -24,9 +24,13 @@ final class ImageKernels {
     }
   }
 
-  /** Counts x[from, to) into partial histogram slot {@code chunk} (bins ints per chunk); returns nothing. */
+  /**
+   * Counts x[from, to) into partial histogram slot {@code chunk} (bins ints per chunk). Counts go to a
+   * local array first: neighbouring slots run on other threads at the same time, and counting in place
+   * would make the cores fight over the cache lines the slots share.
+   */
   static void histogram(float[] x, double min, double max, int bins, int[] partial, long[] outside, int chunk, int from, int to) {
-    int base = chunk * bins;
+    int[] counts = new int[bins];
     double scale = bins / (max - min);
     long out = 0;
     for (int i = from; i < to; i++) {
@@ -36,8 +40,9 @@ final class ImageKernels {
         continue;
       }
       int b = (int) ((v - min) * scale);
-      partial[base + Math.min(bins - 1, b)]++;
+      counts[Math.min(bins - 1, b)]++;
     }
+    System.arraycopy(counts, 0, partial, chunk * bins, bins);
     outside[chunk] = out;
   }
 }

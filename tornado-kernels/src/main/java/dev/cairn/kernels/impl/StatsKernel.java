@@ -19,7 +19,7 @@ final class StatsKernel extends AbstractKernel {
 
   StatsKernel() {
     super(new KernelSpec(
-        "vector.stats", "1.0.0", "count, sum, min, max, mean and population variance of a vector",
+        "vector.stats", "1.1.0", "count, sum, min, max, mean and population variance of a vector",
         List.of(),
         List.of(new InputSpec("x", 1, "vector")),
         List.of(
@@ -39,12 +39,11 @@ final class StatsKernel extends AbstractKernel {
     float[] x = args.input("x");
     int chunks = Parallel.chunkCount(x.length, GRAIN);
     double[] sum = new double[chunks];
-    double[] mean = new double[chunks];
     double[] m2 = new double[chunks];
     float[] min = new float[chunks];
     float[] max = new float[chunks];
     parallel.forRange(x.length, GRAIN,
-        (from, to) -> VectorKernels.statsPartial(x, from, to, from / GRAIN, sum, mean, m2, min, max));
+        (from, to) -> VectorKernels.statsPartial(x, from, to, from / GRAIN, sum, m2, min, max));
     long n = 0;
     double s = 0;
     double mu = 0;
@@ -54,7 +53,7 @@ final class StatsKernel extends AbstractKernel {
     for (int c = 0; c < chunks; c++) {
       long nb = Math.min(GRAIN, x.length - (long) c * GRAIN);
       long total = n + nb;
-      double delta = mean[c] - mu;
+      double delta = sum[c] / nb - mu;
       mu += delta * nb / total;
       sq += m2[c] + delta * delta * n * nb / total;
       n = total;

@@ -15,29 +15,79 @@ final class VectorKernels {
   }
 
   /**
-   * Partial statistics of {@code x[from, to)} into slot {@code c} of the partial arrays: count is
-   * {@code to - from}; mean and M2 (sum of squared deviations) by Welford, sum, min, max.
+   * Sums of a chunk are added up in 16 logical lanes: lane l adds the chunk's elements i with
+   * (i - from) ≡ l (mod 16), up to the last whole 16, in order; then {@link #finishLanes}. The Vector
+   * API path ({@link SimdStats}) keeps exactly this order, so a result has the same bytes with or
+   * without it.
    */
-  static void statsPartial(
-      float[] x, int from, int to, int c, double[] sum, double[] mean, double[] m2, float[] min, float[] max) {
-    double s = 0;
-    double mu = 0;
-    double sq = 0;
+  static final int LANES = 16;
+
+  /**
+   * Partial statistics of {@code x[from, to)} into slot {@code c} of the partial arrays, in two passes:
+   * the sum (so the chunk's mean), then M2, the sum of squared deviations from that mean (more accurate
+   * than one pass of sums of squares); min and max. On the Vector API when {@link Simd#enabled()}.
+   */
+  static void statsPartial(float[] x, int from, int to, int c, double[] sum, double[] m2, float[] min, float[] max) {
+    if (Simd.enabled()) {
+      SimdStats.statsPartial(x, from, to, c, sum, m2, min, max);
+    } else {
+      statsPartialScalar(x, from, to, c, sum, m2, min, max);
+    }
+  }
+
+  /** {@link #statsPartial} in plain Java. */
+  static void statsPartialScalar(float[] x, int from, int to, int c, double[] sum, double[] m2, float[] min, float[] max) {
+    int end = from + (to - from) / LANES * LANES;
+    double[] lanes = new double[LANES];
     float lo = x[from];
     float hi = x[from];
-    for (int i = from; i < to; i++) {
-      double v = x[i];
-      s += v;
-      double delta = v - mu;
-      mu += delta / (i - from + 1);
-      sq += delta * (v - mu);
+    for (int i = from; i < end; i += LANES) {
+      for (int l = 0; l < LANES; l++) {
+        float v = x[i + l];
+        lanes[l] += v;
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+    double total = finishLanes(lanes, x, end, to, false, 0);
+    double mean = total / (to - from);
+    java.util.Arrays.fill(lanes, 0);
+    for (int i = from; i < end; i += LANES) {
+      for (int l = 0; l < LANES; l++) {
+        double dev = x[i + l] - mean;
+        lanes[l] += dev * dev;
+      }
+    }
+    for (int i = end; i < to; i++) {
       lo = Math.min(lo, x[i]);
       hi = Math.max(hi, x[i]);
     }
-    sum[c] = s;
-    mean[c] = mu;
-    m2[c] = sq;
+    sum[c] = total;
+    m2[c] = finishLanes(lanes, x, end, to, true, mean);
     min[c] = lo;
     max[c] = hi;
+  }
+
+  /**
+   * Adds up the 16 lanes in halves (lane l += lane l + h for h = 8, 4, 2, 1), then the chunk's last
+   * elements x[end, to) in order: as they are, or with {@code squares} their squared deviations from
+   * {@code mean}.
+   */
+  static double finishLanes(double[] lanes, float[] x, int end, int to, boolean squares, double mean) {
+    for (int h = LANES / 2; h > 0; h /= 2) {
+      for (int l = 0; l < h; l++) {
+        lanes[l] += lanes[l + h];
+      }
+    }
+    double s = lanes[0];
+    for (int i = end; i < to; i++) {
+      if (!squares) {
+        s += x[i];
+      } else {
+        double dev = x[i] - mean;
+        s += dev * dev;
+      }
+    }
+    return s;
   }
 }

@@ -1,0 +1,77 @@
+package dev.cairn.kernels.impl;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code vector.stats} chunks with the Vector API, in the order of {@link VectorKernels#statsPartial}'s
+ * 16 logical lanes, so both give the same bytes. Each vector of 2·d floats is widened into two of d
+ * doubles, which cover 2·d of the 16 lanes; a CPU with fewer than eight doubles per vector makes
+ * 16 / 2d passes over the chunk, each for its part of the lanes.
+ */
+final class SimdStats {
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  /** Floats of the same width as D: each vector widens into two of D, parts 0 and 1. */
+  private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, D.vectorShape());
+  private static final int LANES = VectorKernels.LANES;
+
+  private SimdStats() {}
+
+  /** Whether this CPU's double vectors split the 16 logical lanes evenly, two at a time. */
+  static boolean usable() {
+    return F.length() == 2 * D.length() && F.length() <= LANES && LANES % F.length() == 0;
+  }
+
+  /** {@link VectorKernels#statsPartial} on the Vector API. */
+  static void statsPartial(
+      float[] x, int from, int to, int c, double[] sum, double[] m2, float[] min, float[] max) {
+    int d = D.length();
+    int end = from + (to - from) / LANES * LANES;
+    double[] lanes = new double[LANES];
+    float low = x[from];
+    float high = x[from];
+    for (int q = 0; q < LANES; q += 2 * d) {
+      // Vectors live within one pass: carried across passes, the JIT of Java 17 would box them.
+      DoubleVector s0 = DoubleVector.zero(D);
+      DoubleVector s1 = DoubleVector.zero(D);
+      FloatVector lo = FloatVector.broadcast(F, low);
+      FloatVector hi = FloatVector.broadcast(F, high);
+      for (int i = from + q; i < end; i += LANES) {
+        FloatVector f = FloatVector.fromArray(F, x, i);
+        s0 = s0.add((DoubleVector) f.convert(VectorOperators.F2D, 0));
+        s1 = s1.add((DoubleVector) f.convert(VectorOperators.F2D, 1));
+        lo = lo.min(f);
+        hi = hi.max(f);
+      }
+      s0.intoArray(lanes, q);
+      s1.intoArray(lanes, q + d);
+      low = Math.min(low, lo.reduceLanes(VectorOperators.MIN));
+      high = Math.max(high, hi.reduceLanes(VectorOperators.MAX));
+    }
+    double total = VectorKernels.finishLanes(lanes, x, end, to, false, 0);
+    double mean = total / (to - from);
+    for (int q = 0; q < LANES; q += 2 * d) {
+      DoubleVector s0 = DoubleVector.zero(D);
+      DoubleVector s1 = DoubleVector.zero(D);
+      for (int i = from + q; i < end; i += LANES) {
+        FloatVector f = FloatVector.fromArray(F, x, i);
+        DoubleVector d0 = ((DoubleVector) f.convert(VectorOperators.F2D, 0)).sub(mean);
+        DoubleVector d1 = ((DoubleVector) f.convert(VectorOperators.F2D, 1)).sub(mean);
+        s0 = s0.add(d0.mul(d0));
+        s1 = s1.add(d1.mul(d1));
+      }
+      s0.intoArray(lanes, q);
+      s1.intoArray(lanes, q + d);
+    }
+    for (int i = end; i < to; i++) {
+      low = Math.min(low, x[i]);
+      high = Math.max(high, x[i]);
+    }
+    sum[c] = total;
+    m2[c] = VectorKernels.finishLanes(lanes, x, end, to, true, mean);
+    min[c] = low;
+    max[c] = high;
+  }
+}

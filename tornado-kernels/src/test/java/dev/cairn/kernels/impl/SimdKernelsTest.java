@@ -1,0 +1,132 @@
+package dev.cairn.kernels.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The Vector API paths of matrix.dense and vector.stats give the plain loops' bytes (this module's tests run with the module). */
+class SimdKernelsTest {
+  private static final int[][] SHAPES = {
+    {1, 1}, {1, 15}, {3, 16}, {4, 17}, {5, 31}, {7, 33}, {8, 48}, {9, 100}, {13, 1023}, {64, 1024}, {6, 4099},
+  };
+
+  @Test
+  void theVectorApiIsInUseHere() {
+    assertTrue(Simd.enabled(), Simd.describe());
+    assertTrue(Simd.describe().startsWith("SIMD "), Simd.describe());
+  }
+
+  @Test
+  void sameBitsAsThePlainLoopForEveryShapeRangeAndActivation() {
+    Random random = new Random(42);
+    for (int[] shape : SHAPES) {
+      int m = shape[0];
+      int n = shape[1];
+      float[] w = floats(m * n, random);
+      float[] x = floats(n, random);
+      float[] b = floats(m, random);
+      for (int act = MatrixKernels.NONE; act <= MatrixKernels.TANH; act++) {
+        for (int from = 0; from <= Math.min(2, m - 1); from++) {
+          float[] plain = new float[m];
+          float[] simd = new float[m];
+          MatrixKernels.denseScalar(w, x, b, plain, n, act, from, m);
+          SimdDense.dense(w, x, b, simd, n, act, from, m);
+          String what = m + "x" + n + ", activation " + act + ", rows from " + from;
+          assertArrayEquals(bits(plain), bits(simd), what);
+        }
+      }
+    }
+  }
+
+  @Test
+  void sameBitsWithExtremesSignedZerosAndOverflow() {
+    int m = 5;
+    int n = 40;
+    float[] w = new float[m * n];
+    float[] x = new float[n];
+    float[] b = new float[m];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = switch (i % 5) {
+        case 0 -> -0.0f;
+        case 1 -> Float.MAX_VALUE;
+        case 2 -> Float.MIN_VALUE;
+        case 3 -> -1e20f;
+        default -> 1e-20f;
+      };
+    }
+    for (int j = 0; j < n; j++) {
+      x[j] = j % 3 == 0 ? -0.0f : (j % 3 == 1 ? 3e30f : -7f);
+    }
+    float[] plain = new float[m];
+    float[] simd = new float[m];
+    MatrixKernels.denseScalar(w, x, b, plain, n, MatrixKernels.NONE, 0, m);
+    SimdDense.dense(w, x, b, simd, n, MatrixKernels.NONE, 0, m);
+    assertArrayEquals(bits(plain), bits(simd));
+  }
+
+  @Test
+  void statsChunksHaveThePlainLoopsBitsForEveryLengthAndOffset() {
+    Random random = new Random(7);
+    float[] x = floats(5000, random);
+    x[17] = -0.0f;
+    x[18] = 0.0f;
+    x[40] = Float.MAX_VALUE;
+    x[41] = -Float.MAX_VALUE;
+    for (int from : new int[] {0, 1, 16, 33}) {
+      for (int length : new int[] {1, 2, 15, 16, 17, 31, 32, 33, 100, 1023, 4096, 4967}) {
+        if (from + length > x.length) {
+          continue;
+        }
+        double[][] plain = stats(x, from, from + length, false);
+        double[][] simd = stats(x, from, from + length, true);
+        for (int k = 0; k < plain.length; k++) {
+          assertEquals(Double.doubleToRawLongBits(plain[k][0]), Double.doubleToRawLongBits(simd[k][0]),
+              "output " + k + " of x[" + from + ", " + (from + length) + "): " + plain[k][0] + " vs " + simd[k][0]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void statsWithAnExactMeanOfZeroStillSumSquares() {
+    float[] x = {-2, 2, -1, 1, -3, 3};
+    double[][] plain = stats(x, 0, x.length, false);
+    double[][] simd = stats(x, 0, x.length, true);
+    assertEquals(0.0, plain[0][0]);
+    assertEquals(28.0, plain[1][0]);
+    assertEquals(28.0, simd[1][0]);
+  }
+
+  /** sum, m2, min, max of one chunk. */
+  private static double[][] stats(float[] x, int from, int to, boolean vector) {
+    double[] sum = new double[1];
+    double[] m2 = new double[1];
+    float[] min = new float[1];
+    float[] max = new float[1];
+    if (vector) {
+      SimdStats.statsPartial(x, from, to, 0, sum, m2, min, max);
+    } else {
+      VectorKernels.statsPartialScalar(x, from, to, 0, sum, m2, min, max);
+    }
+    return new double[][] {sum, m2, {min[0]}, {max[0]}};
+  }
+
+  private static float[] floats(int n, Random random) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 3));
+    }
+    return a;
+  }
+
+  private static int[] bits(float[] a) {
+    int[] out = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = Float.floatToRawIntBits(a[i]);
+    }
+    return out;
+  }
+}
