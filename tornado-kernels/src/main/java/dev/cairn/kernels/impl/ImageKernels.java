@@ -4,23 +4,36 @@ package dev.cairn.kernels.impl;
 final class ImageKernels {
   private ImageKernels() {}
 
-  /** k×k convolution (k odd) of a row-major w-wide image, edges clamped, rows [fromRow, toRow). */
+  /**
+   * k×k convolution (k odd) of a row-major w-wide image, edges clamped, rows [fromRow, toRow); each
+   * pixel adds its products row by row, left to right. On the Vector API when {@link Simd#enabled()},
+   * same bytes.
+   */
   static void conv2d(float[] img, int w, int h, float[] filter, int k, float[] out, int fromRow, int toRow) {
-    int r = k / 2;
-    for (int y = fromRow; y < toRow; y++) {
-      for (int x = 0; x < w; x++) {
-        float acc = 0;
-        for (int dy = -r; dy <= r; dy++) {
-          int yy = Math.min(h - 1, Math.max(0, y + dy));
-          int row = yy * w;
-          int f = (dy + r) * k;
-          for (int dx = -r; dx <= r; dx++) {
-            int xx = Math.min(w - 1, Math.max(0, x + dx));
-            acc += filter[f + dx + r] * img[row + xx];
-          }
-        }
-        out[y * w + x] = acc;
+    if (Simd.enabled()) {
+      SimdFilters.conv2d(img, w, h, filter, k, out, fromRow, toRow);
+    } else {
+      for (int y = fromRow; y < toRow; y++) {
+        conv2dRow(img, w, h, filter, k, out, y, 0, w);
       }
+    }
+  }
+
+  /** {@link #conv2d} of row y, columns [fromX, toX), in plain Java. */
+  static void conv2dRow(float[] img, int w, int h, float[] filter, int k, float[] out, int y, int fromX, int toX) {
+    int r = k / 2;
+    for (int x = fromX; x < toX; x++) {
+      float acc = 0;
+      for (int dy = -r; dy <= r; dy++) {
+        int yy = Math.min(h - 1, Math.max(0, y + dy));
+        int row = yy * w;
+        int f = (dy + r) * k;
+        for (int dx = -r; dx <= r; dx++) {
+          int xx = Math.min(w - 1, Math.max(0, x + dx));
+          acc += filter[f + dx + r] * img[row + xx];
+        }
+      }
+      out[y * w + x] = acc;
     }
   }
 

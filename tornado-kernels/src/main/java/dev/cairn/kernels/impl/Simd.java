@@ -10,7 +10,7 @@ public final class Simd {
 
   private Simd() {}
 
-  /** Whether {@code matrix.dense} and {@code vector.stats} run on the Vector API. */
+  /** Whether {@code matrix.dense}, {@code vector.stats}, {@code signal.fir} and {@code image.conv2d} run on the Vector API. */
   static boolean enabled() {
     return BITS > 0;
   }

@@ -7,16 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The Vector API paths of matrix.dense and vector.stats give the plain loops' bytes (this module's tests run with the module). */
+/** The Vector API paths of the kernels give the plain loops' bytes (this module's tests run with the module). */
 class SimdKernelsTest {
   private static final int[][] SHAPES = {
     {1, 1}, {1, 15}, {3, 16}, {4, 17}, {5, 31}, {7, 33}, {8, 48}, {9, 100}, {13, 1023}, {64, 1024}, {6, 4099},
   };
 
+  /** The build also runs this class with vectors narrowed (-XX:MaxVectorSize), naming the widest it allows. */
   @Test
   void theVectorApiIsInUseHere() {
     assertTrue(Simd.enabled(), Simd.describe());
-    assertTrue(Simd.describe().startsWith("SIMD "), Simd.describe());
+    String most = System.getProperty("cairn.test.simdBits");
+    if (most != null) {
+      int bits = Integer.parseInt(Simd.describe().replaceAll("^SIMD (\\d+)-bit.*", "$1"));
+      assertTrue(bits <= Integer.parseInt(most), Simd.describe() + ", expected at most " + most + " bits");
+    }
   }
 
   @Test
@@ -98,6 +103,53 @@ class SimdKernelsTest {
     assertEquals(0.0, plain[0][0]);
     assertEquals(28.0, plain[1][0]);
     assertEquals(28.0, simd[1][0]);
+  }
+
+  @Test
+  void firHasThePlainLoopsBitsForEveryLengthTapCountAndRange() {
+    Random random = new Random(11);
+    for (int n : new int[] {1, 5, 31, 32, 33, 100, 1000, 4099}) {
+      float[] x = floats(n, random);
+      for (int t : new int[] {1, 3, 32, 33}) {
+        float[] taps = floats(t, random);
+        for (int[] range : new int[][] {{0, n}, {Math.min(7, n), n}, {Math.min(40, n), Math.max(Math.min(40, n), n - 3)}}) {
+          float[] plain = nans(n);
+          float[] simd = nans(n);
+          SignalKernels.firScalar(x, taps, plain, range[0], range[1]);
+          SimdFilters.fir(x, taps, simd, range[0], range[1]);
+          assertArrayEquals(bits(plain), bits(simd), "n " + n + ", taps " + t + ", range " + range[0] + ".." + range[1]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void conv2dHasThePlainLoopsBitsForEverySizeFilterAndRowRange() {
+    Random random = new Random(13);
+    int[][] sizes = {{1, 1}, {2, 3}, {3, 3}, {5, 7}, {17, 9}, {64, 5}, {100, 33}, {257, 3}};
+    for (int[] size : sizes) {
+      int w = size[0];
+      int h = size[1];
+      float[] img = floats(w * h, random);
+      for (int k : new int[] {3, 5}) {
+        float[] filter = floats(k * k, random);
+        for (int[] rows : new int[][] {{0, h}, {Math.min(1, h), Math.max(Math.min(1, h), h - 1)}}) {
+          float[] plain = nans(w * h);
+          float[] simd = nans(w * h);
+          for (int y = rows[0]; y < rows[1]; y++) {
+            ImageKernels.conv2dRow(img, w, h, filter, k, plain, y, 0, w);
+          }
+          SimdFilters.conv2d(img, w, h, filter, k, simd, rows[0], rows[1]);
+          assertArrayEquals(bits(plain), bits(simd), w + "x" + h + ", " + k + "x" + k + ", rows " + rows[0] + ".." + rows[1]);
+        }
+      }
+    }
+  }
+
+  private static float[] nans(int n) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, Float.NaN);
+    return a;
   }
 
   /** sum, m2, min, max of one chunk. */
