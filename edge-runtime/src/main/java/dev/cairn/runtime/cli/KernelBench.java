@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +49,7 @@ final class KernelBench implements Callable<Integer> {
   @Option(names = "--min-ms", defaultValue = "300", description = "shortest time of one measurement (default ${DEFAULT-VALUE})")
   int minMs;
 
-  @Option(names = "--mixed-jobs", defaultValue = "400", description = "jobs of the mixed workload per round (default ${DEFAULT-VALUE})")
+  @Option(names = "--mixed-jobs", defaultValue = "4000", description = "jobs of the mixed workload per round (default ${DEFAULT-VALUE})")
   int mixedJobs;
 
   @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md and the plot go (default ${DEFAULT-VALUE})")
@@ -298,7 +299,11 @@ final class KernelBench implements Callable<Integer> {
     return jobs;
   }
 
-  /** Jobs per second of the mixed workload, per configuration: each backend alone, then placement. */
+  /**
+   * Jobs per second of the mixed workload, per configuration: each backend alone, then placement. All
+   * configurations are calibrated and warmed up first, then measured in turn round by round, so a
+   * drift in the machine's speed affects them alike.
+   */
   Map<String, double[]> mixed(List<Backend> backends) throws Exception {
     Map<String, List<Backend>> configs = new LinkedHashMap<>();
     for (Backend b : backends) {
@@ -308,23 +313,30 @@ final class KernelBench implements Callable<Integer> {
       configs.put("placement", backends);
     }
     Map<String, double[]> rates = new LinkedHashMap<>();
+    Map<String, Scheduler> schedulers = new LinkedHashMap<>();
     AtomicInteger devices = new AtomicInteger();
-    for (var e : configs.entrySet()) {
-      SchedulerOptions options = new SchedulerOptions(1 << 26, 1 << 22, 1 << 16, 4096, THREADS, 1 << 16);
-      ResultSealer sealer = job -> CompletableFuture.completedFuture(new ResultSealer.Seal("", ""));
-      Scheduler s = Scheduler.create(options, KernelCatalog.builtIn(), e.getValue(), sealer, Clock.systemUTC(), Ticker.system());
-      try {
+    try {
+      for (var e : configs.entrySet()) {
+        SchedulerOptions options = new SchedulerOptions(1 << 26, 1 << 22, 1 << 16, 4096, THREADS, 1 << 16);
+        ResultSealer sealer = job -> CompletableFuture.completedFuture(new ResultSealer.Seal("", ""));
+        Scheduler s = Scheduler.create(options, KernelCatalog.builtIn(), e.getValue(), sealer, Clock.systemUTC(), Ticker.system());
+        schedulers.put(e.getKey(), s);
         System.out.println("mixed workload, " + e.getKey() + ": calibrating and warming up");
         s.calibrated().toCompletableFuture().get(30, TimeUnit.MINUTES);
         run(s, mix("warm" + devices.incrementAndGet(), mixedJobs));
-        double[] r = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
-          r[i] = run(s, mix("d" + devices.incrementAndGet(), mixedJobs));
+        rates.put(e.getKey(), new double[rounds]);
+      }
+      for (int i = 0; i < rounds; i++) {
+        for (var e : schedulers.entrySet()) {
+          rates.get(e.getKey())[i] = run(e.getValue(), mix("d" + devices.incrementAndGet(), mixedJobs));
         }
-        rates.put(e.getKey(), r);
+      }
+      for (var e : schedulers.entrySet()) {
         System.out.printf(Locale.ROOT, "mixed workload, %s: %.1f jobs/s (median of %d), by backend %s%n", e.getKey(),
-            BenchReport.median(r), rounds, s.stats().backends());
-      } finally {
+            BenchReport.median(rates.get(e.getKey())), rounds, e.getValue().stats().backends());
+      }
+    } finally {
+      for (Scheduler s : schedulers.values()) {
         s.stop().toCompletableFuture().get(5, TimeUnit.MINUTES);
       }
     }
@@ -410,11 +422,14 @@ final class KernelBench implements Callable<Integer> {
     md.append("\n### Placement on a mixed workload\n\n");
     md.append("Jobs through the scheduler, 32 in flight, ").append(mixedJobs).append(" per round: seven in eight small (256 floats:\n")
         .append("saxpy, 32-tap FIR, 16x16 conv2d), one in eight large (1024x1024 dense, 512x512 conv2d, 2^18-sample FIR),\n")
-        .append("each configuration after its calibration and a warm-up round.\n\n| configuration | jobs/s |\n|---|---|\n");
+        .append("each configuration after its calibration and a warm-up round; the configurations are measured in turn, round by round.\n\n")
+        .append("| configuration | jobs/s (median) | slowest and fastest round |\n|---|---|---|\n");
     double bestFixed = 0;
     for (var e : mixed.entrySet()) {
       double m = BenchReport.median(e.getValue());
-      md.append(String.format(Locale.ROOT, "| %s | %.1f |%n", e.getKey(), m));
+      double[] sorted = e.getValue().clone();
+      Arrays.sort(sorted);
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f - %.1f |%n", e.getKey(), m, sorted[0], sorted[sorted.length - 1]));
       if (!e.getKey().equals("placement")) {
         bestFixed = Math.max(bestFixed, m);
       }

@@ -22,13 +22,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Picks the backend for each job from a cost model: for every kernel and backend, the time of one call
  * by input size (sizes grouped by powers of two), first from a short calibration run in the background
- * at start-up, then from every job's own measurement (a moving average). A job goes to the backend
+ * at start-up, then from every job's own measurement (a moving average, outliers capped at
+ * {@link #OUTLIER} times the estimate). A job goes to the backend
  * predicted to finish it first, an accelerator only when it is predicted {@link #ACCELERATOR_MARGIN}
  * times faster; small jobs therefore stay on the CPU, where nothing is copied. A shape
  * an accelerator has not compiled yet runs on the CPU while it compiles in the background, once the
  * model says the accelerator would pay. Now and then (one job in {@link #EXPLORE_EVERY}) a job is sent
  * alone to a backend not chosen that came within {@link #EXPLORE_WITHIN} of the best, so its figures
- * stay current.
+ * stay current, as long as such jobs are predicted to cost at most {@link #EXPLORE_BUDGET} of the time
+ * of all jobs placed: re-measuring a slower backend is a loss, and the budget bounds it.
  *
  * <p>The first backend is the CPU backend, which runs every kernel.
  */
@@ -39,6 +41,8 @@ final class Placement implements AutoCloseable {
   static final double ALPHA = 0.2;
   /** One job in this many of a kernel and size goes to a backend not chosen, to re-measure it. */
   static final int EXPLORE_EVERY = 64;
+  /** Most of the predicted time of all placed jobs that re-measuring may take. */
+  static final double EXPLORE_BUDGET = 0.02;
   /** Sizes the start-up calibration measures, in input elements. */
   static final int[] CALIBRATION_SIZES = {1 << 10, 1 << 14, 1 << 18, 1 << 20};
 
@@ -47,6 +51,9 @@ final class Placement implements AutoCloseable {
   private final Map<String, double[]> model = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> decisions = new ConcurrentHashMap<>();
   private final Set<String> preparing = ConcurrentHashMap.newKeySet();
+  /** Predicted nanoseconds of all jobs placed where there was a choice, and of those sent to re-measure. */
+  private final java.util.concurrent.atomic.DoubleAdder placedNanos = new java.util.concurrent.atomic.DoubleAdder();
+  private final java.util.concurrent.atomic.DoubleAdder exploredNanos = new java.util.concurrent.atomic.DoubleAdder();
   private final ExecutorService background;
   private final java.util.concurrent.CompletableFuture<Void> calibrated = new java.util.concurrent.CompletableFuture<>();
 
@@ -115,6 +122,8 @@ final class Placement implements AutoCloseable {
     }
     if (!others.isEmpty()) {
       long n = decisions.computeIfAbsent(name + " " + bucket, k -> new AtomicLong()).incrementAndGet();
+      double known = Double.isNaN(bestCost) ? 0 : bestCost;
+      placedNanos.add(known);
       if (n % EXPLORE_EVERY == 0) {
         // Re-measure a backend that was not chosen, if it came close (within EXPLORE_WITHIN of the best)
         // or is not measured at this size: the cheapest way to notice that it got faster.
@@ -128,7 +137,13 @@ final class Placement implements AutoCloseable {
           }
         }
         if (!candidates.isEmpty()) {
-          return new Choice(candidates.get((int) ((n / EXPLORE_EVERY) % candidates.size())), false);
+          Backend pick = candidates.get((int) ((n / EXPLORE_EVERY) % candidates.size()));
+          double price = pick == cpu() ? cpuCost : costs.get(others.indexOf(pick));
+          price = Double.isNaN(price) ? known : price;
+          if (exploredNanos.sum() + price <= EXPLORE_BUDGET * placedNanos.sum()) {
+            exploredNanos.add(price);
+            return new Choice(pick, false);
+          }
         }
       }
     }
@@ -192,9 +207,17 @@ final class Placement implements AutoCloseable {
     });
     int b = bucket(elements);
     synchronized (t) {
-      t[b] = Double.isNaN(t[b]) ? nanosPerCall : (1 - ALPHA) * t[b] + ALPHA * nanosPerCall;
+      t[b] = Double.isNaN(t[b]) ? nanosPerCall : (1 - ALPHA) * t[b] + ALPHA * Math.min(nanosPerCall, OUTLIER * t[b]);
     }
   }
+
+  /**
+   * A call slower than this many times the estimate counts as this many times: one call stalled by a
+   * collection pause or a recompilation (in the interpreter, vector code runs a hundred times slower)
+   * would otherwise make its backend look slow for long, and a backend that is not chosen is not
+   * measured again. A lasting slowdown still moves the estimate: by up to 1.6 times per call.
+   */
+  static final double OUTLIER = 4.0;
 
   private void prepareInBackground(Kernel kernel, Backend backend, KernelArgs args) {
     String key = backend.name() + " " + backend.batchKey(kernel, args);
