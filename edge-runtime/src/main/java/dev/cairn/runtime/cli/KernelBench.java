@@ -314,6 +314,7 @@ final class KernelBench implements Callable<Integer> {
     }
     Map<String, double[]> rates = new LinkedHashMap<>();
     Map<String, Scheduler> schedulers = new LinkedHashMap<>();
+    mixedBackends.clear();
     AtomicInteger devices = new AtomicInteger();
     try {
       for (var e : configs.entrySet()) {
@@ -332,6 +333,7 @@ final class KernelBench implements Callable<Integer> {
         }
       }
       for (var e : schedulers.entrySet()) {
+        mixedBackends.put(e.getKey(), e.getValue().stats().backends());
         System.out.printf(Locale.ROOT, "mixed workload, %s: %.1f jobs/s (median of %d), by backend %s%n", e.getKey(),
             BenchReport.median(rates.get(e.getKey())), rounds, e.getValue().stats().backends());
       }
@@ -342,6 +344,9 @@ final class KernelBench implements Callable<Integer> {
     }
     return rates;
   }
+
+  /** Jobs each configuration of the mixed workload ran per backend (warm-up included). */
+  private final Map<String, Map<String, Long>> mixedBackends = new LinkedHashMap<>();
 
   /** Jobs per second through the scheduler, 32 in flight; fails on any error result. */
   static double run(Scheduler s, List<JobRequest> jobs) throws Exception {
@@ -365,10 +370,23 @@ final class KernelBench implements Callable<Integer> {
     return rate;
   }
 
-  /** The flags this JVM was started with, as the report's conditions name them. */
+  /**
+   * The flags this JVM was started with that bear on speed (-X..., -Dcairn..., added JDK modules), and
+   * how many others there were (TornadoVM's argfile brings a few hundred module-system flags).
+   */
   static String jvmFlags() {
-    List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
-    return flags.isEmpty() ? "none" : "`" + String.join(" ", flags) + "`";
+    List<String> kept = new ArrayList<>();
+    int others = 0;
+    for (String f : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      boolean modules = f.startsWith("--add-modules") && !f.contains("tornado");
+      if (f.startsWith("-X") || f.startsWith("-Dcairn.") || modules || f.equals("jdk.incubator.vector")) {
+        kept.add(f);
+      } else {
+        others++;
+      }
+    }
+    String shown = kept.isEmpty() ? "none" : "`" + String.join(" ", kept) + "`";
+    return others == 0 ? shown : shown + " and " + others + " module-system and TornadoVM flags";
   }
 
   void report(List<Row> rows, double numpy, Map<String, double[]> mixed, List<Backend> backends, String tornadoNote) throws Exception {
@@ -423,13 +441,14 @@ final class KernelBench implements Callable<Integer> {
     md.append("Jobs through the scheduler, 32 in flight, ").append(mixedJobs).append(" per round: seven in eight small (256 floats:\n")
         .append("saxpy, 32-tap FIR, 16x16 conv2d), one in eight large (1024x1024 dense, 512x512 conv2d, 2^18-sample FIR),\n")
         .append("each configuration after its calibration and a warm-up round; the configurations are measured in turn, round by round.\n\n")
-        .append("| configuration | jobs/s (median) | slowest and fastest round |\n|---|---|---|\n");
+        .append("| configuration | jobs/s (median) | slowest and fastest round | jobs by backend (warm-up included) |\n|---|---|---|---|\n");
     double bestFixed = 0;
     for (var e : mixed.entrySet()) {
       double m = BenchReport.median(e.getValue());
       double[] sorted = e.getValue().clone();
       Arrays.sort(sorted);
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f - %.1f |%n", e.getKey(), m, sorted[0], sorted[sorted.length - 1]));
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f - %.1f | %s |%n", e.getKey(), m, sorted[0], sorted[sorted.length - 1],
+          mixedBackends.getOrDefault(e.getKey(), Map.of())));
       if (!e.getKey().equals("placement")) {
         bestFixed = Math.max(bestFixed, m);
       }
@@ -438,6 +457,12 @@ final class KernelBench implements Callable<Integer> {
       double p = BenchReport.median(mixed.get("placement"));
       md.append(String.format(Locale.ROOT, "%nPlacement / best single backend: %.2f (aim at least 1.0)%s.%n", p / bestFixed,
           p / bestFixed >= 1.0 ? "" : ", below the aim"));
+      Map<String, Long> placed = mixedBackends.getOrDefault("placement", Map.of());
+      if (placed.values().stream().filter(n -> n > 0).count() == 1) {
+        md.append(String.format(Locale.ROOT, "Placement ran every job on `%s` (no other backend was predicted to pay), so this "
+            + "ratio compares two runs of the same backend: the spread of the rounds above is the noise.%n",
+            placed.entrySet().stream().filter(x -> x.getValue() > 0).findFirst().orElseThrow().getKey()));
+      }
     } else {
       md.append("\nOnly one backend in this run, so placement had nothing to choose from.\n");
     }
