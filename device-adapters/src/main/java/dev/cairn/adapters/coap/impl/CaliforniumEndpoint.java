@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -57,11 +56,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   private final Scheduler scheduler;
   private final Receipts receipts;
   private final JobCodec codec = JobCodec.create();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "cairn-coap-timer");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer = piggybackTimer();
   /** Recent CoAP jobs by "device/id": the result, or null while running. Bounded LRU. */
   private final Map<String, JobState> jobs;
   private CoapServer server;
@@ -383,5 +378,20 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       child.setParent(this);
       return child;
     }
+  }
+
+  /**
+   * The timer that acknowledges slow jobs. Nearly every job finishes well within {@link #PIGGYBACK_MS}
+   * and cancels its timer; cancelled timers leave the queue at once, so the timer thread does not wake
+   * up for each of them 500 ms later.
+   */
+  private static ScheduledExecutorService piggybackTimer() {
+    java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "cairn-coap-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    return t;
   }
 }
