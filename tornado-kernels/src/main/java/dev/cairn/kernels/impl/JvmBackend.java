@@ -20,6 +20,7 @@ public final class JvmBackend implements Backend {
     }
     this.threads = threads;
     parallel = new ChunkRunner(threads, "cairn-jvm-");
+    Simd.warmUpInBackground();
   }
 
   @Override
