@@ -29,11 +29,23 @@ public final class GatewayProcess implements AutoCloseable {
 
   /** The jar run by {@code java} (a command and its first arguments, e.g. an emulator and a JVM). */
   public GatewayProcess(List<String> java, Path dataDir, String... extraArgs) throws Exception {
+    this(runCommand(java, dataDir, extraArgs));
+  }
+
+  private static List<String> runCommand(List<String> java, Path dataDir, String... extraArgs) {
     List<String> cmd = new ArrayList<>(java);
     cmd.addAll(List.of("-jar", jar().toString(), "run",
         "--mqtt-port", "0", "--admin-port", "0", "--coap-port", "0", "--data-dir", dataDir.toString()));
     cmd.addAll(List.of(extraArgs));
-    process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    return cmd;
+  }
+
+  /**
+   * A gateway started by a whole command (e.g. a container engine running the image), which must
+   * log the ready line with the ports it bound.
+   */
+  public GatewayProcess(List<String> command) throws Exception {
+    process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<Matcher> ready = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
