@@ -13,12 +13,22 @@ final class SpectrumKernels {
     }
   }
 
+  /** cos and sin of 2πk/n for k in [from, to), by StrictMath (the same bits on every JVM). */
+  static void twiddles(double[] cos, double[] sin, int n, int from, int to) {
+    for (int k = from; k < to; k++) {
+      double a = 2 * Math.PI * k / n;
+      cos[k] = StrictMath.cos(a);
+      sin[k] = StrictMath.sin(a);
+    }
+  }
+
   /**
    * One butterfly stage of span {@code half}: butterflies {@code [from, to)} of the n/2 in the stage.
-   * Twiddles come from a precomputed table of n/2 cos and sin values.
+   * Twiddles come from a table of N/2 cos and sin values for some N at least n (a power of two): the
+   * twiddle of butterfly k is entry k·N/(2·half).
    */
-  static void stage(double[] re, double[] im, double[] cos, double[] sin, int n, int half, int from, int to) {
-    int step = n / (2 * half);
+  static void stage(double[] re, double[] im, double[] cos, double[] sin, int half, int from, int to) {
+    int step = cos.length / half;
     for (int b = from; b < to; b++) {
       int group = b / half;
       int k = b % half;
