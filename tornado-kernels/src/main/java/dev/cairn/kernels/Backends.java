@@ -61,8 +61,8 @@ public final class Backends {
   }
 
   /**
-   * Whether the JVM backend's {@code matrix.dense} runs on the Vector API, and if not why, e.g.
-   * {@code SIMD 512-bit (jdk.incubator.vector)}. Results have the same bytes either way.
+   * Whether the JVM backend's vector kernels (dense, stats, FIR, conv2d) run on the Vector API, and if
+   * not why, e.g. {@code SIMD 512-bit (jdk.incubator.vector)}. Results have the same bytes either way.
    */
   public static String simd() {
     return dev.cairn.kernels.impl.Simd.describe();

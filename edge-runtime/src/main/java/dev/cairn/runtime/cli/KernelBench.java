@@ -102,7 +102,7 @@ final class KernelBench implements Callable<Integer> {
         rows.add(measure(c, backends));
       }
       double numpy = numpyGemv(1024, 1024);
-      Map<String, double[]> mixed = mixed(backends);
+      Map<String, Mixed> mixed = mixed(backends);
       report(rows, numpy, mixed, backends, tornadoNote);
     } finally {
       backends.forEach(Backend::close);
@@ -304,7 +304,7 @@ final class KernelBench implements Callable<Integer> {
    * configurations are calibrated and warmed up first, then measured in turn round by round, so a
    * drift in the machine's speed affects them alike.
    */
-  Map<String, double[]> mixed(List<Backend> backends) throws Exception {
+  Map<String, Mixed> mixed(List<Backend> backends) throws Exception {
     Map<String, List<Backend>> configs = new LinkedHashMap<>();
     for (Backend b : backends) {
       configs.put(b.name() + " only", List.of(b));
@@ -314,7 +314,7 @@ final class KernelBench implements Callable<Integer> {
     }
     Map<String, double[]> rates = new LinkedHashMap<>();
     Map<String, Scheduler> schedulers = new LinkedHashMap<>();
-    mixedBackends.clear();
+    Map<String, Mixed> results = new LinkedHashMap<>();
     AtomicInteger devices = new AtomicInteger();
     try {
       for (var e : configs.entrySet()) {
@@ -333,20 +333,21 @@ final class KernelBench implements Callable<Integer> {
         }
       }
       for (var e : schedulers.entrySet()) {
-        mixedBackends.put(e.getKey(), e.getValue().stats().backends());
+        Mixed m = new Mixed(rates.get(e.getKey()), e.getValue().stats().backends());
+        results.put(e.getKey(), m);
         System.out.printf(Locale.ROOT, "mixed workload, %s: %.1f jobs/s (median of %d), by backend %s%n", e.getKey(),
-            BenchReport.median(rates.get(e.getKey())), rounds, e.getValue().stats().backends());
+            BenchReport.median(m.rates()), rounds, m.byBackend());
       }
     } finally {
       for (Scheduler s : schedulers.values()) {
         s.stop().toCompletableFuture().get(5, TimeUnit.MINUTES);
       }
     }
-    return rates;
+    return results;
   }
 
-  /** Jobs each configuration of the mixed workload ran per backend (warm-up included). */
-  private final Map<String, Map<String, Long>> mixedBackends = new LinkedHashMap<>();
+  /** One configuration of the mixed workload: jobs/s per round, and jobs run per backend (warm-up included). */
+  record Mixed(double[] rates, Map<String, Long> byBackend) {}
 
   /** Jobs per second through the scheduler, 32 in flight; fails on any error result. */
   static double run(Scheduler s, List<JobRequest> jobs) throws Exception {
@@ -389,7 +390,7 @@ final class KernelBench implements Callable<Integer> {
     return others == 0 ? shown : shown + " and " + others + " module-system and TornadoVM flags";
   }
 
-  void report(List<Row> rows, double numpy, Map<String, double[]> mixed, List<Backend> backends, String tornadoNote) throws Exception {
+  void report(List<Row> rows, double numpy, Map<String, Mixed> mixed, List<Backend> backends, String tornadoNote) throws Exception {
     List<String> names = new ArrayList<>();
     names.add("sequential");
     backends.forEach(b -> names.add(b.name()));
@@ -444,20 +445,20 @@ final class KernelBench implements Callable<Integer> {
         .append("| configuration | jobs/s (median) | slowest and fastest round | jobs by backend (warm-up included) |\n|---|---|---|---|\n");
     double bestFixed = 0;
     for (var e : mixed.entrySet()) {
-      double m = BenchReport.median(e.getValue());
-      double[] sorted = e.getValue().clone();
+      double m = BenchReport.median(e.getValue().rates());
+      double[] sorted = e.getValue().rates().clone();
       Arrays.sort(sorted);
       md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f - %.1f | %s |%n", e.getKey(), m, sorted[0], sorted[sorted.length - 1],
-          mixedBackends.getOrDefault(e.getKey(), Map.of())));
+          e.getValue().byBackend()));
       if (!e.getKey().equals("placement")) {
         bestFixed = Math.max(bestFixed, m);
       }
     }
     if (mixed.containsKey("placement")) {
-      double p = BenchReport.median(mixed.get("placement"));
+      double p = BenchReport.median(mixed.get("placement").rates());
       md.append(String.format(Locale.ROOT, "%nPlacement / best single backend: %.2f (aim at least 1.0)%s.%n", p / bestFixed,
           p / bestFixed >= 1.0 ? "" : ", below the aim"));
-      Map<String, Long> placed = mixedBackends.getOrDefault("placement", Map.of());
+      Map<String, Long> placed = mixed.get("placement").byBackend();
       if (placed.values().stream().filter(n -> n > 0).count() == 1) {
         md.append(String.format(Locale.ROOT, "Placement ran every job on `%s` (no other backend was predicted to pay), so this "
             + "ratio compares two runs of the same backend: the spread of the rounds above is the noise.%n",

@@ -4,6 +4,7 @@ import dev.cairn.kernels.Parallel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -71,13 +72,21 @@ final class ChunkRunner implements Parallel, AutoCloseable {
         loop.work();
         continue;
       }
-      long spinUntil = System.nanoTime() + SPIN_NANOS;
-      while (!closed && !workWaiting()) {
-        if (System.nanoTime() < spinUntil) {
-          Thread.onSpinWait();
-        } else {
-          LockSupport.park(this);
-        }
+      spinThenPark(() -> closed || workWaiting());
+    }
+  }
+
+  /**
+   * Waits until {@code ready}: spinning for {@link #SPIN_NANOS}, then parked (whoever makes it ready
+   * unparks the waiting thread; a spurious wake-up only checks again).
+   */
+  private static void spinThenPark(BooleanSupplier ready) {
+    long spinUntil = System.nanoTime() + SPIN_NANOS;
+    while (!ready.getAsBoolean()) {
+      if (System.nanoTime() < spinUntil) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.park();
       }
     }
   }
@@ -135,16 +144,9 @@ final class ChunkRunner implements Parallel, AutoCloseable {
       }
     }
 
-    /** Spins briefly for the helpers' last chunks, then parks until the last one unparks the caller. */
+    /** Waits for the helpers' last chunks; the last one unparks the caller. */
     void awaitDone() {
-      long spinUntil = System.nanoTime() + SPIN_NANOS;
-      while (done.get() < chunks) {
-        if (System.nanoTime() < spinUntil) {
-          Thread.onSpinWait();
-        } else {
-          LockSupport.park(this);
-        }
-      }
+      spinThenPark(() -> done.get() >= chunks);
     }
   }
 }

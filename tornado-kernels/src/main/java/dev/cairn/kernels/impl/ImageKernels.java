@@ -6,11 +6,11 @@ final class ImageKernels {
 
   /**
    * k×k convolution (k odd) of a row-major w-wide image, edges clamped, rows [fromRow, toRow); each
-   * pixel adds its products row by row, left to right. On the Vector API when {@link Simd#enabled()},
-   * same bytes.
+   * pixel adds its products row by row, left to right. 3×3 and 5×5 filters run on the Vector API when
+   * {@link Simd#enabled()}, same bytes.
    */
   static void conv2d(float[] img, int w, int h, float[] filter, int k, float[] out, int fromRow, int toRow) {
-    if (Simd.enabled()) {
+    if (Simd.enabled() && (k == 3 || k == 5)) {
       SimdFilters.conv2d(img, w, h, filter, k, out, fromRow, toRow);
     } else {
       for (int y = fromRow; y < toRow; y++) {

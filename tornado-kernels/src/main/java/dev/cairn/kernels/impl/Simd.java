@@ -6,7 +6,9 @@ package dev.cairn.kernels.impl;
  * {@code -Dcairn.simd=false} turns it off. Either way a kernel gives the same bytes.
  */
 public final class Simd {
-  private static final int BITS = detect();
+  /** Why the Vector API is not used whatever the CPU, or null when it may be. */
+  private static final String OFF = offReason();
+  private static final int BITS = OFF == null && SimdStats.usable() ? SimdDense.usableBits() : 0;
 
   private Simd() {}
 
@@ -20,13 +22,17 @@ public final class Simd {
     if (BITS > 0) {
       return "SIMD " + BITS + "-bit (jdk.incubator.vector)";
     }
+    return OFF != null ? OFF : "SIMD off (this CPU's vectors do not split 16 lanes)";
+  }
+
+  private static String offReason() {
     if ("false".equals(System.getProperty("cairn.simd"))) {
       return "SIMD off (-Dcairn.simd=false)";
     }
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
       return "SIMD off (start java with --add-modules jdk.incubator.vector)";
     }
-    return "SIMD off (this CPU's vectors do not split 16 lanes)";
+    return null;
   }
 
   private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
@@ -82,10 +88,4 @@ public final class Simd {
     return a;
   }
 
-  private static int detect() {
-    if ("false".equals(System.getProperty("cairn.simd")) || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return 0;
-    }
-    return SimdStats.usable() ? SimdDense.usableBits() : 0;
-  }
 }

@@ -59,16 +59,10 @@ final class SimdFilters {
   }
 
   /**
-   * {@link ImageKernels#conv2d} on the Vector API (3×3 and 5×5 filters): per row, the columns whose
+   * {@link ImageKernels#conv2d} on the Vector API, for 3×3 and 5×5 filters only: per row, the columns whose
    * window needs no clamped column, one filter row at a time (rows are clamped as in the plain loop).
    */
   static void conv2d(float[] img, int w, int h, float[] filter, int k, float[] out, int fromRow, int toRow) {
-    if (k != 3 && k != 5) {
-      for (int y = fromRow; y < toRow; y++) {
-        ImageKernels.conv2dRow(img, w, h, filter, k, out, y, 0, w);
-      }
-      return;
-    }
     int r = k / 2;
     int l = S.length();
     for (int y = fromRow; y < toRow; y++) {

@@ -15,12 +15,12 @@ final class VectorKernels {
   }
 
   /**
-   * Sums of a chunk are added up in 16 logical lanes: lane l adds the chunk's elements i with
-   * (i - from) ≡ l (mod 16), up to the last whole 16, in order; then {@link #finishLanes}. The Vector
-   * API path ({@link SimdStats}) keeps exactly this order, so a result has the same bytes with or
-   * without it.
+   * Sums of a chunk are added up in the 16 logical lanes of {@link MatrixKernels#LANES}: lane l adds the
+   * chunk's elements i with (i - from) ≡ l (mod 16), up to the last whole 16, in order; then
+   * {@link #finishLanes}. The Vector API path ({@link SimdStats}) keeps exactly this order, so a result
+   * has the same bytes with or without it.
    */
-  static final int LANES = 16;
+  static final int LANES = MatrixKernels.LANES;
 
   /**
    * Partial statistics of {@code x[from, to)} into slot {@code c} of the partial arrays, in two passes:
