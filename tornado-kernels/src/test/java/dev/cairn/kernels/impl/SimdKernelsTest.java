@@ -96,6 +96,26 @@ class SimdKernelsTest {
   }
 
   @Test
+  void statsMinAndMaxOrderSignedZerosAndNegativesLikeMathMin() {
+    float[] zeros = new float[40];
+    zeros[23] = -0.0f;
+    float[] negatives = new float[40];
+    for (int i = 0; i < negatives.length; i++) {
+      negatives[i] = -1 - i * 0.5f;
+    }
+    negatives[31] = -Float.MIN_VALUE;
+    for (float[] x : new float[][] {zeros, negatives}) {
+      double[][] plain = stats(x, 0, x.length, false);
+      double[][] simd = stats(x, 0, x.length, true);
+      for (int k = 2; k < 4; k++) {
+        assertEquals(Double.doubleToRawLongBits(plain[k][0]), Double.doubleToRawLongBits(simd[k][0]), "output " + k);
+      }
+    }
+    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(stats(zeros, 0, zeros.length, true)[2][0]));
+    assertEquals(-Float.MIN_VALUE, stats(negatives, 0, negatives.length, true)[3][0]);
+  }
+
+  @Test
   void statsWithAnExactMeanOfZeroStillSumSquares() {
     float[] x = {-2, 2, -1, 1, -3, 3};
     double[][] plain = stats(x, 0, x.length, false);
