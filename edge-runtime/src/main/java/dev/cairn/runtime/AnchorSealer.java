@@ -7,9 +7,13 @@ import dev.cairn.scheduler.CompletedJob;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.ResultSealer;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
-/** Turns a completed job into a receipt leaf and makes it durable before the result is released. */
+/**
+ * Turns a completed job into a receipt leaf and makes it durable before the result is released. The
+ * leaf's input digest is taken before the kernel runs ({@link #inputDigest}).
+ */
 final class AnchorSealer implements ResultSealer {
   private static final HexFormat HEX = HexFormat.of();
 
@@ -17,6 +21,11 @@ final class AnchorSealer implements ResultSealer {
 
   AnchorSealer(AnchorService anchor) {
     this.anchor = anchor;
+  }
+
+  @Override
+  public byte[] inputDigest(JobRequest request, Map<String, Object> params) {
+    return Canonical.inputDigest(request.kernel(), params, request.inputs());
   }
 
   @Override
@@ -28,7 +37,7 @@ final class AnchorSealer implements ResultSealer {
             request.id(),
             request.kernel(),
             job.kernelVersion(),
-            Canonical.inputDigest(request.kernel(), job.params(), request.inputs()),
+            job.inputDigest(),
             job.outputs(),
             job.backend(),
             job.received().toEpochMilli(),

@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param priority 0 (lowest) to 9 (highest)
  * @param deadlineMs milliseconds after receipt by which the job must have started; 0 for none
  * @param payloadBytes size of the encoded request, for limits and metrics
+ * @param inputsOwned whether the input arrays were made for this request alone (decoded from its
+ *     payload) and nothing else reads them: then a kernel may write its output into one of them, after
+ *     the receipt's input digest has been taken ({@link ResultSealer#inputDigest})
  */
 public record JobRequest(
     String deviceId,
@@ -23,7 +26,8 @@ public record JobRequest(
     Map<String, float[]> inputs,
     int priority,
     long deadlineMs,
-    int payloadBytes) {
+    int payloadBytes,
+    boolean inputsOwned) {
 
   public static final int MIN_PRIORITY = 0;
   public static final int MAX_PRIORITY = 9;
@@ -35,5 +39,11 @@ public record JobRequest(
     Objects.requireNonNull(kernel, "kernel");
     params = Map.copyOf(Objects.requireNonNull(params, "params"));
     inputs = Map.copyOf(Objects.requireNonNull(inputs, "inputs"));
+  }
+
+  /** A request whose input arrays may be shared with others or read afterwards: kernels leave them as they are. */
+  public JobRequest(String deviceId, String id, String kernel, Map<String, Object> params, Map<String, float[]> inputs,
+      int priority, long deadlineMs, int payloadBytes) {
+    this(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes, false);
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.scheduler;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -8,6 +9,17 @@ import java.util.concurrent.CompletionStage;
  */
 @FunctionalInterface
 public interface ResultSealer {
+
+  /**
+   * The digest of a job's inputs as the device sent them, for its receipt. The scheduler asks for it on
+   * the job's worker just before the kernel runs, because the kernel may then write its output into an
+   * input array that the request owns ({@link JobRequest#inputsOwned()}), and hands it back in
+   * {@link CompletedJob#inputDigest()}. {@link #seal} must not read the request's inputs. Empty by default,
+   * for sealers that keep no receipts.
+   */
+  default byte[] inputDigest(JobRequest request, Map<String, Object> params) {
+    return new byte[0];
+  }
 
   /** Completes with the leaf hash and salt once the leaf is durable; fails if it could not be made so. */
   CompletionStage<Seal> seal(CompletedJob job);

@@ -2,6 +2,7 @@ package dev.cairn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,25 @@ class KernelsAgainstReferenceTest {
       ref[i] = 1.5f * x[i] + y[i];
     }
     assertArrayEquals(ref, out);
+    assertArrayEquals(random(n, 2), y, "inputs not given over stay as they were");
+  }
+
+  @ParameterizedTest
+  @MethodSource("sizes")
+  void saxpyGivenItsInputsWritesIntoYWithTheSameBytes(int n) {
+    float[] x = random(n, 1);
+    float[] y = random(n, 2);
+    Kernel k = catalog.find("vector.saxpy").orElseThrow();
+    KernelArgs args = k.check(new KernelArgs(Map.of("a", 1.5), Map.of("x", x, "y", y)).givingInputsOver());
+    float[] out = (float[]) backend.execute(k, args).get("y");
+    float[] y0 = random(n, 2);
+    float[] ref = new float[n];
+    for (int i = 0; i < n; i++) {
+      ref[i] = 1.5f * x[i] + y0[i];
+    }
+    assertSame(y, out);
+    assertArrayEquals(ref, out);
+    assertArrayEquals(random(n, 1), x, "x is read, never written");
   }
 
   @ParameterizedTest

@@ -1,5 +1,6 @@
 package dev.cairn.runtime.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,12 @@ class ReceiptsEndToEndTest {
         }
       }
     }
+    // saxpy ran in place into the decoded y; the leaf still commits to the inputs as the device sent them.
+    JsonNode leaf = new com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper()
+        .readTree(java.util.HexFormat.of().parseHex(receipts.get("r1").path("leaf").asText()));
+    assertArrayEquals(dev.cairn.anchor.Canonical.inputDigest("vector.saxpy", Map.of("a", 2.0),
+        Map.of("x", new float[] {1, 2, 3}, "y", new float[] {4, 5, 6})), leaf.path("in").binaryValue());
+    assertEquals("[6.0,9.0,12.0]", results.get("r1").path("outputs").path("y").toString());
     HttpResponse<String> served = get("/v1/receipts/dev1/r1");
     assertEquals(200, served.statusCode(), served.body());
     JsonNode gatewayInfo = JSON.readTree(get("/v1/gateway").body());

@@ -164,7 +164,7 @@ public final class DefaultScheduler implements Scheduler {
 
   private static KernelArgs checkArgs(Kernel kernel, JobRequest r) {
     try {
-      return kernel.check(new KernelArgs(r.params(), r.inputs()));
+      return kernel.check(new KernelArgs(r.params(), r.inputs(), r.inputsOwned()));
     } catch (KernelArgumentException e) {
       throw new JobException(ErrorCode.BAD_REQUEST, e.getMessage());
     } catch (RuntimeException e) {
@@ -288,9 +288,17 @@ public final class DefaultScheduler implements Scheduler {
       if (r.deadlineMs() > 0 && waitedNanos > r.deadlineMs() * 1_000_000L) {
         finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.DEADLINE_EXCEEDED,
             "waited " + waitedNanos / 1_000_000L + " ms in the queue, deadline was " + r.deadlineMs() + " ms"));
-      } else {
-        live.add(job);
+        continue;
       }
+      try {
+        // Before the kernel runs: it may overwrite input arrays the request owns.
+        job.inputDigest = sealer.inputDigest(r, job.args.params());
+      } catch (RuntimeException e) {
+        LOG.error("{} from {}: the digest of its inputs could not be taken", r.id(), r.deviceId(), e);
+        finish(job, JobResult.error(r.id(), r.deviceId(), ErrorCode.INTERNAL, "the receipt's input digest could not be taken: " + e));
+        continue;
+      }
+      live.add(job);
     }
     if (live.isEmpty()) {
       return;
@@ -343,7 +351,7 @@ public final class DefaultScheduler implements Scheduler {
 
   private void seal(Queued job, Map<String, Object> outputs, String backendName, long queueMicros, long runMicros) {
     JobRequest r = job.request;
-    CompletedJob done = new CompletedJob(r, job.kernel.spec().version(), job.args.params(), outputs,
+    CompletedJob done = new CompletedJob(r, job.kernel.spec().version(), job.args.params(), job.inputDigest, outputs,
         backendName, job.received, clock.instant());
     CompletionStage<ResultSealer.Seal> seal;
     try {
@@ -481,6 +489,8 @@ public final class DefaultScheduler implements Scheduler {
     final long deadlineNanos;
     final CompletableFuture<JobResult> result = new CompletableFuture<>();
     long sequence;
+    /** Taken on the worker just before the job runs. */
+    byte[] inputDigest;
 
     Queued(JobRequest request, Kernel kernel, KernelArgs args, long receivedNanos, Instant received) {
       this.request = request;

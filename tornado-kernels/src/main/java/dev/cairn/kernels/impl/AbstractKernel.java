@@ -64,7 +64,7 @@ abstract class AbstractKernel implements Kernel {
         }
       }
     }
-    KernelArgs checked = new KernelArgs(params, args.inputs());
+    KernelArgs checked = new KernelArgs(params, args.inputs(), args.mayOverwriteInputs());
     checkShapes(checked);
     return checked;
   }

@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** {@code vector.saxpy}: y = a·x + y. */
+/**
+ * {@code vector.saxpy}: y = a·x + y. In place, into y, when the call gives its inputs over
+ * ({@link KernelArgs#mayOverwriteInputs()}), as BLAS does: a fresh output array costs more than the
+ * arithmetic (the JVM zeroes it on one thread, then it is written again).
+ */
 final class SaxpyKernel extends AbstractKernel {
   static final int GRAIN = 1 << 16;
 
@@ -37,7 +41,7 @@ final class SaxpyKernel extends AbstractKernel {
     float a = (float) args.number("a");
     float[] x = args.input("x");
     float[] y = args.input("y");
-    float[] out = new float[x.length];
+    float[] out = args.mayOverwriteInputs() ? y : new float[x.length];
     parallel.forRange(x.length, GRAIN, (from, to) -> VectorKernels.saxpy(a, x, y, out, from, to));
     return Map.of("y", out);
   }

@@ -126,7 +126,8 @@ public final class JacksonJobCodec implements JobCodec {
       if (inputs == null) {
         throw new JobException(ErrorCode.BAD_REQUEST, "job '" + id + "': field 'inputs' is missing; " + INPUT_FORMS);
       }
-      return new JobRequest(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes);
+      // The arrays were decoded for this request alone.
+      return new JobRequest(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes, true);
     }
 
     private String text(JsonToken t, String field) throws IOException {
