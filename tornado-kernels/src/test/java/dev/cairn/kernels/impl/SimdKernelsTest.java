@@ -104,7 +104,14 @@ class SimdKernelsTest {
       negatives[i] = -1 - i * 0.5f;
     }
     negatives[31] = -Float.MIN_VALUE;
-    for (float[] x : new float[][] {zeros, negatives}) {
+    float[] upToMinusZero = negatives.clone();
+    upToMinusZero[5] = -0.0f;
+    float[] positivesAndZero = new float[40];
+    for (int i = 0; i < positivesAndZero.length; i++) {
+      positivesAndZero[i] = 1 + i;
+    }
+    positivesAndZero[9] = 0.0f;
+    for (float[] x : new float[][] {zeros, negatives, upToMinusZero, positivesAndZero}) {
       double[][] plain = stats(x, 0, x.length, false);
       double[][] simd = stats(x, 0, x.length, true);
       for (int k = 2; k < 4; k++) {
@@ -113,6 +120,10 @@ class SimdKernelsTest {
     }
     assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(stats(zeros, 0, zeros.length, true)[2][0]));
     assertEquals(-Float.MIN_VALUE, stats(negatives, 0, negatives.length, true)[3][0]);
+    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(stats(upToMinusZero, 0, 40, false)[3][0]));
+    assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(stats(positivesAndZero, 0, 40, false)[2][0]));
+    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(stats(zeros, 0, 40, false)[2][0]));
+    assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(stats(zeros, 0, 40, false)[3][0]));
   }
 
   @Test
