@@ -17,7 +17,8 @@ import org.eclipse.californium.elements.config.Configuration;
 /**
  * CoAP load: one Californium client sending {@code requests} CON POSTs of a small saxpy job to
  * {@code uri} with {@code window} in flight; job ids start at {@code first}. Prints
- * {@code requests=N seconds=S rate=R failed=F}.
+ * {@code requests=N seconds=S rate=R failed=F cpuMs=C jitMs=J} (the last two: this process's CPU and
+ * JIT compile time over its whole life).
  */
 public final class CoapLoad {
   private CoapLoad() {}
@@ -62,8 +63,12 @@ public final class CoapLoad {
     }
     boolean all = done.await(120, TimeUnit.SECONDS);
     double seconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf(Locale.ROOT, "requests=%d seconds=%.3f rate=%.1f failed=%d%s%n", requests, seconds, requests / seconds,
-        failed.get() + (all ? 0 : (int) done.getCount()), all ? "" : " (unanswered after 120 s)");
+    // This process's CPU and its compilers' time over its whole life, start-up included.
+    long cpuMs = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1_000_000;
+    long jitMs = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    System.out.printf(Locale.ROOT, "requests=%d seconds=%.3f rate=%.1f failed=%d cpuMs=%d jitMs=%d%s%n", requests, seconds,
+        requests / seconds, failed.get() + (all ? 0 : (int) done.getCount()), cpuMs, jitMs, all ? "" : " (unanswered after 120 s)");
     System.out.flush();
     System.exit(0);
   }

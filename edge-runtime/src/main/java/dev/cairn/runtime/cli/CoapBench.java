@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,12 +76,18 @@ final class CoapBench implements Callable<Integer> {
     double[] echoes = new double[rounds];
     AtomicInteger ids = new AtomicInteger();
     try {
+      // Warm-up: both targets, untimed.
       run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, Math.min(requests, 2000));
       run("coap://127.0.0.1:" + echoPort + "/echo", ids, Math.min(requests, 2000));
       for (int r = 0; r < rounds; r++) {
-        echoes[r] = run("coap://127.0.0.1:" + echoPort + "/echo", ids, requests);
-        jobs[r] = run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, requests);
+        Phase echoed = run("coap://127.0.0.1:" + echoPort + "/echo", ids, requests);
+        Phase done = run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, requests);
+        echoes[r] = echoed.rate();
+        jobs[r] = done.rate();
         System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
+        System.out.println("  jobs, this process (gateway): " + done.server());
+        System.out.println("  echo, this process (echo server): " + echoed.server());
+        System.out.printf(Locale.ROOT, "  load process, whole life: jobs %s, echo %s%n", done.client(), echoed.client());
       }
     } finally {
       echo.destroy();
@@ -112,15 +119,23 @@ final class CoapBench implements Callable<Integer> {
   }
 
   /**
+   * A phase: requests per second; what this process's threads spent per request on it, by stage
+   * ({@link ThreadUse}); and the load process's own CPU and JIT time.
+   */
+  private record Phase(double rate, String server, String client) {}
+
+  /**
    * Requests per second from a separate process (one Californium client, {@code window} in flight);
    * fails on any non-2.05.
    */
-  private double run(String uri, AtomicInteger ids, int count) throws Exception {
+  private Phase run(String uri, AtomicInteger ids, int count) throws Exception {
     int first = ids.getAndAdd(count);
+    ThreadUse before = ThreadUse.now();
     Process p = new ProcessBuilder(launcher.command("dev.cairn.runtime.bench.CoapLoad", "--uri", uri,
         "--requests", String.valueOf(count), "--window", String.valueOf(window), "--first", String.valueOf(first)))
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    ThreadUse after = ThreadUse.now();
     if (!p.waitFor(180, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IllegalStateException(uri + ": the load process did not finish");
@@ -132,6 +147,11 @@ final class CoapBench implements Callable<Integer> {
     if (Integer.parseInt(m.group(2)) > 0) {
       throw new IllegalStateException(uri + ": " + m.group(2) + " of " + count + " requests failed");
     }
-    return Double.parseDouble(m.group(1));
+    java.util.regex.Matcher c = java.util.regex.Pattern.compile("cpuMs=(\\d+) jitMs=(\\d+)").matcher(out);
+    String client = c.find()
+        ? String.format(Locale.ROOT, "%.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
+            Long.parseLong(c.group(2)) * 1000.0 / count)
+        : "?";
+    return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count), client);
   }
 }
