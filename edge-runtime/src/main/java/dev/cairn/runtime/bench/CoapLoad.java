@@ -28,6 +28,10 @@ public final class CoapLoad {
 
   public static void main(String[] args) throws Exception {
     MqttLoad.Args a = MqttLoad.Args.parse(args);
+    if (a.flag("targets")) {
+      rounds(a);
+      return;
+    }
     String uri = a.string("uri", null);
     int requests = a.integer("requests", 20_000);
     int window = a.integer("window", 16);
@@ -37,11 +41,83 @@ public final class CoapLoad {
     CoapClient client = new CoapClient(uri);
     client.setEndpoint(endpoint);
     client.setTimeout(30_000L);
-    Semaphore inFlight = new Semaphore(window);
-    CountDownLatch done = new CountDownLatch(requests);
-    AtomicInteger failed = new AtomicInteger();
     long t0 = System.nanoTime();
-    for (int i = 0; i < requests; i++) {
+    Run run = send(client, first, requests, window);
+    CountDownLatch done = run.done();
+    AtomicInteger failed = run.failed();
+    boolean all = done.await(120, TimeUnit.SECONDS);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // This process's CPU and its compilers' time over its whole life, start-up included.
+    long cpuMs = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1_000_000;
+    long jitMs = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    System.out.printf(Locale.ROOT, "requests=%d seconds=%.3f rate=%.1f failed=%d cpuMs=%d jitMs=%d%s%n", requests, seconds,
+        requests / seconds, failed.get() + (all ? 0 : (int) done.getCount()), cpuMs, jitMs, all ? "" : " (unanswered after 120 s)");
+    System.out.flush();
+    System.exit(0);
+  }
+
+  /**
+   * {@code --targets A,B --rounds R --requests N --warmup W --window K --first F}: one client for every
+   * target and round, so no run pays for a fresh JVM's compilers. First W untimed requests to each
+   * target, then in each round N timed requests to each target in the order given. Prints
+   * {@code start target=T round=R} before and {@code target=T round=R requests=N seconds=S rate=X failed=F}
+   * after each timed run, so the caller can measure what it spent on that run alone. Job ids count
+   * up from F across all runs.
+   */
+  private static void rounds(MqttLoad.Args a) throws Exception {
+    String[] targets = a.string("targets", "").split(",");
+    int rounds = a.integer("rounds", 3);
+    int requests = a.integer("requests", 20_000);
+    int warmup = a.integer("warmup", 2_000);
+    int window = a.integer("window", 16);
+    long next = a.integer("first", 0);
+    for (int t = 0; t < targets.length && warmup > 0; t++) {
+      Run w = send(client(targets[t]), next, warmup, window);
+      next += warmup;
+      if (!w.done().await(120, TimeUnit.SECONDS) || w.failed().get() > 0) {
+        System.out.printf(Locale.ROOT, "target=%d round=0 requests=%d seconds=0 rate=0 failed=%d (warm-up)%n", t, warmup,
+            Math.max(1, w.failed().get() + (int) w.done().getCount()));
+        System.out.flush();
+        System.exit(0);
+      }
+    }
+    for (int r = 1; r <= rounds; r++) {
+      for (int t = 0; t < targets.length; t++) {
+        System.out.printf(Locale.ROOT, "start target=%d round=%d%n", t, r);
+        System.out.flush();
+        long t0 = System.nanoTime();
+        Run run = send(client(targets[t]), next, requests, window);
+        next += requests;
+        boolean all = run.done().await(120, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "target=%d round=%d requests=%d seconds=%.3f rate=%.1f failed=%d%n", t, r, requests,
+            seconds, requests / seconds, run.failed().get() + (all ? 0 : (int) run.done().getCount()));
+        System.out.flush();
+      }
+    }
+    System.exit(0);
+  }
+
+  /**
+   * A client on an endpoint of its own, as a new process would have: one endpoint would run out of
+   * message ids towards a peer after 65,536 requests within the exchange lifetime.
+   */
+  private static CoapClient client(String uri) {
+    CoapClient client = new CoapClient(uri);
+    client.setEndpoint(new CoapEndpoint.Builder().setConfiguration(new Configuration()).build());
+    client.setTimeout(30_000L);
+    return client;
+  }
+
+  private record Run(CountDownLatch done, AtomicInteger failed) {}
+
+  /** Sends {@code count} jobs with ids from {@code first}, {@code window} in flight; returns once the last is sent. */
+  private static Run send(CoapClient client, long first, int count, int window) throws InterruptedException {
+    Semaphore inFlight = new Semaphore(window);
+    CountDownLatch done = new CountDownLatch(count);
+    AtomicInteger failed = new AtomicInteger();
+    for (int i = 0; i < count; i++) {
       inFlight.acquire();
       client.post(new CoapHandler() {
         @Override
@@ -61,15 +137,6 @@ public final class CoapLoad {
         }
       }, String.format(JOB, first + i).getBytes(StandardCharsets.UTF_8), MediaTypeRegistry.APPLICATION_JSON);
     }
-    boolean all = done.await(120, TimeUnit.SECONDS);
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    // This process's CPU and its compilers' time over its whole life, start-up included.
-    long cpuMs = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime() / 1_000_000;
-    long jitMs = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-    System.out.printf(Locale.ROOT, "requests=%d seconds=%.3f rate=%.1f failed=%d cpuMs=%d jitMs=%d%s%n", requests, seconds,
-        requests / seconds, failed.get() + (all ? 0 : (int) done.getCount()), cpuMs, jitMs, all ? "" : " (unanswered after 120 s)");
-    System.out.flush();
-    System.exit(0);
+    return new Run(done, failed);
   }
 }

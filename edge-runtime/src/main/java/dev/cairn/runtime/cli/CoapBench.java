@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,10 @@ final class CoapBench implements Callable<Integer> {
 
   @Option(names = "--window", defaultValue = "16", description = "requests in flight (default ${DEFAULT-VALUE})")
   int window;
+
+  @Option(names = "--one-client", description = "one load process for the warm-up and every round, instead of a new one per run: "
+      + "a new JVM's compilers otherwise take CPU from the two cores all through each run, and the longer a run, the more")
+  boolean oneClient;
 
   @Option(names = "--rounds", defaultValue = "3", description = "rounds; medians are reported (default ${DEFAULT-VALUE})")
   int rounds;
@@ -76,18 +81,22 @@ final class CoapBench implements Callable<Integer> {
     double[] echoes = new double[rounds];
     AtomicInteger ids = new AtomicInteger();
     try {
-      // Warm-up: both targets, untimed.
-      run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, Math.min(requests, 2000));
-      run("coap://127.0.0.1:" + echoPort + "/echo", ids, Math.min(requests, 2000));
-      for (int r = 0; r < rounds; r++) {
-        Phase echoed = run("coap://127.0.0.1:" + echoPort + "/echo", ids, requests);
-        Phase done = run("coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench", ids, requests);
-        echoes[r] = echoed.rate();
-        jobs[r] = done.rate();
-        System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
-        System.out.println("  jobs, this process (gateway): " + done.server());
-        System.out.println("  echo, this process (echo server): " + echoed.server());
-        System.out.printf(Locale.ROOT, "  load process, whole life: jobs %s, echo %s%n", done.client(), echoed.client());
+      String echoUri = "coap://127.0.0.1:" + echoPort + "/echo";
+      String jobsUri = "coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench";
+      if (oneClient) {
+        List<Phase> phases = runAll(List.of(echoUri, jobsUri), ids, Math.min(requests, 2000));
+        for (int r = 0; r < rounds; r++) {
+          report(r, phases.get(2 * r + 1), phases.get(2 * r), jobs, echoes);
+        }
+      } else {
+        // Warm-up: both targets, untimed.
+        run(jobsUri, ids, Math.min(requests, 2000));
+        run(echoUri, ids, Math.min(requests, 2000));
+        for (int r = 0; r < rounds; r++) {
+          Phase echoed = run(echoUri, ids, requests);
+          Phase done = run(jobsUri, ids, requests);
+          report(r, done, echoed, jobs, echoes);
+        }
       }
     } finally {
       echo.destroy();
@@ -102,7 +111,7 @@ final class CoapBench implements Callable<Integer> {
     java.nio.file.Path file = BenchReport.writeSection(docs, "coap", String.format(java.util.Locale.ROOT, """
         ## CoAP jobs (`cairn bench coap`)
 
-        Conditions: %s. One Californium client in its own process, CON POST with %d requests in flight,
+        Conditions: %s. One Californium client in its own process (%s), CON POST with %d requests in flight,
         %d requests per round, medians of %d rounds. Jobs: `vector.saxpy` on 8 floats through the whole gateway
         (decode, scheduler, durable leaf, result). Reference: a plain Californium echo resource in the
         gateway's process, same client and window, measured in the same rounds.
@@ -113,9 +122,62 @@ final class CoapBench implements Callable<Integer> {
         | Californium echo | %.0f |
 
         Ratio %.2f (aim 0.8)%s.
-        """, BenchReport.conditions(), window, requests, rounds, j, e, j / e, j / e >= 0.8 ? "" : ", below the aim"));
+        """, BenchReport.conditions(),
+        oneClient ? "one process, warmed up, for all rounds" : "a new one for each run", window, requests, rounds, j, e, j / e, j / e >= 0.8 ? "" : ", below the aim"));
     System.out.println("wrote " + file);
     return 0;
+  }
+
+  private static void report(int r, Phase done, Phase echoed, double[] jobs, double[] echoes) {
+    echoes[r] = echoed.rate();
+    jobs[r] = done.rate();
+    System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
+    System.out.println("  jobs, this process (gateway): " + done.server());
+    System.out.println("  echo, this process (echo server): " + echoed.server());
+    if (done.client() != null) {
+      System.out.printf(Locale.ROOT, "  load process, whole life: jobs %s, echo %s%n", done.client(), echoed.client());
+    }
+  }
+
+  /**
+   * Every round from one load process ({@code --one-client}): {@code warmup} untimed requests to each
+   * target, then per round {@code requests} to each target in order. The phases, round by round.
+   */
+  private List<Phase> runAll(List<String> targets, AtomicInteger ids, int warmup) throws Exception {
+    int first = ids.getAndAdd(warmup * targets.size() + requests * targets.size() * rounds);
+    Process p = new ProcessBuilder(launcher.command("dev.cairn.runtime.bench.CoapLoad", "--targets", String.join(",", targets),
+        "--rounds", String.valueOf(rounds), "--requests", String.valueOf(requests), "--warmup", String.valueOf(warmup),
+        "--window", String.valueOf(window), "--first", String.valueOf(first)))
+        .redirectErrorStream(true).start();
+    List<Phase> phases = new java.util.ArrayList<>();
+    StringBuilder all = new StringBuilder();
+    java.util.regex.Pattern result = java.util.regex.Pattern.compile("target=(\\d+) round=\\d+ requests=\\d+ seconds=[\\d.]+ rate=([\\d.]+) failed=(\\d+)");
+    ThreadUse before = null;
+    try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        all.append(line).append('\n');
+        if (line.startsWith("start target=")) {
+          before = ThreadUse.now();
+          continue;
+        }
+        java.util.regex.Matcher m = result.matcher(line);
+        if (m.find()) {
+          String target = targets.get(Integer.parseInt(m.group(1)));
+          if (Integer.parseInt(m.group(3)) > 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(target + ": " + m.group(3) + " requests failed:\n" + all);
+          }
+          phases.add(new Phase(Double.parseDouble(m.group(2)), ThreadUse.now().perRequestSince(before, requests), null));
+        }
+      }
+    }
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    if (phases.size() != 2 * rounds) {
+      throw new IllegalStateException("the load process failed:\n" + all);
+    }
+    return phases;
   }
 
   /**

@@ -53,6 +53,12 @@ class BenchToolsIT {
       String out = run("dev.cairn.runtime.bench.CoapLoad", "--uri", "coap://127.0.0.1:" + coap + "/jobs?d=c", "--requests", "100",
           "--window", "4");
       assertTrue(out.contains("requests=100 ") && out.contains("failed=0"), out);
+      String rounds = run("dev.cairn.runtime.bench.CoapLoad", "--targets", "coap://127.0.0.1:" + coap + "/jobs?d=r",
+          "--rounds", "2", "--requests", "50", "--warmup", "20", "--window", "4");
+      for (String done : new String[] {"target=0 round=1 requests=50 ", "target=0 round=2 requests=50 "}) {
+        assertTrue(rounds.contains("start " + done.substring(0, done.indexOf(" requests"))) && rounds.contains(done), rounds);
+      }
+      assertTrue(!Pattern.compile("failed=[1-9]").matcher(rounds).find(), rounds);
     }
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
