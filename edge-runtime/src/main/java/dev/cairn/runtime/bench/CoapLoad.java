@@ -61,9 +61,9 @@ public final class CoapLoad {
    * {@code --targets A,B --rounds R --requests N --warmup W --window K --first F}: one client for every
    * target and round, so no run pays for a fresh JVM's compilers. First W untimed requests to each
    * target, then in each round N timed requests to each target in the order given. Prints
-   * {@code start target=T round=R} before and {@code target=T round=R requests=N seconds=S rate=X failed=F}
-   * after each timed run, so the caller can measure what it spent on that run alone. Job ids count
-   * up from F across all runs.
+   * {@code start target=T round=R} before each timed run; after it
+   * {@code target=T round=R requests=N seconds=S rate=X failed=F} and then {@code client: } with this
+   * process's CPU by stage during the run ({@link ThreadUse}). Job ids count up from F across all runs.
    */
   private static void rounds(MqttLoad.Args a) throws Exception {
     String[] targets = a.string("targets", "").split(",");
@@ -86,6 +86,7 @@ public final class CoapLoad {
       for (int t = 0; t < targets.length; t++) {
         System.out.printf(Locale.ROOT, "start target=%d round=%d%n", t, r);
         System.out.flush();
+        ThreadUse before = ThreadUse.now();
         long t0 = System.nanoTime();
         Run run = send(client(targets[t]), next, requests, window);
         next += requests;
@@ -93,6 +94,7 @@ public final class CoapLoad {
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "target=%d round=%d requests=%d seconds=%.3f rate=%.1f failed=%d%n", t, r, requests,
             seconds, requests / seconds, run.failed().get() + (all ? 0 : (int) run.done().getCount()));
+        System.out.println("client: " + ThreadUse.now().perRequestSince(before, requests));
         System.out.flush();
       }
     }

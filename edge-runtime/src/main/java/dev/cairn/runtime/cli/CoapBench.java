@@ -1,6 +1,7 @@
 package dev.cairn.runtime.cli;
 
 import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.bench.ThreadUse;
 import dev.cairn.runtime.config.GatewayConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,8 +135,11 @@ final class CoapBench implements Callable<Integer> {
     System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
     System.out.println("  jobs, this process (gateway): " + done.server());
     System.out.println("  echo, this process (echo server): " + echoed.server());
-    if (done.client() != null) {
-      System.out.printf(Locale.ROOT, "  load process, whole life: jobs %s, echo %s%n", done.client(), echoed.client());
+    if (done.client().startsWith("whole life")) {
+      System.out.printf(Locale.ROOT, "  load process, %s; echo %s%n", done.client(), echoed.client().replaceFirst("^whole life: ", ""));
+    } else {
+      System.out.println("  jobs, load process: " + done.client());
+      System.out.println("  echo, load process: " + echoed.client());
     }
   }
 
@@ -167,7 +171,10 @@ final class CoapBench implements Callable<Integer> {
             p.destroyForcibly();
             throw new IllegalStateException(target + ": " + m.group(3) + " requests failed:\n" + all);
           }
-          phases.add(new Phase(Double.parseDouble(m.group(2)), ThreadUse.now().perRequestSince(before, requests), null));
+          String server = ThreadUse.now().perRequestSince(before, requests);
+          String client = in.readLine();
+          all.append(client).append('\n');
+          phases.add(new Phase(Double.parseDouble(m.group(2)), server, client == null ? "?" : client.replaceFirst("^client: ", "")));
         }
       }
     }
@@ -211,7 +218,7 @@ final class CoapBench implements Callable<Integer> {
     }
     java.util.regex.Matcher c = java.util.regex.Pattern.compile("cpuMs=(\\d+) jitMs=(\\d+)").matcher(out);
     String client = c.find()
-        ? String.format(Locale.ROOT, "%.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
+        ? String.format(Locale.ROOT, "whole life: %.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
             Long.parseLong(c.group(2)) * 1000.0 / count)
         : "?";
     return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count), client);

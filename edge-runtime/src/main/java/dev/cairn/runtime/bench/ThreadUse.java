@@ -1,4 +1,4 @@
-package dev.cairn.runtime.cli;
+package dev.cairn.runtime.bench;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * before and one after a phase and prints the difference per request, so the cost of each stage is
  * measured for that phase alone, warm-up and other phases excluded.
  */
-final class ThreadUse {
+public final class ThreadUse {
   /** Clock ticks per second of {@code utime}/{@code stime}: USER_HZ, 100 on every Linux the gateway supports. */
   private static final double TICKS_PER_SECOND = 100;
   private static final Pattern VOLUNTARY = Pattern.compile("(?m)^voluntary_ctxt_switches:\\s+(\\d+)");
@@ -32,7 +32,7 @@ final class ThreadUse {
     this.threads = threads;
   }
 
-  static ThreadUse now() {
+  public static ThreadUse now() {
     Map<String, Thread> out = new HashMap<>();
     Path tasks = Path.of("/proc/self/task");
     if (!Files.isDirectory(tasks)) {
@@ -73,7 +73,7 @@ final class ThreadUse {
     if (thread.startsWith("cairn-coap-timer")) {
       return "coap timer";
     }
-    if (thread.startsWith("CoapServer")) {
+    if (thread.startsWith("CoapServer") || thread.contains("CoapEndpoint")) {
       return "californium";
     }
     if (thread.startsWith("UDP-")) {
@@ -92,7 +92,7 @@ final class ThreadUse {
    * What this process's threads spent since {@code before}, per request of {@code requests}: µs of CPU
    * by stage, largest first, then the total and the context switches.
    */
-  String perRequestSince(ThreadUse before, int requests) {
+  public String perRequestSince(ThreadUse before, int requests) {
     if (threads.isEmpty()) {
       return "(no /proc here)";
     }

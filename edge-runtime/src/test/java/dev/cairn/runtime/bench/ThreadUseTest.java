@@ -1,4 +1,4 @@
-package dev.cairn.runtime.cli;
+package dev.cairn.runtime.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +13,7 @@ class ThreadUseTest {
     assertEquals("workers", ThreadUse.stage("cairn-worker-2"));
     assertEquals("coap timer", ThreadUse.stage("cairn-coap-timer"));
     assertEquals("californium", ThreadUse.stage("CoapServer(main)#1"));
+    assertEquals("californium", ThreadUse.stage("127.0.0.1:0:CoapEndpoint-UDP#1"));
     assertEquals("udp", ThreadUse.stage("UDP-Sender-/127.0.0.1:5683[0]"));
     assertEquals("jit", ThreadUse.stage("C2 CompilerThre"));
     assertEquals("gc", ThreadUse.stage("GC Thread#0"));
