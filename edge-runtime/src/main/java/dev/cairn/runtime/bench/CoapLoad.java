@@ -73,9 +73,12 @@ public final class CoapLoad {
     int window = a.integer("window", 16);
     long next = a.integer("first", 0);
     for (int t = 0; t < targets.length && warmup > 0; t++) {
-      Run w = send(client(targets[t]), next, warmup, window);
+      CoapClient warm = client(targets[t]);
+      Run w = send(warm, next, warmup, window);
       next += warmup;
-      if (!w.done().await(120, TimeUnit.SECONDS) || w.failed().get() > 0) {
+      boolean answered = w.done().await(120, TimeUnit.SECONDS);
+      warm.getEndpoint().destroy();
+      if (!answered || w.failed().get() > 0) {
         System.out.printf(Locale.ROOT, "target=%d round=0 requests=%d seconds=0 rate=0 failed=%d (warm-up)%n", t, warmup,
             Math.max(1, w.failed().get() + (int) w.done().getCount()));
         System.out.flush();
@@ -88,7 +91,8 @@ public final class CoapLoad {
         System.out.flush();
         ThreadUse before = ThreadUse.now();
         long t0 = System.nanoTime();
-        Run run = send(client(targets[t]), next, requests, window);
+        CoapClient client = client(targets[t]);
+        Run run = send(client, next, requests, window);
         next += requests;
         boolean all = run.done().await(120, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -96,6 +100,8 @@ public final class CoapLoad {
             seconds, requests / seconds, run.failed().get() + (all ? 0 : (int) run.done().getCount()));
         System.out.println("client: " + ThreadUse.now().perRequestSince(before, requests));
         System.out.flush();
+        // After the figures: the CPU of threads that have ended is not counted.
+        client.getEndpoint().destroy();
       }
     }
     System.exit(0);

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * CPU time and context switches of this process's threads, grouped by the stage of a request their
  * names say they serve, from {@code /proc/self/task} (Linux; empty elsewhere). A bench takes one
  * before and one after a phase and prints the difference per request, so the cost of each stage is
- * measured for that phase alone, warm-up and other phases excluded.
+ * measured for that phase alone, warm-up and other phases excluded. A thread that ends between the two
+ * readings is not counted.
  */
 public final class ThreadUse {
   /** Clock ticks per second of {@code utime}/{@code stime}: USER_HZ, 100 on every Linux the gateway supports. */
