@@ -129,17 +129,18 @@ final class CoapBench implements Callable<Integer> {
     return 0;
   }
 
-  private static void report(int r, Phase done, Phase echoed, double[] jobs, double[] echoes) {
+  private void report(int r, Phase done, Phase echoed, double[] jobs, double[] echoes) {
     echoes[r] = echoed.rate();
     jobs[r] = done.rate();
     System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
     System.out.println("  jobs, this process (gateway): " + done.server());
     System.out.println("  echo, this process (echo server): " + echoed.server());
-    if (done.client().startsWith("whole life")) {
-      System.out.printf(Locale.ROOT, "  load process, %s; echo %s%n", done.client(), echoed.client().replaceFirst("^whole life: ", ""));
-    } else {
+    if (oneClient) {
       System.out.println("  jobs, load process: " + done.client());
       System.out.println("  echo, load process: " + echoed.client());
+    } else {
+      // A load process per run: its figures cover its whole life, start-up included.
+      System.out.printf(Locale.ROOT, "  load process, whole life: %s; echo %s%n", done.client(), echoed.client());
     }
   }
 
@@ -218,7 +219,7 @@ final class CoapBench implements Callable<Integer> {
     }
     java.util.regex.Matcher c = java.util.regex.Pattern.compile("cpuMs=(\\d+) jitMs=(\\d+)").matcher(out);
     String client = c.find()
-        ? String.format(Locale.ROOT, "whole life: %.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
+        ? String.format(Locale.ROOT, "%.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
             Long.parseLong(c.group(2)) * 1000.0 / count)
         : "?";
     return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count), client);
