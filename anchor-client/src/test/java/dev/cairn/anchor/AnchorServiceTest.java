@@ -80,6 +80,8 @@ class AnchorServiceTest {
     SealedLeaf sealed = get(s.append(leaf("j1")));
     assertEquals(0, sealed.sequence());
     assertEquals(16, sealed.salt().length);
+    // Durable in the leaf log; a lookup makes SQLite take it at once (otherwise within 100 ms).
+    assertEquals(ReceiptLookup.Status.PENDING, get(s.receipt("dev1", "j1")).status());
     List<byte[]> inJournal = journalLeafHashes("WHERE job = 'j1'");
     assertEquals(1, inJournal.size());
     assertArrayEquals(sealed.leafHash(), inJournal.get(0));
@@ -185,6 +187,77 @@ class AnchorServiceTest {
       }
     }
     return open(2, 3_600_000);
+  }
+
+  /**
+   * A power cut after the leaf log's sync but before SQLite synced: SQLite comes back without the last
+   * leaves (here: the journal files as they were before them), the leaf log still has them. Every leaf
+   * that was acknowledged is back, in order, and gets a receipt that verifies.
+   */
+  @Test
+  void leavesSqliteLostAreTakenBackFromTheLeafLogAndGetReceipts() throws Exception {
+    AnchorService s = AnchorService.open(new AnchorOptions(dir, "gw-1", 1000, 3_600_000, 1000,
+        List.of(AnchorSinks.local())), clock);
+    List<SealedLeaf> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      acknowledged.add(get(s.append(leaf("p" + i))));
+    }
+    // A lookup makes SQLite take the leaves waiting in the log.
+    get(s.receipt("dev1", "p0"));
+    Path before = Files.createDirectory(dir.resolve("before"));
+    for (String f : new String[] {"journal.db", "journal.db-wal"}) {
+      if (Files.exists(dir.resolve(f))) {
+        Files.copy(dir.resolve(f), before.resolve(f));
+      }
+    }
+    for (int i = 3; i < 8; i++) {
+      acknowledged.add(get(s.append(leaf("p" + i))));
+    }
+    Path log = Files.copy(dir.resolve("leaves.log"), dir.resolve("leaves.log.at-cut"));
+    close(s);
+    for (String f : new String[] {"journal.db", "journal.db-wal", "journal.db-shm"}) {
+      Files.deleteIfExists(dir.resolve(f));
+      if (Files.exists(before.resolve(f))) {
+        Files.copy(before.resolve(f), dir.resolve(f));
+      }
+    }
+    Files.move(log, dir.resolve("leaves.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertEquals(3, journalLeafHashes("").size(), "the journal as it was before the last five leaves");
+
+    s = AnchorService.open(new AnchorOptions(dir, "gw-1", 1000, 3_600_000, 1000, List.of(AnchorSinks.local())), clock);
+    assertEquals(8, s.stats().leaves());
+    List<byte[]> back = journalLeafHashes("");
+    for (int i = 0; i < 8; i++) {
+      assertArrayEquals(acknowledged.get(i).leafHash(), back.get(i), "leaf " + i);
+    }
+    assertEquals(8, get(s.append(leaf("p8"))).sequence());
+    assertEquals(9L, get(s.sealNow()));
+    AnchorService reopened = s;
+    ReceiptLookup r = org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
+        .until(() -> get(reopened.receipt("dev1", "p5")), l -> l.status() == ReceiptLookup.Status.READY);
+    assertArrayEquals(acknowledged.get(5).leafHash(), Merkle.leafHash(r.receipt().leaf()));
+    assertTrue(ReceiptVerifier.verify(r.receipt(), publicKeyFile(), null,
+        new ReceiptVerifier.DeviceResult(acknowledged.get(5).salt(), Map.of("y", new float[] {1, 2, 3})))
+        .stream().allMatch(ReceiptVerifier.Check::ok));
+    close(s);
+  }
+
+  @Test
+  void aLeafLogOfAnotherJournalIsRefused() throws Exception {
+    Path other = Files.createDirectory(dir.resolve("other"));
+    close(AnchorService.open(new AnchorOptions(other, "gw-1", 10, 1000, 1000), clock));
+    AnchorService s = open(10, 1000);
+    get(s.append(leaf("a")));
+    close(s);
+    Files.copy(other.resolve("leaves.log"), dir.resolve("leaves.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    AnchorException e = assertThrows(AnchorException.class, () -> open(10, 1000));
+    assertEquals(AnchorErrorCode.JOURNAL_CORRUPT, e.code());
+    assertTrue(e.getMessage().contains("belongs to another journal"), e.getMessage());
+    // Moving it aside is the documented way out.
+    Files.delete(dir.resolve("leaves.log"));
+    AnchorService again = open(10, 1000);
+    assertEquals(1, again.stats().leaves());
+    close(again);
   }
 
   @Test

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Leaves are built on the caller's thread (CBOR, salt, hashes), then handed to one writer thread
- * that owns the journal: it inserts everything waiting in one transaction (group commit), completes
- * the appends after the commit, and seals batches by size or age.
+ * that owns the journal: it writes everything waiting to the leaf log with one sync (group commit),
+ * completes the appends after the sync, and seals batches by size or age.
  */
 public final class DefaultAnchorService implements AnchorService {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultAnchorService.class);
@@ -139,6 +139,7 @@ public final class DefaultAnchorService implements AnchorService {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean closing;
   private long nextSeq;
+  private boolean flushFailing;
   private Checkpoint last;
   private volatile AnchorStats stats;
   private final Map<String, AnchorSink> sinks = new LinkedHashMap<>();
@@ -318,6 +319,7 @@ public final class DefaultAnchorService implements AnchorService {
       if (!leaves.isEmpty()) {
         commit(leaves);
       }
+      flushDue();
       sealDue();
       dispatchAnchors();
       for (Command c : controls) {
@@ -371,7 +373,7 @@ public final class DefaultAnchorService implements AnchorService {
       p.seq = nextSeq++;
     }
     try {
-      journal.appendLeaves(leaves);
+      journal.appendLeaves(leaves, clock.millis());
     } catch (SQLException e) {
       nextSeq -= leaves.size();
       pendingLeaves.addAndGet(-leaves.size());
@@ -388,6 +390,23 @@ public final class DefaultAnchorService implements AnchorService {
     updateStats();
     for (Pending p : leaves) {
       p.done.complete(new SealedLeaf(p.seq, p.leafHash, p.salt));
+    }
+  }
+
+  /** Leaves are durable in the leaf log; SQLite takes them in larger groups, off the results' path. */
+  private void flushDue() {
+    try {
+      journal.flushIfDue(clock.millis());
+      if (flushFailing) {
+        flushFailing = false;
+        LOG.info("{} SQLite takes leaves from the leaf log again", options.gatewayId());
+      }
+    } catch (SQLException e) {
+      if (!flushFailing) {
+        flushFailing = true;
+        LOG.error("{} SQLite cannot take the leaves waiting in the leaf log (they are durable there); retrying, "
+            + "and new leaves are refused once too many wait", options.gatewayId(), e);
+      }
     }
   }
 
@@ -550,7 +569,7 @@ public final class DefaultAnchorService implements AnchorService {
 
   private void notifyAnchored(Checkpoint c) {
     try {
-      List<Journal.StoredLeaf> leaves = journal.leavesOfBatch(c.batch());
+      List<Journal.StoredLeaf> leaves = journal.leavesOfBatch(c);
       List<AnchorProof> proofs = proofs(c.batch());
       List<List<byte[]>> paths = Merkle.inclusionPaths(leaves.stream().map(Journal.StoredLeaf::leafHash).toList());
       List<AnchoredBatch.Entry> entries = new ArrayList<>(leaves.size());

@@ -18,8 +18,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The journal: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
- * it returns. Used from the anchor service's single writer thread only.
+ * The journal: one SQLite file in WAL mode, and in front of it for leaves the {@link LeafLog}. A group
+ * of leaves is durable once the log's sync returns; SQLite then takes it without a sync of its own
+ * ({@code synchronous=NORMAL}) and, after a power cut, gets back from the log what it lost. Checkpoints
+ * and the anchor outbox are written with {@code synchronous=FULL}: each is on disk when its commit
+ * returns. Used from the anchor service's single writer thread only.
  */
 final class Journal implements AutoCloseable {
   static final String FILE = "journal.db";
@@ -31,9 +34,19 @@ final class Journal implements AutoCloseable {
   /** A leaf not yet in a sealed batch. */
   record Unsealed(long seq, byte[] leafHash, long createdMs) {}
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Journal.class);
+
   private final Path file;
   private final Connection db;
   private final PreparedStatement insertLeaf;
+  private LeafLog log;
+  /** Leaves durable in the log that SQLite has not taken yet, in order. */
+  private final List<DefaultAnchorService.Pending> unflushed = new ArrayList<>();
+  private long oldestUnflushedMs;
+  /** SQLite takes the log's leaves once this many wait... */
+  static final int FLUSH_LEAVES = 512;
+  /** ...or the oldest has waited this long. */
+  static final long FLUSH_MS = 100;
 
   private Journal(Path file, Connection db) throws SQLException {
     this.file = file;
@@ -42,12 +55,17 @@ final class Journal implements AutoCloseable {
         "INSERT INTO leaves(seq, device, job, job_key, leaf, leaf_hash, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
   }
 
+  /** Open with the default size of the leaf log. */
+  static Journal open(Path dir, String gatewayId, byte[] publicKey) {
+    return open(dir, gatewayId, publicKey, LeafLog.DEFAULT_CAPACITY);
+  }
+
   /**
    * Opens or creates the journal of {@code gatewayId} signed by {@code publicKey}.
    *
    * @throws AnchorException {@code JOURNAL_CORRUPT} with what is wrong and how to recover
    */
-  static Journal open(Path dir, String gatewayId, byte[] publicKey) {
+  static Journal open(Path dir, String gatewayId, byte[] publicKey, int logCapacity) {
     Path file = dir.resolve(FILE);
     Path marker = dir.resolve(MARKER);
     boolean existed;
@@ -109,10 +127,11 @@ final class Journal implements AutoCloseable {
       }
       db.setAutoCommit(false);
       j.checkLastCheckpoint(publicKey);
+      j.openLog(dir, existed, logCapacity);
       return j;
     } catch (java.io.IOException e) {
       closeQuietly(db);
-      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "cannot write " + marker + ": " + e, e);
+      throw new AnchorException(AnchorErrorCode.JOURNAL_IO, "cannot write " + marker + " or " + LeafLog.FILE + ": " + e, e);
     } catch (SQLException e) {
       closeQuietly(db);
       String m = String.valueOf(e.getMessage());
@@ -123,6 +142,113 @@ final class Journal implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(db);
       throw e;
+    }
+  }
+
+  /**
+   * Takes back from the leaf log every leaf SQLite lost, makes them durable in SQLite, and opens the
+   * log for writing from its start. From here on leaf commits do not sync SQLite.
+   */
+  private void openLog(Path dir, boolean existed, int capacity) throws SQLException, java.io.IOException {
+    String storedId = meta("log_id");
+    LeafLog.Contents contents;
+    try {
+      contents = LeafLog.read(dir);
+    } catch (java.io.IOException e) {
+      throw corrupt(dir.resolve(LeafLog.FILE), e.getMessage());
+    }
+    boolean ours = storedId != null && contents.journalId() != null && storedId.equals(HEX.formatHex(contents.journalId()));
+    if (storedId != null && contents.journalId() != null && !ours) {
+      throw new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "leaf log " + dir.resolve(LeafLog.FILE)
+          + " belongs to another journal than " + file + " (log " + HEX.formatHex(contents.journalId()) + ", journal "
+          + storedId + "). Put back the leaves.log that was beside this journal, or, if there is none, move this one aside: "
+          + "the gateway then starts a new log, and results released just before its last stop may have no receipt.");
+    }
+    if (existed && storedId != null && contents.journalId() == null) {
+      LOG.warn("leaf log {} is missing; a new one is created. If the gateway did not stop cleanly, results released just "
+          + "before it stopped may have no receipt.", dir.resolve(LeafLog.FILE));
+    }
+    List<LeafLog.Entry> lost = ours ? lostBySqlite(contents.entries()) : List.of();
+    byte[] id = ours ? contents.journalId() : newLogId();
+    // One synced transaction: the leaves taken back and the log's id are in SQLite before the log is reused.
+    durably(() -> {
+      for (LeafLog.Entry e : lost) {
+        insertLeaf.setLong(1, e.seq());
+        insertLeaf.setString(2, e.device());
+        insertLeaf.setString(3, e.job());
+        insertLeaf.setLong(4, jobKey(e.device(), e.job()));
+        insertLeaf.setBytes(5, e.leaf());
+        insertLeaf.setBytes(6, e.leafHash());
+        insertLeaf.setLong(7, e.createdMs());
+        insertLeaf.addBatch();
+      }
+      if (!lost.isEmpty()) {
+        insertLeaf.executeBatch();
+      }
+      putMeta("log_id", HEX.formatHex(id));
+      return null;
+    });
+    if (!lost.isEmpty()) {
+      LOG.warn("{}: took back leaves {} to {} from {}, which SQLite had lost (the gateway stopped before SQLite synced them)",
+          file, lost.get(0).seq(), lost.get(lost.size() - 1).seq(), LeafLog.FILE);
+    }
+    log = ours && LeafLog.reusable(dir, capacity) ? LeafLog.reopen(dir, capacity) : LeafLog.create(dir, id, capacity);
+    // Leaf commits from here on are made durable by the log.
+    setSynchronous("NORMAL");
+  }
+
+  /** The log's leaves past SQLite's last one; refused if they do not continue it. */
+  private List<LeafLog.Entry> lostBySqlite(List<LeafLog.Entry> logged) throws SQLException {
+    long next = nextSequence();
+    List<LeafLog.Entry> lost = logged.stream().filter(e -> e.seq() >= next).toList();
+    if (!lost.isEmpty() && lost.get(0).seq() != next) {
+      throw corrupt(file, "its leaves end before leaf " + next + " but " + LeafLog.FILE + " continues from leaf "
+          + lost.get(0).seq() + ", so leaves " + next + " to " + (lost.get(0).seq() - 1) + " are in neither. If "
+          + FILE + " was restored from a backup on purpose, move " + LeafLog.FILE + " aside to start from the backup");
+    }
+    return lost;
+  }
+
+  /** Sets SQLite's sync level; SQLite changes it only outside a transaction. */
+  private void setSynchronous(String level) throws SQLException {
+    db.setAutoCommit(true);
+    try (Statement st = db.createStatement()) {
+      st.execute("PRAGMA synchronous=" + level);
+    }
+    db.setAutoCommit(false);
+  }
+
+  private static byte[] newLogId() {
+    byte[] id = new byte[16];
+    new java.security.SecureRandom().nextBytes(id);
+    return id;
+  }
+
+  /** Work whose commit must be on disk when it returns. */
+  interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in a transaction of its own committed with {@code synchronous=FULL}; SQLite
+   * changes the level only outside a transaction. Its sync also makes every earlier commit durable.
+   */
+  private <T> T durably(SqlWork<T> work) throws SQLException {
+    setSynchronous("FULL");
+    List<DefaultAnchorService.Pending> taking = takeUnflushed();
+    try {
+      insertLeaves(taking);
+      T out = work.run();
+      db.commit();
+      return out;
+    } catch (SQLException | RuntimeException e) {
+      db.rollback();
+      unflushed.addAll(0, taking);
+      throw e;
+    } finally {
+      if (log != null) {
+        setSynchronous("NORMAL");
+      }
     }
   }
 
@@ -209,12 +335,74 @@ final class Journal implements AutoCloseable {
   }
 
   long nextSequence() throws SQLException {
+    flush();
     return count("SELECT coalesce(max(seq) + 1, 0) FROM leaves");
   }
 
+  /**
+   * Makes the leaves durable in the leaf log: when this returns they survive a crash. SQLite takes them
+   * later, many groups in one transaction that is not synced ({@link #flushIfDue}), or at once when
+   * something reads leaves. When the log is full, SQLite is synced first and the log starts over.
+   *
+   * @throws SQLException when the log cannot be written, or SQLite is so far behind that it must take
+   *     the waiting leaves first and cannot
+   */
+  void appendLeaves(List<DefaultAnchorService.Pending> leaves, long nowMs) throws SQLException {
+    if (unflushed.size() >= FLUSH_LEAVES) {
+      flush();
+    }
+    try {
+      if (!log.fits(LeafLog.size(leaves))) {
+        durably(() -> {
+          putMeta("log_rewound_at", Long.toString(leaves.get(0).seq));
+          return null;
+        });
+        log.rewind();
+      }
+      log.append(leaves);
+    } catch (java.io.IOException e) {
+      throw new SQLException("the leaf log " + LeafLog.FILE + " could not be written: " + e, e);
+    }
+    if (unflushed.isEmpty()) {
+      oldestUnflushedMs = nowMs;
+    }
+    unflushed.addAll(leaves);
+  }
 
-  /** Inserts leaves and commits them in one transaction (group commit). */
-  void appendLeaves(List<DefaultAnchorService.Pending> leaves) throws SQLException {
+  /** Hands the leaves waiting in the log to SQLite once there are many or the oldest has waited long. */
+  void flushIfDue(long nowMs) throws SQLException {
+    if (!unflushed.isEmpty() && (unflushed.size() >= FLUSH_LEAVES || nowMs - oldestUnflushedMs >= FLUSH_MS)) {
+      flush();
+    }
+  }
+
+  /** Inserts every leaf waiting in the log into SQLite in one transaction, not synced. */
+  void flush() throws SQLException {
+    if (unflushed.isEmpty()) {
+      return;
+    }
+    List<DefaultAnchorService.Pending> taking = takeUnflushed();
+    try {
+      insertLeaves(taking);
+      db.commit();
+    } catch (SQLException e) {
+      db.rollback();
+      unflushed.addAll(0, taking);
+      throw e;
+    }
+  }
+
+  /** The leaves waiting for SQLite, which no longer wait; put them back if SQLite does not take them. */
+  private List<DefaultAnchorService.Pending> takeUnflushed() {
+    List<DefaultAnchorService.Pending> taking = new ArrayList<>(unflushed);
+    unflushed.clear();
+    return taking;
+  }
+
+  private void insertLeaves(List<DefaultAnchorService.Pending> leaves) throws SQLException {
+    if (leaves.isEmpty()) {
+      return;
+    }
     try {
       for (DefaultAnchorService.Pending p : leaves) {
         insertLeaf.setLong(1, p.seq);
@@ -227,10 +415,8 @@ final class Journal implements AutoCloseable {
         insertLeaf.addBatch();
       }
       insertLeaf.executeBatch();
-      db.commit();
     } catch (SQLException e) {
       insertLeaf.clearBatch();
-      db.rollback();
       throw e;
     }
   }
@@ -240,18 +426,24 @@ final class Journal implements AutoCloseable {
     return ((long) device.hashCode() << 32) ^ (job.hashCode() & 0xffffffffL) ^ ((long) job.length() << 20);
   }
 
+  /** The leaves after the last sealed batch (batches seal leaves in order), found by sequence number. */
   List<Unsealed> unsealed() throws SQLException {
+    flush();
+    long from = lastCheckpoint().map(c -> c.firstSequence() + c.treeSize()).orElse(0L);
     List<Unsealed> out = new ArrayList<>();
-    try (Statement s = db.createStatement();
-        ResultSet rs = s.executeQuery("SELECT seq, leaf_hash, created_ms FROM leaves WHERE batch IS NULL ORDER BY seq")) {
-      while (rs.next()) {
-        out.add(new Unsealed(rs.getLong(1), rs.getBytes(2), rs.getLong(3)));
+    try (PreparedStatement q = db.prepareStatement("SELECT seq, leaf_hash, created_ms FROM leaves WHERE seq >= ? ORDER BY seq")) {
+      q.setLong(1, from);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Unsealed(rs.getLong(1), rs.getBytes(2), rs.getLong(3)));
+        }
       }
     }
     return out;
   }
 
   List<byte[]> leafHashes(long firstSeq, long count) throws SQLException {
+    flush();
     List<byte[]> out = new ArrayList<>();
     try (PreparedStatement q = db.prepareStatement(
         "SELECT leaf_hash FROM leaves WHERE seq >= ? AND seq < ? ORDER BY seq")) {
@@ -268,6 +460,13 @@ final class Journal implements AutoCloseable {
 
   /** Stores a sealed checkpoint, marks its leaves and queues it for every sink, in one transaction. */
   void storeCheckpoint(Checkpoint c, List<String> sinks, long nowMs) throws SQLException {
+    durably(() -> {
+      insertCheckpoint(c, sinks, nowMs);
+      return null;
+    });
+  }
+
+  private void insertCheckpoint(Checkpoint c, List<String> sinks, long nowMs) throws SQLException {
     try (PreparedStatement outbox = db.prepareStatement(
             "INSERT INTO anchor_outbox(batch, sink, state, attempts, next_attempt_ms) VALUES (?, ?, 'pending', 0, ?)");
         PreparedStatement ins = db.prepareStatement("INSERT INTO checkpoints(batch, tree_size, first_seq, root, "
@@ -296,10 +495,6 @@ final class Journal implements AutoCloseable {
         outbox.setLong(3, nowMs);
         outbox.executeUpdate();
       }
-      db.commit();
-    } catch (SQLException e) {
-      db.rollback();
-      throw e;
     }
   }
 
@@ -352,32 +547,28 @@ final class Journal implements AutoCloseable {
   }
 
   void recordFailure(long batch, String sink, int attempts, long nextAttemptMs, String error) throws SQLException {
-    try (PreparedStatement u = db.prepareStatement(
-        "UPDATE anchor_outbox SET attempts = ?, next_attempt_ms = ?, result = ? WHERE batch = ? AND sink = ?")) {
-      u.setInt(1, attempts);
-      u.setLong(2, nextAttemptMs);
-      u.setString(3, error);
-      u.setLong(4, batch);
-      u.setString(5, sink);
-      u.executeUpdate();
-      db.commit();
-    } catch (SQLException e) {
-      db.rollback();
-      throw e;
-    }
+    durably(() -> {
+      try (PreparedStatement u = db.prepareStatement(
+          "UPDATE anchor_outbox SET attempts = ?, next_attempt_ms = ?, result = ? WHERE batch = ? AND sink = ?")) {
+        u.setInt(1, attempts);
+        u.setLong(2, nextAttemptMs);
+        u.setString(3, error);
+        u.setLong(4, batch);
+        u.setString(5, sink);
+        return u.executeUpdate();
+      }
+    });
   }
 
   private void updateOutbox(String sql, String text, long batch, String sink) throws SQLException {
-    try (PreparedStatement u = db.prepareStatement(sql)) {
-      u.setString(1, text);
-      u.setLong(2, batch);
-      u.setString(3, sink);
-      u.executeUpdate();
-      db.commit();
-    } catch (SQLException e) {
-      db.rollback();
-      throw e;
-    }
+    durably(() -> {
+      try (PreparedStatement u = db.prepareStatement(sql)) {
+        u.setString(1, text);
+        u.setLong(2, batch);
+        u.setString(3, sink);
+        return u.executeUpdate();
+      }
+    });
   }
 
   /** Proof JSON of every sink that anchored the batch, by sink name. */
@@ -398,11 +589,14 @@ final class Journal implements AutoCloseable {
   /** A leaf as stored. */
   record StoredLeaf(long seq, String device, String job, byte[] leaf, byte[] leafHash, Long batch) {}
 
-  List<StoredLeaf> leavesOfBatch(long batch) throws SQLException {
+  /** The leaves of the batch that {@code c} seals, found by their sequence numbers (the primary key). */
+  List<StoredLeaf> leavesOfBatch(Checkpoint c) throws SQLException {
+    flush();
     List<StoredLeaf> out = new ArrayList<>();
     try (PreparedStatement q = db.prepareStatement(
-        "SELECT seq, device, job, leaf, leaf_hash, batch FROM leaves WHERE batch = ? ORDER BY seq")) {
-      q.setLong(1, batch);
+        "SELECT seq, device, job, leaf, leaf_hash, batch FROM leaves WHERE seq >= ? AND seq < ? ORDER BY seq")) {
+      q.setLong(1, c.firstSequence());
+      q.setLong(2, c.firstSequence() + c.treeSize());
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           out.add(new StoredLeaf(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getBytes(5), rs.getLong(6)));
@@ -413,6 +607,7 @@ final class Journal implements AutoCloseable {
   }
 
   Optional<StoredLeaf> findLeaf(String device, String job) throws SQLException {
+    flush();
     try (PreparedStatement q = db.prepareStatement(
         "SELECT seq, device, job, leaf, leaf_hash, batch FROM leaves WHERE job_key = ? AND device = ? AND job = ? "
             + "ORDER BY seq DESC LIMIT 1")) {
@@ -433,12 +628,28 @@ final class Journal implements AutoCloseable {
   @Override
   public void close() {
     try {
-      insertLeaf.close();
       db.commit();
+      // A clean stop leaves SQLite complete and synced: the leaf log is then not needed to start again.
+      durably(() -> {
+        putMeta("closed_at_leaf", Long.toString(nextSequence()));
+        return null;
+      });
+      insertLeaf.close();
     } catch (SQLException e) {
-      // The connection is closing anyway; a failed final commit has nothing left in it.
+      LOG.error("{} could not be brought up to date at close; the leaf log still holds what it lacks", file, e);
     } finally {
       closeQuietly(db);
+      closeQuietly(log);
+    }
+  }
+
+  private static void closeQuietly(LeafLog l) {
+    if (l != null) {
+      try {
+        l.close();
+      } catch (java.io.IOException ignored) {
+        // Every append was synced; closing the channel adds nothing.
+      }
     }
   }
 

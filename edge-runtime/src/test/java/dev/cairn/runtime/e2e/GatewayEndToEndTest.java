@@ -93,15 +93,23 @@ class GatewayEndToEndTest {
       dev.publishJson("cairn/dev1/jobs", SAXPY.formatted("durable-1"));
       JsonNode result = dev.next().json();
       assertEquals("ok", result.path("status").asText(), result.toString());
-      // A second, independent reader of the SQLite file sees the committed leaf.
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("journal.db"));
-          PreparedStatement q = c.prepareStatement("SELECT lower(hex(leaf_hash)) FROM leaves WHERE job = ?")) {
-        q.setString(1, "durable-1");
-        try (ResultSet rs = q.executeQuery()) {
-          assertTrue(rs.next(), "leaf of durable-1 not in journal.db");
-          assertEquals(result.path("leaf").asText(), rs.getString(1));
+      // Durable when the result arrives: its leaf hash is already in the synced leaf log.
+      byte[] leafHash = java.util.HexFormat.of().parseHex(result.path("leaf").asText());
+      byte[] log = java.nio.file.Files.readAllBytes(dataDir.resolve("leaves.log"));
+      // Latin-1 maps every byte to one char, so a byte search is a string search.
+      var latin1 = java.nio.charset.StandardCharsets.ISO_8859_1;
+      assertTrue(new String(log, latin1).contains(new String(leafHash, latin1)), "leaf of durable-1 not in leaves.log when its result arrived");
+      // SQLite takes it shortly after; a second, independent reader of the file then sees it.
+      org.awaitility.Awaitility.await().atMost(5, java.util.concurrent.TimeUnit.SECONDS).untilAsserted(() -> {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("journal.db"));
+            PreparedStatement q = c.prepareStatement("SELECT lower(hex(leaf_hash)) FROM leaves WHERE job = ?")) {
+          q.setString(1, "durable-1");
+          try (ResultSet rs = q.executeQuery()) {
+            assertTrue(rs.next(), "leaf of durable-1 not in journal.db");
+            assertEquals(result.path("leaf").asText(), rs.getString(1));
+          }
         }
-      }
+      });
     }
   }
 
