@@ -20,6 +20,27 @@ public interface CoapEndpoint {
     return new dev.cairn.adapters.coap.impl.CaliforniumEndpoint(options, scheduler, receipts);
   }
 
+  /**
+   * Requests remembered per device address for deduplication, each until CoAP's exchange lifetime
+   * (247 s) ends: a retransmitted CON gets the answer already sent instead of running the job again.
+   * Californium's default remembers every request of every peer for that long, which at a few hundred
+   * jobs per second fills a bounded heap; per device, a few dozen cover any retransmission.
+   */
+  int DEDUPLICATED_PER_PEER = 64;
+
+  /**
+   * The deduplication this endpoint uses, set on {@code config}: at most {@link #DEDUPLICATED_PER_PEER}
+   * requests remembered per peer address. For other Californium servers that must behave the same (the
+   * echo reference of {@code cairn bench coap}).
+   */
+  static org.eclipse.californium.elements.config.Configuration boundedDeduplication(
+      org.eclipse.californium.elements.config.Configuration config) {
+    return config
+        .set(org.eclipse.californium.core.config.CoapConfig.DEDUPLICATOR,
+            org.eclipse.californium.core.config.CoapConfig.DEDUPLICATOR_PEERS_MARK_AND_SWEEP)
+        .set(org.eclipse.californium.core.config.CoapConfig.PEERS_MARK_AND_SWEEP_MESSAGES, DEDUPLICATED_PER_PEER);
+  }
+
   /** Binds and returns the bound UDP port. */
   int start();
 

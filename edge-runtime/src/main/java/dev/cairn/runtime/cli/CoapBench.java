@@ -47,9 +47,12 @@ final class CoapBench implements Callable<Integer> {
   static final String JOB = "{\"id\":\"%d\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},"
       + "\"inputs\":{\"x\":[1,2,3,4,5,6,7,8],\"y\":[8,7,6,5,4,3,2,1]}}";
 
-  /** Californium's defaults, without the Californium3.properties file its standard configuration writes. */
+  /**
+   * Californium's defaults, without the Californium3.properties file its standard configuration writes,
+   * and the gateway's deduplication, so both servers remember as much per request.
+   */
   private static final org.eclipse.californium.elements.config.Configuration CALIFORNIUM =
-      new org.eclipse.californium.elements.config.Configuration();
+      dev.cairn.adapters.coap.CoapEndpoint.boundedDeduplication(new org.eclipse.californium.elements.config.Configuration());
 
   private BenchReport.Launcher launcher;
 

@@ -111,6 +111,54 @@ class CoapEndToEndTest {
     assertEquals(ResponseCode.NOT_FOUND, get("/receipts/nope?d=dev1").getCode());
   }
 
+  /**
+   * A CON request sent again with the same message id (a retransmission) gets the answer already sent,
+   * not a second run; only the last {@code DEDUPLICATED_PER_PEER} requests of a peer are remembered, so
+   * memory stays bounded at any request rate, and an older one sent again reaches the job's own
+   * duplicate check.
+   */
+  @Test
+  void retransmissionsGetTheSameAnswerAndOnlyAPeersLastRequestsAreRemembered() throws Exception {
+    var serializer = new org.eclipse.californium.core.network.serialization.UdpDataSerializer();
+    var parser = new org.eclipse.californium.core.network.serialization.UdpDataParser();
+    java.net.InetSocketAddress gw = new java.net.InetSocketAddress("127.0.0.1", gateway.coapPort());
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      socket.setSoTimeout(10_000);
+      java.util.function.IntFunction<byte[]> datagram = n -> {
+        Request r = Request.newPost();
+        r.setURI(base + "/jobs?d=dev1");
+        r.setMID(1000 + n);
+        r.setToken(new byte[] {1, (byte) (n >> 8), (byte) n});
+        r.setPayload(SAXPY.formatted("r" + n));
+        r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_JSON);
+        return serializer.getByteArray(r);
+      };
+      java.util.function.Function<byte[], org.eclipse.californium.core.coap.Response> exchange = bytes -> {
+        try {
+          socket.send(new java.net.DatagramPacket(bytes, bytes.length, gw));
+          java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
+          socket.receive(in);
+          return (org.eclipse.californium.core.coap.Response) parser.parseMessage(java.util.Arrays.copyOf(in.getData(), in.getLength()));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      };
+      byte[] first = datagram.apply(0);
+      var answer = exchange.apply(first);
+      assertEquals(ResponseCode.CONTENT, answer.getCode(), answer.getPayloadString());
+      var again = exchange.apply(first);
+      assertEquals(ResponseCode.CONTENT, again.getCode(), "a retransmission must not run the job again: " + again.getPayloadString());
+      assertEquals(answer.getPayloadString(), again.getPayloadString());
+      int remembered = dev.cairn.adapters.coap.CoapEndpoint.DEDUPLICATED_PER_PEER;
+      for (int n = 1; n <= remembered; n++) {
+        assertEquals(ResponseCode.CONTENT, exchange.apply(datagram.apply(n)).getCode(), "request " + n);
+      }
+      var forgotten = exchange.apply(first);
+      assertEquals(ResponseCode.CONFLICT, forgotten.getCode(), forgotten.getPayloadString());
+      assertTrue(forgotten.getPayloadString().contains("DUPLICATE"), forgotten.getPayloadString());
+    }
+  }
+
   @Test
   void cborJobGetsACborResult() throws Exception {
     CBORMapper cbor = new CBORMapper();

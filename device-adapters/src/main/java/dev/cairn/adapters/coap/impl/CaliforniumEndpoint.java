@@ -84,7 +84,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   public int start() {
     int maxBody = scheduler.options().maxPayloadBytes();
     // A configuration of its own: createStandardWithoutFile() would change every Californium user's defaults.
-    Configuration config = new Configuration()
+    Configuration config = dev.cairn.adapters.coap.CoapEndpoint.boundedDeduplication(new Configuration())
         .set(CoapConfig.MAX_RESOURCE_BODY_SIZE, Math.max(maxBody, 8192))
         .set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024)
         .set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
