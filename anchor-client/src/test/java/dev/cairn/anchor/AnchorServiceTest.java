@@ -260,6 +260,44 @@ class AnchorServiceTest {
     close(again);
   }
 
+  /**
+   * An unexpected error on the writer thread (here a sink throwing an Error; in the field, running out
+   * of memory) must not leave appends waiting forever: they fail with the reason, and close completes.
+   */
+  @Test
+  void anUnexpectedErrorOnTheWriterFailsWhatWaitsAndWhatComesInsteadOfHanging() throws Exception {
+    AnchorSink broken = new AnchorSink() {
+      @Override
+      public String name() {
+        return "broken";
+      }
+
+      @Override
+      public CompletionStage<AnchorProof> anchor(Checkpoint checkpoint, byte[] commitment) {
+        throw new StackOverflowError("a sink's bug");
+      }
+    };
+    AnchorService s = AnchorService.open(new AnchorOptions(dir, "gw-1", 1, 3_600_000, 1000, List.of(broken)), clock);
+    SealedLeaf first = get(s.append(leaf("e0")));
+    // The leaf sealed a batch; handing it to the sink throws on the writer thread.
+    ExecutionException later = assertThrows(ExecutionException.class, () -> {
+      for (int i = 1; i < 100; i++) {
+        get(s.append(leaf("e" + i)));
+      }
+    });
+    AnchorException why = (AnchorException) later.getCause();
+    assertEquals(AnchorErrorCode.JOURNAL_IO, why.code());
+    assertTrue(why.getMessage().contains("a sink's bug") && why.getMessage().contains("restart the gateway"), why.getMessage());
+    ExecutionException lookup = assertThrows(ExecutionException.class, () -> get(s.receipt("dev1", "e0")));
+    assertEquals(why.getMessage(), lookup.getCause().getMessage());
+    close(s);
+    // Restarted, the journal has the leaf whose append completed.
+    AnchorService again = open(1000, 3_600_000);
+    assertTrue(again.stats().leaves() >= 1);
+    assertArrayEquals(first.leafHash(), journalLeafHashes("WHERE job = 'e0'").get(0));
+    close(again);
+  }
+
   @Test
   void keyFileIsCreatedOwnerOnlyAndAGroupReadableKeyIsRefused() throws Exception {
     close(open(10, 1000));

@@ -140,6 +140,10 @@ public final class DefaultAnchorService implements AnchorService {
   private volatile boolean closing;
   private long nextSeq;
   private boolean flushFailing;
+  /** What the writer took from the queue and is working on (failed if the writer stops). */
+  private final List<Object> inHand = new ArrayList<>();
+  /** Set when the writer stopped after an unexpected error: why appends fail. */
+  private volatile AnchorException stopped;
   private Checkpoint last;
   private volatile AnchorStats stats;
   private final Map<String, AnchorSink> sinks = new LinkedHashMap<>();
@@ -200,7 +204,7 @@ public final class DefaultAnchorService implements AnchorService {
   @Override
   public CompletionStage<SealedLeaf> append(LeafInput in) {
     if (closing) {
-      return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+      return CompletableFuture.failedFuture(closedError());
     }
     if (pendingLeaves.incrementAndGet() > options.maxPendingLeaves()) {
       pendingLeaves.decrementAndGet();
@@ -215,8 +219,8 @@ public final class DefaultAnchorService implements AnchorService {
     Pending p = new Pending(in.deviceId(), in.jobId(), leaf, Merkle.leafHash(leaf), salt, clock.millis());
     commands.add(p);
     if (closed.isDone()) {
-      // Raced with close(): the writer is gone and will never take it.
-      p.done.completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+      // Raced with close() or the writer's stop: the writer is gone and will never take it.
+      p.done.completeExceptionally(closedError());
     }
     return p.done;
   }
@@ -233,7 +237,7 @@ public final class DefaultAnchorService implements AnchorService {
 
   private CompletionStage<Long> control(Control c) {
     if (closing && c != Control.CLOSE) {
-      return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+      return CompletableFuture.failedFuture(closedError());
     }
     CompletableFuture<Long> done = new CompletableFuture<>();
     commands.add(new Command(c, done));
@@ -268,15 +272,70 @@ public final class DefaultAnchorService implements AnchorService {
       throw new IllegalArgumentException("the data directory and gateway id change only with a restart");
     }
     if (closed.isDone()) {
-      return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+      return CompletableFuture.failedFuture(closedError());
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     commands.add(new Reconfigure(next, done));
     return done;
   }
 
+  /**
+   * The writer thread. An unexpected error (out of memory, a bug) stops it; rather than leave every
+   * append and lookup waiting forever, everything waiting and everything after fails with the reason.
+   */
   private void write() {
-    List<Object> batch = new ArrayList<>();
+    try {
+      writeUntilClosed();
+    } catch (Throwable t) {
+      stopAfter(t);
+    }
+  }
+
+  /** Why the service takes nothing more: closed, or its writer stopped. */
+  private AnchorException closedError() {
+    AnchorException why = stopped;
+    return why != null ? why : new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed");
+  }
+
+  private void stopAfter(Throwable t) {
+    AnchorException e = new AnchorException(AnchorErrorCode.JOURNAL_IO, "the journal writer stopped after an unexpected error ("
+        + t + "); no more results can be made durable: restart the gateway (every result already released is in the journal)", t);
+    stopped = e;
+    closing = true;
+    LOG.error("{} {}", options.gatewayId(), e.getMessage(), t);
+    List<Object> rest = new ArrayList<>(inHand);
+    commands.drainTo(rest);
+    failAll(rest, e);
+    try {
+      journal.close();
+    } catch (Throwable ignored) {
+      // The leaf log already holds every leaf whose append completed.
+    }
+    closed.complete(null);
+    // Appends that came in meanwhile; any later one sees the service closed.
+    rest.clear();
+    commands.drainTo(rest);
+    failAll(rest, e);
+  }
+
+  private static void failAll(List<Object> commands, AnchorException e) {
+    for (Object o : commands) {
+      if (o instanceof Pending p) {
+        p.done.completeExceptionally(e);
+      } else if (o instanceof Command c) {
+        c.done().completeExceptionally(e);
+      } else if (o instanceof Lookup l) {
+        l.done().completeExceptionally(e);
+      } else if (o instanceof Remember m) {
+        m.done().completeExceptionally(e);
+      } else if (o instanceof Reconfigure r) {
+        r.done().completeExceptionally(e);
+      }
+    }
+  }
+
+  private void writeUntilClosed() {
+    List<Object> batch = inHand;
     while (true) {
       batch.clear();
       try {
@@ -633,7 +692,7 @@ public final class DefaultAnchorService implements AnchorService {
   @Override
   public CompletionStage<ReceiptLookup> receipt(String deviceId, String jobId) {
     if (closing) {
-      return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.CLOSED, "the anchor service is closed"));
+      return CompletableFuture.failedFuture(closedError());
     }
     CompletableFuture<ReceiptLookup> done = new CompletableFuture<>();
     commands.add(new Lookup(deviceId, jobId, done));
