@@ -51,8 +51,9 @@ public final class CoapLoad {
     long cpuMs = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime() / 1_000_000;
     long jitMs = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-    System.out.printf(Locale.ROOT, "requests=%d seconds=%.3f rate=%.1f failed=%d cpuMs=%d jitMs=%d%s%n", requests, seconds,
-        requests / seconds, failed.get() + (all ? 0 : (int) done.getCount()), cpuMs, jitMs, all ? "" : " (unanswered after 120 s)");
+    System.out.printf(Locale.ROOT, "requests=%d seconds=%.3f rate=%.1f failed=%d cpuMs=%d jitMs=%d%s%s%n", requests, seconds,
+        requests / seconds, failed.get() + (all ? 0 : (int) done.getCount()), cpuMs, jitMs, all ? "" : " (unanswered after 120 s)",
+        run.reasons());
     System.out.flush();
     System.exit(0);
   }
@@ -79,8 +80,8 @@ public final class CoapLoad {
       boolean answered = w.done().await(120, TimeUnit.SECONDS);
       warm.getEndpoint().destroy();
       if (!answered || w.failed().get() > 0) {
-        System.out.printf(Locale.ROOT, "target=%d round=0 requests=%d seconds=0 rate=0 failed=%d (warm-up)%n", t, warmup,
-            Math.max(1, w.failed().get() + (int) w.done().getCount()));
+        System.out.printf(Locale.ROOT, "target=%d round=0 requests=%d seconds=0 rate=0 failed=%d (warm-up)%s%n", t, warmup,
+            Math.max(1, w.failed().get() + (int) w.done().getCount()), w.reasons());
         System.out.flush();
         System.exit(0);
       }
@@ -96,8 +97,8 @@ public final class CoapLoad {
         next += requests;
         boolean all = run.done().await(120, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "target=%d round=%d requests=%d seconds=%.3f rate=%.1f failed=%d%n", t, r, requests,
-            seconds, requests / seconds, run.failed().get() + (all ? 0 : (int) run.done().getCount()));
+        System.out.printf(Locale.ROOT, "target=%d round=%d requests=%d seconds=%.3f rate=%.1f failed=%d%s%n", t, r, requests,
+            seconds, requests / seconds, run.failed().get() + (all ? 0 : (int) run.done().getCount()), run.reasons());
         System.out.println("client: " + ThreadUse.now().perRequestSince(before, requests));
         System.out.flush();
         // After the figures: the CPU of threads that have ended is not counted.
@@ -118,13 +119,43 @@ public final class CoapLoad {
     return client;
   }
 
-  private record Run(CountDownLatch done, AtomicInteger failed) {}
+  /** A run: its end, how many failed, and how. */
+  private record Run(CountDownLatch done, AtomicInteger failed, Failures why) {
+    String reasons() {
+      return why.toString();
+    }
+  }
+
+  /** Failures by kind (a response code, or no answer), each with a count and the first diagnostic seen. */
+  private static final class Failures {
+    private final java.util.Map<String, int[]> counts = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, String> first = new java.util.HashMap<>();
+
+    synchronized void add(String kind, String detail) {
+      counts.computeIfAbsent(kind, k -> new int[1])[0]++;
+      if (detail != null && !detail.isEmpty()) {
+        first.putIfAbsent(kind, detail.substring(0, Math.min(160, detail.length())));
+      }
+    }
+
+    /** " (4.09 x3: first diagnostic; no answer x1)" when some failed; "" otherwise. */
+    @Override
+    public synchronized String toString() {
+      if (counts.isEmpty()) {
+        return "";
+      }
+      return counts.entrySet().stream()
+          .map(e -> e.getKey() + " x" + e.getValue()[0] + (first.containsKey(e.getKey()) ? ": " + first.get(e.getKey()) : ""))
+          .collect(java.util.stream.Collectors.joining("; ", " (", ")"));
+    }
+  }
 
   /** Sends {@code count} jobs with ids from {@code first}, {@code window} in flight; returns once the last is sent. */
   private static Run send(CoapClient client, long first, int count, int window) throws InterruptedException {
     Semaphore inFlight = new Semaphore(window);
     CountDownLatch done = new CountDownLatch(count);
     AtomicInteger failed = new AtomicInteger();
+    Failures why = new Failures();
     for (int i = 0; i < count; i++) {
       inFlight.acquire();
       client.post(new CoapHandler() {
@@ -132,6 +163,7 @@ public final class CoapLoad {
         public void onLoad(CoapResponse response) {
           if (response.getCode() != ResponseCode.CONTENT) {
             failed.incrementAndGet();
+            why.add(response.getCode().toString(), response.getResponseText());
           }
           inFlight.release();
           done.countDown();
@@ -140,11 +172,12 @@ public final class CoapLoad {
         @Override
         public void onError() {
           failed.incrementAndGet();
+          why.add("no answer", "timed out, reset, or this client ran out of message ids (more than about 60,000 requests in 247 s from one endpoint)");
           inFlight.release();
           done.countDown();
         }
       }, String.format(JOB, first + i).getBytes(StandardCharsets.UTF_8), MediaTypeRegistry.APPLICATION_JSON);
     }
-    return new Run(done, failed);
+    return new Run(done, failed, why);
   }
 }

@@ -218,7 +218,7 @@ final class CoapBench implements Callable<Integer> {
       throw new IllegalStateException(uri + ": the load process failed:\n" + out);
     }
     if (Integer.parseInt(m.group(2)) > 0) {
-      throw new IllegalStateException(uri + ": " + m.group(2) + " of " + count + " requests failed");
+      throw new IllegalStateException(uri + ": " + m.group(2) + " of " + count + " requests failed:\n" + out.strip());
     }
     java.util.regex.Matcher c = java.util.regex.Pattern.compile("cpuMs=(\\d+) jitMs=(\\d+)").matcher(out);
     String client = c.find()
