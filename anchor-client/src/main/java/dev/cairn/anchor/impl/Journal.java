@@ -155,7 +155,9 @@ final class Journal implements AutoCloseable {
     try {
       contents = LeafLog.read(dir);
     } catch (java.io.IOException e) {
-      throw corrupt(dir.resolve(LeafLog.FILE), e.getMessage());
+      throw new AnchorException(AnchorErrorCode.JOURNAL_CORRUPT, "leaf log " + dir.resolve(LeafLog.FILE) + " cannot be read: "
+          + e.getMessage() + ". Move it aside to start with a new one; results released just before the gateway's last "
+          + "stop may then have no receipt, everything else is in " + FILE + ".", e);
     }
     boolean ours = storedId != null && contents.journalId() != null && storedId.equals(HEX.formatHex(contents.journalId()));
     if (storedId != null && contents.journalId() != null && !ours) {

@@ -107,11 +107,16 @@ final class LeafLog implements AutoCloseable {
         StandardOpenOption.WRITE)) {
       ByteBuffer head = ByteBuffer.allocate(HEADER);
       head.put(MAGIC).putInt(VERSION).putInt(0).put(journalId).flip();
-      ch.write(head);
+      long at = 0;
+      while (head.hasRemaining()) {
+        at += ch.write(head, at);
+      }
       ByteBuffer zeros = ByteBuffer.allocateDirect(64 << 10);
-      for (long at = HEADER; at < capacity; at += zeros.capacity()) {
+      while (at < capacity) {
         zeros.clear().limit((int) Math.min(zeros.capacity(), capacity - at));
-        ch.write(zeros, at);
+        while (zeros.hasRemaining()) {
+          at += ch.write(zeros, at);
+        }
       }
       ch.force(true);
     }

@@ -174,6 +174,23 @@ class LeafLogTest {
   }
 
   @Test
+  void aLogWithAnOverwrittenHeaderIsRefusedSayingWhatToDo() throws Exception {
+    Journal j = open();
+    j.appendLeaves(leaves(2), 0);
+    j.close();
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve(LeafLog.FILE).toFile(), "rw")) {
+      f.write(new byte[8]);
+    }
+    AnchorException e = assertThrows(AnchorException.class, this::open);
+    assertEquals(AnchorErrorCode.JOURNAL_CORRUPT, e.code());
+    assertTrue(e.getMessage().contains("leaves.log cannot be read") && e.getMessage().contains("Move it aside"), e.getMessage());
+    Files.delete(dir.resolve(LeafLog.FILE));
+    Journal again = open();
+    assertEquals(2, again.nextSequence(), "a clean stop had left SQLite complete");
+    again.close();
+  }
+
+  @Test
   void aNewJournalReplacesALeftoverLogInsteadOfTakingItsLeaves() throws Exception {
     Journal j = open();
     j.appendLeaves(leaves(3), 0);
