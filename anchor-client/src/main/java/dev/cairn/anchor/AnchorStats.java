@@ -7,5 +7,7 @@ package dev.cairn.anchor;
  * @param batchesSealed checkpoints signed
  * @param lastTreeSize leaves in the last sealed batch (0 before the first)
  * @param lastRootHex Merkle root of the last sealed batch, hex ({@code null} before the first)
+ * @param leafSyncs syncs of the leaf log since start, each making a group of leaves durable at once:
+ *     leaves appended over syncs is the group commit's size
  */
-public record AnchorStats(long leaves, long batchesSealed, long lastTreeSize, String lastRootHex) {}
+public record AnchorStats(long leaves, long batchesSealed, long lastTreeSize, String lastRootHex, long leafSyncs) {}

@@ -80,6 +80,7 @@ class AnchorServiceTest {
     SealedLeaf sealed = get(s.append(leaf("j1")));
     assertEquals(0, sealed.sequence());
     assertEquals(16, sealed.salt().length);
+    assertEquals(1, s.stats().leafSyncs(), "one group, one sync of the leaf log");
     // Durable in the leaf log; a lookup makes SQLite take it at once (otherwise within 100 ms).
     assertEquals(ReceiptLookup.Status.PENDING, get(s.receipt("dev1", "j1")).status());
     List<byte[]> inJournal = journalLeafHashes("WHERE job = 'j1'");

@@ -140,6 +140,8 @@ public final class DefaultAnchorService implements AnchorService {
   private volatile boolean closing;
   private long nextSeq;
   private boolean flushFailing;
+  /** Syncs of the leaf log since start (one per committed group). */
+  private long leafSyncs;
   /** What the writer took from the queue and is working on (failed if the writer stops). */
   private final List<Object> inHand = new ArrayList<>();
   /** Set when the writer stopped after an unexpected error: why appends fail. */
@@ -443,6 +445,7 @@ public final class DefaultAnchorService implements AnchorService {
       return;
     }
     pendingLeaves.addAndGet(-leaves.size());
+    leafSyncs++;
     for (Pending p : leaves) {
       unsealed.add(new Journal.Unsealed(p.seq, p.leafHash, p.createdMs));
     }
@@ -714,6 +717,6 @@ public final class DefaultAnchorService implements AnchorService {
 
   private void updateStats() {
     stats = new AnchorStats(nextSeq, last == null ? 0 : last.batch(), last == null ? 0 : last.treeSize(),
-        last == null ? null : HEX.formatHex(last.root()));
+        last == null ? null : HEX.formatHex(last.root()), leafSyncs);
   }
 }

@@ -112,7 +112,8 @@ public final class AdminApi {
             .put("leaves", a.leaves())
             .put("batchesSealed", a.batchesSealed())
             .put("lastTreeSize", a.lastTreeSize())
-            .put("lastRoot", a.lastRootHex()));
+            .put("lastRoot", a.lastRootHex())
+            .put("leafSyncs", a.leafSyncs()));
   }
 
   public int actualPort() {

@@ -55,6 +55,14 @@ final class CoapBench implements Callable<Integer> {
       dev.cairn.adapters.coap.CoapEndpoint.boundedDeduplication(new org.eclipse.californium.elements.config.Configuration());
 
   private BenchReport.Launcher launcher;
+  private Gateway gateway;
+
+  /** The journal's group commit over a phase: leaves per sync of the leaf log, or "" if it synced nothing. */
+  private String journalSince(dev.cairn.anchor.AnchorStats before) {
+    dev.cairn.anchor.AnchorStats now = gateway.anchor().stats();
+    long syncs = now.leafSyncs() - before.leafSyncs();
+    return syncs == 0 ? "" : String.format(Locale.ROOT, "; %.1f leaves per journal sync", (now.leaves() - before.leaves()) / (double) syncs);
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -71,7 +79,7 @@ final class CoapBench implements Callable<Integer> {
     config.coap().setHost("127.0.0.1");
     config.coap().setPort(0);
     // Every job id must be new; the duplicate check stays on, as in production.
-    Gateway gateway = Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    gateway = Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     CoapServer echo = new CoapServer(CALIFORNIUM, 0);
     echo.add(new CoapResource("echo") {
       @Override
@@ -161,11 +169,13 @@ final class CoapBench implements Callable<Integer> {
     StringBuilder all = new StringBuilder();
     java.util.regex.Pattern result = java.util.regex.Pattern.compile("target=(\\d+) round=\\d+ requests=\\d+ seconds=[\\d.]+ rate=([\\d.]+) failed=(\\d+)");
     ThreadUse before = null;
+    dev.cairn.anchor.AnchorStats journalBefore = null;
     try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         all.append(line).append('\n');
         if (line.startsWith("start target=")) {
           before = ThreadUse.now();
+          journalBefore = gateway.anchor().stats();
           continue;
         }
         java.util.regex.Matcher m = result.matcher(line);
@@ -175,7 +185,7 @@ final class CoapBench implements Callable<Integer> {
             p.destroyForcibly();
             throw new IllegalStateException(target + ": " + m.group(3) + " requests failed:\n" + all);
           }
-          String server = ThreadUse.now().perRequestSince(before, requests);
+          String server = ThreadUse.now().perRequestSince(before, requests) + journalSince(journalBefore);
           String client = in.readLine();
           all.append(client).append('\n');
           phases.add(new Phase(Double.parseDouble(m.group(2)), server, client == null ? "?" : client.replaceFirst("^client: ", "")));
@@ -204,6 +214,7 @@ final class CoapBench implements Callable<Integer> {
   private Phase run(String uri, AtomicInteger ids, int count) throws Exception {
     int first = ids.getAndAdd(count);
     ThreadUse before = ThreadUse.now();
+    dev.cairn.anchor.AnchorStats journalBefore = gateway.anchor().stats();
     Process p = new ProcessBuilder(launcher.command("dev.cairn.runtime.bench.CoapLoad", "--uri", uri,
         "--requests", String.valueOf(count), "--window", String.valueOf(window), "--first", String.valueOf(first)))
         .redirectErrorStream(true).start();
@@ -225,6 +236,6 @@ final class CoapBench implements Callable<Integer> {
         ? String.format(Locale.ROOT, "%.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
             Long.parseLong(c.group(2)) * 1000.0 / count)
         : "?";
-    return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count), client);
+    return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count) + journalSince(journalBefore), client);
   }
 }
