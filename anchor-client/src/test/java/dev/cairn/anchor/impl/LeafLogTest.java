@@ -190,6 +190,27 @@ class LeafLogTest {
     again.close();
   }
 
+  /** A data directory from before the leaf log: journal.db complete, no leaves.log, no log id. */
+  @Test
+  void aJournalFromBeforeTheLeafLogOpensAndGetsALog() throws Exception {
+    Journal j = open();
+    j.appendLeaves(leaves(3), 0);
+    j.close();
+    Files.delete(dir.resolve(LeafLog.FILE));
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE));
+        var st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM meta WHERE key IN ('log_id', 'closed_at_leaf', 'log_rewound_at')");
+    }
+    Journal upgraded = open();
+    assertEquals(3, upgraded.nextSequence());
+    upgraded.appendLeaves(leaves(2), 0);
+    upgraded.close();
+    assertTrue(Files.exists(dir.resolve(LeafLog.FILE)));
+    Journal again = open();
+    assertEquals(5, again.nextSequence());
+    again.close();
+  }
+
   @Test
   void aNewJournalReplacesALeftoverLogInsteadOfTakingItsLeaves() throws Exception {
     Journal j = open();
