@@ -175,14 +175,7 @@ final class Journal implements AutoCloseable {
     // One synced transaction: the leaves taken back and the log's id are in SQLite before the log is reused.
     durably(() -> {
       for (LeafLog.Entry e : lost) {
-        insertLeaf.setLong(1, e.seq());
-        insertLeaf.setString(2, e.device());
-        insertLeaf.setString(3, e.job());
-        insertLeaf.setLong(4, jobKey(e.device(), e.job()));
-        insertLeaf.setBytes(5, e.leaf());
-        insertLeaf.setBytes(6, e.leafHash());
-        insertLeaf.setLong(7, e.createdMs());
-        insertLeaf.addBatch();
+        addLeaf(e.seq(), e.device(), e.job(), e.leaf(), e.leafHash(), e.createdMs());
       }
       if (!lost.isEmpty()) {
         insertLeaf.executeBatch();
@@ -401,20 +394,25 @@ final class Journal implements AutoCloseable {
     return taking;
   }
 
+  /** Adds one leaf row to the insert statement's batch. */
+  private void addLeaf(long seq, String device, String job, byte[] leaf, byte[] leafHash, long createdMs) throws SQLException {
+    insertLeaf.setLong(1, seq);
+    insertLeaf.setString(2, device);
+    insertLeaf.setString(3, job);
+    insertLeaf.setLong(4, jobKey(device, job));
+    insertLeaf.setBytes(5, leaf);
+    insertLeaf.setBytes(6, leafHash);
+    insertLeaf.setLong(7, createdMs);
+    insertLeaf.addBatch();
+  }
+
   private void insertLeaves(List<DefaultAnchorService.Pending> leaves) throws SQLException {
     if (leaves.isEmpty()) {
       return;
     }
     try {
       for (DefaultAnchorService.Pending p : leaves) {
-        insertLeaf.setLong(1, p.seq);
-        insertLeaf.setString(2, p.deviceId);
-        insertLeaf.setString(3, p.jobId);
-        insertLeaf.setLong(4, jobKey(p.deviceId, p.jobId));
-        insertLeaf.setBytes(5, p.leaf);
-        insertLeaf.setBytes(6, p.leafHash);
-        insertLeaf.setLong(7, p.createdMs);
-        insertLeaf.addBatch();
+        addLeaf(p.seq, p.deviceId, p.jobId, p.leaf, p.leafHash, p.createdMs);
       }
       insertLeaf.executeBatch();
     } catch (SQLException e) {

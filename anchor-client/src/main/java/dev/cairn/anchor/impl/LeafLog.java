@@ -122,7 +122,7 @@ final class LeafLog implements AutoCloseable {
     }
     Files.move(fresh, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     syncDirectory(dir);
-    return new LeafLog(file, FileChannel.open(file, StandardOpenOption.WRITE), capacity);
+    return reopen(dir, capacity);
   }
 
   /** Whether {@code bytes} more would still fit before the preallocated end. */
