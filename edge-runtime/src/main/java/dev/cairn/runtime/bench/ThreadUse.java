@@ -68,6 +68,9 @@ public final class ThreadUse {
     if (thread.startsWith("cairn-journal")) {
       return "journal";
     }
+    if (thread.startsWith("durable-echo")) {
+      return "syncing thread";
+    }
     if (thread.startsWith("cairn-worker")) {
       return "workers";
     }

@@ -23,10 +23,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cairn bench coap}: CoAP jobs per second through a whole gateway, against a plain Californium
- * echo resource, with the same client (a separate process) and window in the same run.
+ * echo resource and against {@link DurableEcho}, with the same client (a separate process) and window
+ * in the same run.
  */
 @Command(name = "coap", mixinStandardHelpOptions = true,
-    description = "CoAP jobs per second (a small vector.saxpy) against a plain Californium echo resource, same client and window, same run.")
+    description = "CoAP jobs per second (a small vector.saxpy) against a plain Californium echo resource and an echo that answers after an fdatasync (the floor for a durable acknowledgement), same client and window, same run.")
 final class CoapBench implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "20000", description = "requests per round and target (default ${DEFAULT-VALUE})")
   int requests;
@@ -56,12 +57,24 @@ final class CoapBench implements Callable<Integer> {
 
   private BenchReport.Launcher launcher;
   private Gateway gateway;
+  private DurableEcho durable;
 
-  /** The journal's group commit over a phase: leaves per sync of the leaf log, or "" if it synced nothing. */
-  private String journalSince(dev.cairn.anchor.AnchorStats before) {
+  /** The counts of syncs before a phase: the journal's and the durable echo's. */
+  private record Syncs(dev.cairn.anchor.AnchorStats journal, long[] durable) {}
+
+  private Syncs syncs() {
+    return new Syncs(gateway.anchor().stats(), durable.counts());
+  }
+
+  /**
+   * The group commits over a phase: leaves per sync of the leaf log, requests per sync of the durable
+   * echo, or "" if neither synced.
+   */
+  private String syncsSince(Syncs before) {
     dev.cairn.anchor.AnchorStats now = gateway.anchor().stats();
-    long syncs = now.leafSyncs() - before.leafSyncs();
-    return syncs == 0 ? "" : String.format(Locale.ROOT, "; %.1f leaves per journal sync", (now.leaves() - before.leaves()) / (double) syncs);
+    long syncs = now.leafSyncs() - before.journal().leafSyncs();
+    return (syncs == 0 ? "" : String.format(Locale.ROOT, "; %.1f leaves per journal sync", (now.leaves() - before.journal().leaves()) / (double) syncs))
+        + durable.perSyncSince(before.durable());
   }
 
   @Override
@@ -87,71 +100,89 @@ final class CoapBench implements Callable<Integer> {
         ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON);
       }
     });
+    durable = new DurableEcho(data.resolve("durable-echo.log"));
+    echo.add(durable);
     echo.start();
     int echoPort = echo.getEndpoints().get(0).getAddress().getPort();
     double[] jobs = new double[rounds];
     double[] echoes = new double[rounds];
+    double[] floors = new double[rounds];
     AtomicInteger ids = new AtomicInteger();
     try {
       String echoUri = "coap://127.0.0.1:" + echoPort + "/echo";
+      String durableUri = "coap://127.0.0.1:" + echoPort + "/durable";
       String jobsUri = "coap://127.0.0.1:" + gateway.coapPort() + "/jobs?d=bench";
       if (oneClient) {
-        List<Phase> phases = runAll(List.of(echoUri, jobsUri), ids, Math.min(requests, 2000));
+        List<Phase> phases = runAll(List.of(echoUri, durableUri, jobsUri), ids, Math.min(requests, 2000));
         for (int r = 0; r < rounds; r++) {
-          report(r, phases.get(2 * r + 1), phases.get(2 * r), jobs, echoes);
+          report(r, phases.get(3 * r + 2), phases.get(3 * r), phases.get(3 * r + 1), jobs, echoes, floors);
         }
       } else {
-        // Warm-up: both targets, untimed.
+        // Warm-up: every target, untimed.
         run(jobsUri, ids, Math.min(requests, 2000));
         run(echoUri, ids, Math.min(requests, 2000));
+        run(durableUri, ids, Math.min(requests, 2000));
         for (int r = 0; r < rounds; r++) {
           Phase echoed = run(echoUri, ids, requests);
+          Phase floor = run(durableUri, ids, requests);
           Phase done = run(jobsUri, ids, requests);
-          report(r, done, echoed, jobs, echoes);
+          report(r, done, echoed, floor, jobs, echoes, floors);
         }
       }
     } finally {
       echo.destroy();
+      durable.close();
       gateway.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
     Arrays.sort(jobs);
     Arrays.sort(echoes);
+    Arrays.sort(floors);
     double j = jobs[rounds / 2];
     double e = echoes[rounds / 2];
-    System.out.printf("median: jobs %,.0f/s, echo %,.0f/s, ratio %.2f (aim 0.8); window %d, CON POST, %d cores%n",
-        j, e, j / e, window, Runtime.getRuntime().availableProcessors());
+    double f = floors[rounds / 2];
+    System.out.printf("median: jobs %,.0f/s, echo %,.0f/s, ratio %.2f (aim 0.8); durable echo %,.0f/s, ratio %.2f; window %d, CON POST, %d cores%n",
+        j, e, j / e, f, f / e, window, Runtime.getRuntime().availableProcessors());
     java.nio.file.Path file = BenchReport.writeSection(docs, "coap", String.format(java.util.Locale.ROOT, """
         ## CoAP jobs (`cairn bench coap`)
 
         Conditions: %s. One Californium client in its own process (%s), CON POST with %d requests in flight,
         %d requests per round, medians of %d rounds. Jobs: `vector.saxpy` on 8 floats through the whole gateway
         (decode, scheduler, durable leaf, result). Reference: a plain Californium echo resource in the
-        gateway's process, same client and window, measured in the same rounds.
+        gateway's process, same client and window, measured in the same rounds. Floor: a Californium echo
+        that only makes each request durable before answering (appends the payload to a preallocated file,
+        one `fdatasync` per group, answers from the syncing thread), in the same data directory: no
+        decoding, no job, no hashing: the least a server can do that answers only after a durable write.
 
-        | target | requests/s |
-        |---|---|
-        | Cairn `POST /jobs` | %.0f |
-        | Californium echo | %.0f |
+        | target | requests/s | against the echo |
+        |---|---|---|
+        | Cairn `POST /jobs` | %.0f | %.2f |
+        | Californium echo | %.0f | 1 |
+        | durable echo (the floor) | %.0f | %.2f |
 
-        Ratio %.2f (aim 0.8)%s.
+        Ratio %.2f (aim 0.8)%s. Cairn against the durable echo: %.2f.
         """, BenchReport.conditions(),
-        oneClient ? "one process, warmed up, for all rounds" : "a new one for each run", window, requests, rounds, j, e, j / e, j / e >= 0.8 ? "" : ", below the aim"));
+        oneClient ? "one process, warmed up, for all rounds" : "a new one for each run", window, requests, rounds,
+        j, j / e, e, f, f / e, j / e, j / e >= 0.8 ? "" : ", below the aim", j / f));
     System.out.println("wrote " + file);
     return 0;
   }
 
-  private void report(int r, Phase done, Phase echoed, double[] jobs, double[] echoes) {
+  private void report(int r, Phase done, Phase echoed, Phase floor, double[] jobs, double[] echoes, double[] floors) {
     echoes[r] = echoed.rate();
     jobs[r] = done.rate();
-    System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f%n", r + 1, jobs[r], echoes[r], jobs[r] / echoes[r]);
+    floors[r] = floor.rate();
+    System.out.printf("round %d: jobs %,.0f/s, echo %,.0f/s, ratio %.2f; durable echo %,.0f/s, ratio %.2f%n",
+        r + 1, jobs[r], echoes[r], jobs[r] / echoes[r], floors[r], floors[r] / echoes[r]);
     System.out.println("  jobs, this process (gateway): " + done.server());
     System.out.println("  echo, this process (echo server): " + echoed.server());
+    System.out.println("  durable echo, this process: " + floor.server());
     if (oneClient) {
       System.out.println("  jobs, load process: " + done.client());
       System.out.println("  echo, load process: " + echoed.client());
+      System.out.println("  durable echo, load process: " + floor.client());
     } else {
       // A load process per run: its figures cover its whole life, start-up included.
-      System.out.printf(Locale.ROOT, "  load process, whole life: %s; echo %s%n", done.client(), echoed.client());
+      System.out.printf(Locale.ROOT, "  load process, whole life: %s; echo %s; durable echo %s%n", done.client(), echoed.client(), floor.client());
     }
   }
 
@@ -169,13 +200,13 @@ final class CoapBench implements Callable<Integer> {
     StringBuilder all = new StringBuilder();
     java.util.regex.Pattern result = java.util.regex.Pattern.compile("target=(\\d+) round=\\d+ requests=\\d+ seconds=[\\d.]+ rate=([\\d.]+) failed=(\\d+)");
     ThreadUse before = null;
-    dev.cairn.anchor.AnchorStats journalBefore = null;
+    Syncs syncsBefore = null;
     try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         all.append(line).append('\n');
         if (line.startsWith("start target=")) {
           before = ThreadUse.now();
-          journalBefore = gateway.anchor().stats();
+          syncsBefore = syncs();
           continue;
         }
         java.util.regex.Matcher m = result.matcher(line);
@@ -185,7 +216,7 @@ final class CoapBench implements Callable<Integer> {
             p.destroyForcibly();
             throw new IllegalStateException(target + ": " + m.group(3) + " requests failed:\n" + all);
           }
-          String server = ThreadUse.now().perRequestSince(before, requests) + journalSince(journalBefore);
+          String server = ThreadUse.now().perRequestSince(before, requests) + syncsSince(syncsBefore);
           String client = in.readLine();
           all.append(client).append('\n');
           phases.add(new Phase(Double.parseDouble(m.group(2)), server, client == null ? "?" : client.replaceFirst("^client: ", "")));
@@ -195,7 +226,7 @@ final class CoapBench implements Callable<Integer> {
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
     }
-    if (phases.size() != 2 * rounds) {
+    if (phases.size() != targets.size() * rounds) {
       throw new IllegalStateException("the load process failed:\n" + all);
     }
     return phases;
@@ -214,7 +245,7 @@ final class CoapBench implements Callable<Integer> {
   private Phase run(String uri, AtomicInteger ids, int count) throws Exception {
     int first = ids.getAndAdd(count);
     ThreadUse before = ThreadUse.now();
-    dev.cairn.anchor.AnchorStats journalBefore = gateway.anchor().stats();
+    Syncs syncsBefore = syncs();
     Process p = new ProcessBuilder(launcher.command("dev.cairn.runtime.bench.CoapLoad", "--uri", uri,
         "--requests", String.valueOf(count), "--window", String.valueOf(window), "--first", String.valueOf(first)))
         .redirectErrorStream(true).start();
@@ -236,6 +267,113 @@ final class CoapBench implements Callable<Integer> {
         ? String.format(Locale.ROOT, "%.0f µs CPU/request (its JIT compilers were busy %.0f µs/request, elapsed)", Long.parseLong(c.group(1)) * 1000.0 / count,
             Long.parseLong(c.group(2)) * 1000.0 / count)
         : "?";
-    return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count) + journalSince(journalBefore), client);
+    return new Phase(Double.parseDouble(m.group(1)), after.perRequestSince(before, count) + syncsSince(syncsBefore), client);
+  }
+
+  /**
+   * {@code /durable}: the floor of a server that answers only after the request is durable. Each
+   * request's payload is appended to a preallocated 8 MiB file (written again from its start when
+   * full); one thread writes what has arrived, syncs it with one {@code fdatasync} and answers those
+   * requests itself, while the next requests gather. At most 4096 wait; past that the answer is 5.03.
+   */
+  static final class DurableEcho extends CoapResource implements AutoCloseable {
+    private static final int SIZE = 8 << 20;
+    private final java.nio.channels.FileChannel file;
+    private final java.util.concurrent.BlockingQueue<CoapExchange> waiting = new java.util.concurrent.ArrayBlockingQueue<>(4096);
+    private final Thread writer;
+    private final java.util.concurrent.atomic.AtomicLong syncs = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong synced = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean open = true;
+
+    DurableEcho(Path path) throws java.io.IOException {
+      super("durable");
+      file = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE_NEW,
+          java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+      // Written, not just sized, so a sync flushes data and no block allocation.
+      java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 20);
+      for (int at = 0; at < SIZE; at += zeros.capacity()) {
+        file.write(zeros.clear(), at);
+      }
+      file.force(true);
+      writer = new Thread(this::write, "durable-echo");
+      writer.setDaemon(true);
+      writer.start();
+    }
+
+    /** Requests per sync since the counts {@code before} ({@link #counts()}), or "" if none. */
+    String perSyncSince(long[] before) {
+      long n = syncs.get() - before[0];
+      return n == 0 ? "" : String.format(Locale.ROOT, "; %.1f requests per sync", (synced.get() - before[1]) / (double) n);
+    }
+
+    long[] counts() {
+      return new long[] {syncs.get(), synced.get()};
+    }
+
+    @Override
+    public void handlePOST(CoapExchange ex) {
+      if (!waiting.offer(ex)) {
+        ex.respond(ResponseCode.SERVICE_UNAVAILABLE, "more than 4096 requests wait for the durable echo's sync");
+      }
+    }
+
+    private void write() {
+      List<CoapExchange> group = new java.util.ArrayList<>();
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+      long position = 0;
+      try {
+        while (open) {
+          CoapExchange first = waiting.poll(100, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          group.add(first);
+          waiting.drainTo(group);
+          buffer.clear();
+          for (CoapExchange ex : group) {
+            byte[] payload = ex.getRequestPayload();
+            if (buffer.remaining() < 4 + payload.length) {
+              position = append(buffer, position);
+            }
+            buffer.putInt(payload.length).put(payload);
+          }
+          position = append(buffer, position);
+          file.force(false);
+          syncs.incrementAndGet();
+          synced.addAndGet(group.size());
+          for (CoapExchange ex : group) {
+            ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON);
+          }
+          group.clear();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.io.IOException e) {
+        for (CoapExchange ex : group) {
+          ex.respond(ResponseCode.INTERNAL_SERVER_ERROR, "durable echo: " + e);
+        }
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    /** Writes the buffer's contents at {@code position}, or at the file's start if they would pass its end; the next position. */
+    private long append(java.nio.ByteBuffer buffer, long position) throws java.io.IOException {
+      buffer.flip();
+      if (position + buffer.remaining() > SIZE) {
+        position = 0;
+      }
+      while (buffer.hasRemaining()) {
+        position += file.write(buffer, position);
+      }
+      buffer.clear();
+      return position;
+    }
+
+    @Override
+    public void close() throws Exception {
+      open = false;
+      writer.join(5_000);
+      file.close();
+    }
   }
 }

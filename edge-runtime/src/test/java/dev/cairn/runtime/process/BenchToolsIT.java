@@ -78,4 +78,20 @@ class BenchToolsIT {
       bare.waitFor(10, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * {@code cairn bench coap} measures all three targets in one load process (the jobs, the echo and the
+   * durable echo, whose group commit it reports) and writes its section of BENCHMARKS.md.
+   */
+  @Test
+  void coapBenchMeasuresTheJobsTheEchoAndTheDurableFloor() throws Exception {
+    java.nio.file.Path docs = java.nio.file.Files.createDirectories(dir.resolve("docs"));
+    String out = run("-jar", GatewayProcess.jar().toString(), "bench", "coap", "--one-client", "--requests", "200", "--rounds", "1",
+        "--window", "4", "--docs", docs.toString());
+    assertTrue(Pattern.compile("round 1: jobs [\\d,]+/s, echo [\\d,]+/s, ratio [\\d.]+; durable echo [\\d,]+/s, ratio [\\d.]+").matcher(out).find(), out);
+    assertTrue(Pattern.compile("durable echo, this process: .*requests per sync").matcher(out).find(), out);
+    assertTrue(Pattern.compile("jobs, this process \\(gateway\\): .*leaves per journal sync").matcher(out).find(), out);
+    String section = java.nio.file.Files.readString(docs.resolve("BENCHMARKS.md"));
+    assertTrue(section.contains("| durable echo (the floor) |") && section.contains("Cairn against the durable echo"), section);
+  }
 }
