@@ -60,11 +60,60 @@ final class KernelBench implements Callable<Integer> {
 
   static final int THREADS = Backends.DEFAULT_JVM_THREADS;
 
-  /** A kernel call to measure: bytes it reads and writes, floating-point operations (0: not counted). */
-  record Case(String kernel, String shape, KernelArgs args, double flops, boolean streaming) {}
+  /**
+   * A kernel call to measure: bytes it reads and writes, floating-point operations (0: not counted),
+   * and optionally a floor: the least work per element any implementation of the kernel must do.
+   */
+  record Case(String kernel, String shape, KernelArgs args, double flops, boolean streaming, Floor floor) {
+    Case(String kernel, String shape, KernelArgs args, double flops, boolean streaming) {
+      this(kernel, shape, args, flops, streaming, null);
+    }
+  }
+
+  /**
+   * Work every implementation of a kernel must do at least, over input {@code x} into {@code out}, run
+   * like the copy (the array split across the threads); {@code what} says what it does.
+   */
+  record Floor(String what, FloorBody body) {}
+
+  interface FloorBody {
+    void run(float[] x, float[] out, int from, int to);
+  }
+
+  /** One float square root and one division per element: a z-score needs both for every element. */
+  static void sqrtAndDivide(float[] x, float[] out, int from, int to) {
+    for (int i = from; i < to; i++) {
+      float v = x[i];
+      out[i] = v / (float) Math.sqrt(v);
+    }
+  }
+
+  /**
+   * One counter increment per element, with no bin arithmetic at all: the element's low bits pick one of
+   * 64 counters, in four tables so that neighbours do not wait on each other's increments.
+   */
+  static void countOnly(float[] x, float[] out, int from, int to) {
+    int[] counts = new int[256];
+    int i = from;
+    for (; i + 3 < to; i += 4) {
+      counts[Float.floatToRawIntBits(x[i]) & 63]++;
+      counts[64 + (Float.floatToRawIntBits(x[i + 1]) & 63)]++;
+      counts[128 + (Float.floatToRawIntBits(x[i + 2]) & 63)]++;
+      counts[192 + (Float.floatToRawIntBits(x[i + 3]) & 63)]++;
+    }
+    for (; i < to; i++) {
+      counts[Float.floatToRawIntBits(x[i]) & 63]++;
+    }
+    out[from] = counts[0] + counts[64] + counts[128] + counts[192];
+  }
 
   /** Medians of one case. */
-  record Row(Case c, double inBytes, double outBytes, Map<String, Double> seconds, double copySeconds) {
+  record Row(Case c, double inBytes, double outBytes, Map<String, Double> seconds, double copySeconds, double floorSeconds) {
+    /** What the kernel's bytes per call come to in the floor's time: NaN without a floor. */
+    double floorGbps() {
+      return (inBytes + outBytes) / floorSeconds / 1e9;
+    }
+
     double gbps(String backend) {
       Double s = seconds.get(backend);
       return s == null ? Double.NaN : (inBytes + outBytes) / s / 1e9;
@@ -144,9 +193,11 @@ final class KernelBench implements Callable<Integer> {
     cases.add(new Case("image.conv2d", "1024x1024, 3x3", args("image.conv2d", Map.of("width", (double) side),
         Map.of("image", floats(side * side, r, 1), "filter", floats(9, r, 1))), 2.0 * side * side * 9, false));
     cases.add(new Case("image.histogram", "n=2^20, 64 bins", args("image.histogram", Map.of("bins", 64.0, "min", -1.0, "max", 1.0),
-        Map.of("x", floats(n, r, 1))), 0, true));
+        Map.of("x", floats(n, r, 1))), 0, true, new Floor("one counter increment per element and nothing else (`countOnly`: the "
+            + "element's low bits pick one of 64 counters, four tables), as every histogram that counts in memory does", KernelBench::countOnly)));
     cases.add(new Case("stats.anomaly", "n=2^20, window 64", args("stats.anomaly", Map.of("window", 64.0),
-        Map.of("x", floats(n, r, 1))), 0, true));
+        Map.of("x", floats(n, r, 1))), 0, true, new Floor("one float square root and one division per element and nothing else "
+            + "(`sqrtAndDivide`, which C2 vectorizes), where a z-score needs both, then the window's sums, in double", KernelBench::sqrtAndDivide)));
     return cases;
   }
 
@@ -182,12 +233,18 @@ final class KernelBench implements Callable<Integer> {
     }
     Map<String, double[]> samples = new LinkedHashMap<>();
     double[] copy = new double[rounds];
+    double[] floor = new double[rounds];
+    float[] floorIn = c.args().inputs().get("x");
+    float[] floorOut = new float[floorIn == null ? 0 : floorIn.length];
     List<float[]> sources = new ArrayList<>(c.args().inputs().values());
     List<float[]> targets = sources.stream().map(s -> new float[s.length]).toList();
     ExecutorService copiers = Executors.newFixedThreadPool(THREADS);
     try {
       for (int r = 0; r < rounds; r++) {
         copy[r] = secondsPerCall(() -> parallelCopy(sources, targets, copiers));
+        if (c.floor() != null) {
+          floor[r] = secondsPerCall(() -> parallel(floorIn, floorOut, c.floor().body(), copiers));
+        }
         samples.computeIfAbsent("sequential", x -> new double[rounds])[r] = secondsPerCall(() -> k.run(c.args(), Parallel.sequential()));
         for (Backend b : backends) {
           if (b.supports(k)) {
@@ -200,10 +257,13 @@ final class KernelBench implements Callable<Integer> {
     }
     Map<String, Double> seconds = new LinkedHashMap<>();
     samples.forEach((name, s) -> seconds.put(name, BenchReport.median(s)));
-    Row row = new Row(c, inBytes, outBytes, seconds, BenchReport.median(copy));
+    Row row = new Row(c, inBytes, outBytes, seconds, BenchReport.median(copy), c.floor() == null ? Double.NaN : BenchReport.median(floor));
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %-18s copy %6.2f GB/s", c.kernel(), c.shape(), row.copyGbps()));
     for (String name : seconds.keySet()) {
       line.append(String.format(Locale.ROOT, " | %s %6.2f GB/s %7.2f GFLOP/s", name, row.gbps(name), row.gflops(name)));
+    }
+    if (c.floor() != null) {
+      line.append(String.format(Locale.ROOT, " | floor %6.2f GB/s (%.2f of the copy)", row.floorGbps(), row.floorGbps() / row.copyGbps()));
     }
     System.out.println(line);
     return row;
@@ -222,6 +282,23 @@ final class KernelBench implements Callable<Integer> {
           System.arraycopy(s, from, targets.get(a), from, to - from);
         }
       }));
+    }
+    for (Future<?> f : parts) {
+      try {
+        f.get();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** Runs {@code body} over {@code x}, split across the threads as {@link #parallelCopy} splits it. */
+  static void parallel(float[] x, float[] out, FloorBody body, ExecutorService threads) {
+    List<Future<?>> parts = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      int from = (int) ((long) x.length * t / THREADS);
+      int to = (int) ((long) x.length * (t + 1) / THREADS);
+      parts.add(threads.submit(() -> body.run(x, out, from, to)));
     }
     for (Future<?> f : parts) {
       try {
@@ -418,9 +495,9 @@ final class KernelBench implements Callable<Integer> {
         .append("input bytes on as many threads (read + write). Streaming kernels aim at 0.8 of the copy.\n\n");
     md.append("| kernel | shape | copy GB/s |");
     names.forEach(n -> md.append(' ').append(n).append(" GB/s | ").append(n).append(" GFLOP/s |"));
-    md.append(" best / copy |\n|---|---|---|");
+    md.append(" best / copy | floor / copy |\n|---|---|---|");
     names.forEach(n -> md.append("---|---|"));
-    md.append("---|\n");
+    md.append("---|---|\n");
     Map<String, Map<String, Double>> plot = new LinkedHashMap<>();
     plot.put("copy (reference)", new LinkedHashMap<>());
     names.forEach(n -> plot.put(n, new LinkedHashMap<>()));
@@ -440,8 +517,19 @@ final class KernelBench implements Callable<Integer> {
           best = Math.max(best, g);
         }
       }
-      md.append(row.c().streaming() ? String.format(Locale.ROOT, " %.2f%s |%n", best / row.copyGbps(), best / row.copyGbps() >= 0.8 ? "" : " (below 0.8)")
-          : " (compute-bound) |\n");
+      md.append(row.c().streaming() ? String.format(Locale.ROOT, " %.2f%s |", best / row.copyGbps(), best / row.copyGbps() >= 0.8 ? "" : " (below 0.8)")
+          : " (compute-bound) |");
+      md.append(row.c().floor() == null ? " — |\n" : String.format(Locale.ROOT, " %.2f |%n", row.floorGbps() / row.copyGbps()));
+    }
+    List<Row> floored = rows.stream().filter(r -> r.c().floor() != null).toList();
+    if (!floored.isEmpty()) {
+      md.append("\nFloors, measured in the same run on the same input and as many threads as the copy: a part of the kernel's work per\n")
+          .append("element, alone. \"floor / copy\" is the kernel's bytes per call over the floor's time, against the copy: a kernel that does\n")
+          .append("this work and more cannot pass it.\n");
+      for (Row row : floored) {
+        md.append(String.format(Locale.ROOT, "- `%s`: %s: %.2f GB/s, %.2f of the copy.%n", row.c().kernel(), row.c().floor().what(),
+            row.floorGbps(), row.floorGbps() / row.copyGbps()));
+      }
     }
     md.append("\n`vector.saxpy` runs in place into `y`, as the gateway runs it for a request decoded from a payload: it touches\n")
         .append("its 8 MB of inputs where the copy of those inputs touches 16 MB, so more of it stays in cache and it can beat the copy.\n");
