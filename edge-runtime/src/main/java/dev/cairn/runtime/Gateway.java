@@ -221,7 +221,7 @@ public final class Gateway {
       if (wanted.equals("tornado")) {
         throw new IllegalStateException("backend: tornado, but " + e.getMessage(), e);
       }
-      LOG.info("{} runs kernels on the CPU only: {}", config.gatewayId(), e.getMessage());
+      LOG.warn("{} runs kernels on the CPU only: {}", config.gatewayId(), e.getMessage());
     }
   }
 

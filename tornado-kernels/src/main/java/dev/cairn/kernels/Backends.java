@@ -15,7 +15,8 @@ public final class Backends {
    * them on first use.
    *
    * @throws IllegalStateException saying what is missing when this JVM cannot run it: a build without
-   *     the backend, a JDK older than 25, or TornadoVM not on the module path (its argfile not given)
+   *     the backend, a JDK older than 25, TornadoVM not on the module path (its argfile not given), or
+   *     the JDK's signal-chaining library not preloaded ({@link #signalChainingMissing})
    */
   public static Backend tornado() {
     Class<?> type;
@@ -28,6 +29,15 @@ public final class Backends {
       throw new IllegalStateException("the TornadoVM backend needs JDK 25; this is Java " + Runtime.version().feature());
     } catch (LinkageError e) {
       throw notOnModulePath(e);
+    }
+    try {
+      Class.forName("uk.ac.manchester.tornado.api.TornadoExecutionPlan", false, Backends.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw notOnModulePath(e);
+    }
+    String chaining = signalChainingMissing(java.nio.file.Path.of("/proc/self/maps"));
+    if (chaining != null) {
+      throw new IllegalStateException(chaining);
     }
     try {
       return (Backend) type.getConstructor().newInstance();
@@ -44,6 +54,28 @@ public final class Backends {
     }
   }
 
+  /**
+   * Why TornadoVM must not start in this JVM, or null: the JDK's signal-chaining library {@code libjsig.so}
+   * is not among the JVM's mapped libraries ({@code maps}, /proc/self/maps). An OpenCL driver brings native
+   * code that installs its own handlers for signals the JVM relies on (PoCL's LLVM takes SIGSEGV, SIGBUS,
+   * SIGILL and SIGUSR2 when it compiles a kernel, with SA_RESETHAND); two threads that fault at once, as
+   * at a safepoint, then kill the JVM without a crash report. Preloaded, libjsig keeps the JVM's handlers
+   * and passes the driver's signals on. Null as well where the mapped libraries cannot be read (not Linux).
+   */
+  static String signalChainingMissing(java.nio.file.Path maps) {
+    try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(maps)) {
+      if (lines.anyMatch(line -> line.endsWith("/libjsig.so"))) {
+        return null;
+      }
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return null;
+    }
+    return "this JVM runs without the JDK's signal-chaining library, and TornadoVM's OpenCL driver would replace the JVM's"
+        + " signal handlers (PoCL's LLVM takes SIGSEGV, SIGBUS and SIGILL when it compiles a kernel), which lets the JVM die"
+        + " without a crash report; start Java with LD_PRELOAD=" + java.nio.file.Path.of(System.getProperty("java.home"), "lib", "libjsig.so")
+        + " (see the README, \"Kernels on TornadoVM\")";
+  }
+
   /** Whether this build has the TornadoVM backend (it may still be unable to start here). */
   public static boolean tornadoBuilt() {
     return Backends.class.getClassLoader().getResource(TORNADO_CLASS.replace('.', '/') + ".class") != null;
@@ -51,7 +83,8 @@ public final class Backends {
 
   private static IllegalStateException notOnModulePath(Throwable e) {
     return new IllegalStateException("TornadoVM is not on this JVM's module path (" + e
-        + "); run Cairn on JDK 25 with TornadoVM's argfile: java @$TORNADOVM_HOME/tornado-argfile -jar cairn.jar ...", e);
+        + "); run Cairn on JDK 25 with TornadoVM's argfile and the JDK's signal chaining:"
+        + " LD_PRELOAD=$JAVA_HOME/lib/libjsig.so java @$TORNADOVM_HOME/tornado-argfile -jar cairn.jar ...", e);
   }
 
   /** The machine kernels run on: {@code N cores (arch, CPU model)}. */

@@ -197,7 +197,7 @@ final class KernelBench implements Callable<Integer> {
             + "element's low bits pick one of 64 counters, four tables), as every histogram that counts in memory does", KernelBench::countOnly)));
     cases.add(new Case("stats.anomaly", "n=2^20, window 64", args("stats.anomaly", Map.of("window", 64.0),
         Map.of("x", floats(n, r, 1))), 0, true, new Floor("one float square root and one division per element and nothing else "
-            + "(`sqrtAndDivide`, which C2 vectorizes), where a z-score needs both, then the window's sums, in double", KernelBench::sqrtAndDivide)));
+            + "(`sqrtAndDivide`, which C2 vectorizes): every z-score needs both, and the kernel keeps the window's sums as well, in double", KernelBench::sqrtAndDivide)));
     return cases;
   }
 
