@@ -565,7 +565,7 @@ final class KernelBench implements Callable<Integer> {
       double[] placement = mixed.get("placement").rates();
       double ratio = BenchReport.median(placement) / bestFixed;
       double paired = pairedRatio(placement, mixed.get(bestName).rates());
-      md.append(String.format(Locale.ROOT, "%nPlacement / best single backend (%s): %.2f, the median of the rounds' ratios (each round "
+      md.append(String.format(Locale.ROOT, "%nPlacement / best single backend (%s): %.3f, the median of the rounds' ratios (each round "
           + "of placement against the same round of `%s`, which cancels the machine's drift from round to round); aim at least 1.0%s. "
           + "The ratio of the medians: %.2f.%n", bestName, paired, bestName, paired >= 1.0 ? "" : ", below the aim", ratio));
       Map<String, Long> placed = mixed.get("placement").byBackend();
