@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code vector.stats} chunks with the Vector API, in the order of {@link VectorKernels#statsPartial}'s
- * 16 logical lanes, so both give the same bytes. Each vector of 2·d floats is widened into two of d
+ * 16 logical lanes, so both give the same bytes. Each half of a vector of 2·d floats is widened into d
  * doubles, which cover 2·d of the 16 lanes; a CPU with fewer than eight doubles per vector makes
  * 16 / 2d passes over the chunk, each for its part of the lanes.
  *
@@ -39,50 +39,44 @@ final class SimdStats {
       float[] x, int from, int to, int c, double[] sum, double[] m2, float[] min, float[] max) {
     int d = D.length();
     int end = from + (to - from) / LANES * LANES;
+    double k = VectorKernels.shift(x, from, to);
     double[] lanes = new double[LANES];
+    double[] squares = new double[LANES];
     int low = ordered(Float.floatToRawIntBits(x[from]));
     int high = low;
     for (int q = 0; q < LANES; q += 2 * d) {
       // Vectors live within one pass: carried across passes, the JIT of Java 17 would box them.
       DoubleVector s0 = DoubleVector.zero(D);
       DoubleVector s1 = DoubleVector.zero(D);
+      DoubleVector t0 = DoubleVector.zero(D);
+      DoubleVector t1 = DoubleVector.zero(D);
       IntVector lo = IntVector.broadcast(I, low);
       IntVector hi = IntVector.broadcast(I, high);
       for (int i = from + q; i < end; i += LANES) {
-        FloatVector f = FloatVector.fromArray(F, x, i);
-        s0 = s0.add((DoubleVector) f.convert(VectorOperators.F2D, 0));
-        s1 = s1.add((DoubleVector) f.convert(VectorOperators.F2D, 1));
-        IntVector bits = (IntVector) f.reinterpretAsInts();
+        DoubleVector d0 = ((DoubleVector) FloatVector.fromArray(H, x, i).convertShape(VectorOperators.F2D, D, 0)).sub(k);
+        DoubleVector d1 = ((DoubleVector) FloatVector.fromArray(H, x, i + d).convertShape(VectorOperators.F2D, D, 0)).sub(k);
+        s0 = s0.add(d0);
+        s1 = s1.add(d1);
+        t0 = d0.fma(d0, t0);
+        t1 = d1.fma(d1, t1);
+        IntVector bits = (IntVector) FloatVector.fromArray(F, x, i).reinterpretAsInts();
         IntVector order = bits.lanewise(VectorOperators.XOR, bits.lanewise(VectorOperators.ASHR, 31).lanewise(VectorOperators.AND, 0x7fffffff));
         lo = lo.min(order);
         hi = hi.max(order);
       }
       s0.intoArray(lanes, q);
       s1.intoArray(lanes, q + d);
+      t0.intoArray(squares, q);
+      t1.intoArray(squares, q + d);
       low = Math.min(low, lo.reduceLanes(VectorOperators.MIN));
       high = Math.max(high, hi.reduceLanes(VectorOperators.MAX));
-    }
-    double total = VectorKernels.finishLanes(lanes, x, end, to, false, 0);
-    double mean = total / (to - from);
-    for (int q = 0; q < LANES; q += 2 * d) {
-      DoubleVector s0 = DoubleVector.zero(D);
-      DoubleVector s1 = DoubleVector.zero(D);
-      for (int i = from + q; i < end; i += LANES) {
-        DoubleVector d0 = ((DoubleVector) FloatVector.fromArray(H, x, i).convertShape(VectorOperators.F2D, D, 0)).sub(mean);
-        DoubleVector d1 = ((DoubleVector) FloatVector.fromArray(H, x, i + d).convertShape(VectorOperators.F2D, D, 0)).sub(mean);
-        s0 = s0.add(d0.mul(d0));
-        s1 = s1.add(d1.mul(d1));
-      }
-      s0.intoArray(lanes, q);
-      s1.intoArray(lanes, q + d);
     }
     for (int i = end; i < to; i++) {
       int order = ordered(Float.floatToRawIntBits(x[i]));
       low = Math.min(low, order);
       high = Math.max(high, order);
     }
-    sum[c] = total;
-    m2[c] = VectorKernels.finishLanes(lanes, x, end, to, true, mean);
+    VectorKernels.finish(x, from, end, to, k, lanes, squares, c, sum, m2);
     min[c] = Float.intBitsToFloat(ordered(low));
     max[c] = Float.intBitsToFloat(ordered(high));
   }

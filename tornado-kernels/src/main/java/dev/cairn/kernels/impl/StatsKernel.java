@@ -19,7 +19,7 @@ final class StatsKernel extends AbstractKernel {
 
   StatsKernel() {
     super(new KernelSpec(
-        "vector.stats", "1.1.0", "count, sum, min, max, mean and population variance of a vector",
+        "vector.stats", "1.2.0", "count, sum, min, max, mean and population variance of a vector",
         List.of(),
         List.of(new InputSpec("x", 1, "vector")),
         List.of(

@@ -23,9 +23,12 @@ final class VectorKernels {
   static final int LANES = MatrixKernels.LANES;
 
   /**
-   * Partial statistics of {@code x[from, to)} into slot {@code c} of the partial arrays, in two passes:
-   * the sum (so the chunk's mean), then M2, the sum of squared deviations from that mean (more accurate
-   * than one pass of sums of squares); min and max. On the Vector API when {@link Simd#enabled()}.
+   * Partial statistics of {@code x[from, to)} into slot {@code c} of the partial arrays, in one pass of
+   * shifted sums: about {@link #shift} k (the mean of the chunk's first elements), the sum of d = x - k
+   * and the sum of d² (each {@code Math.fma(d, d, s)}), then sum = Σd + n·k and M2 = Σd² - (Σd)²/n; min
+   * and max. Since k is the mean of m of the chunk's own elements, (k - mean)² is at most n/m times the
+   * variance, so the subtraction loses little: the variance's relative error stays near that of a
+   * second pass about the mean. On the Vector API when {@link Simd#enabled()}.
    */
   static void statsPartial(float[] x, int from, int to, int c, double[] sum, double[] m2, float[] min, float[] max) {
     if (Simd.enabled()) {
@@ -35,37 +38,56 @@ final class VectorKernels {
     }
   }
 
+  /** Elements of a chunk whose mean is the shift of {@link #statsPartial}, at most. */
+  static final int SHIFT_SAMPLE = 256;
+
+  /** The shift of {@link #statsPartial}: the mean of x[from, from + min(256, to - from)), added up in order. */
+  static double shift(float[] x, int from, int to) {
+    int m = Math.min(SHIFT_SAMPLE, to - from);
+    double s = 0;
+    for (int i = from; i < from + m; i++) {
+      s += x[i];
+    }
+    return s / m;
+  }
+
   /** {@link #statsPartial} in plain Java. */
   static void statsPartialScalar(float[] x, int from, int to, int c, double[] sum, double[] m2, float[] min, float[] max) {
     int end = from + (to - from) / LANES * LANES;
+    double k = shift(x, from, to);
     double[] lanes = new double[LANES];
+    double[] squares = new double[LANES];
     float lo = x[from];
     float hi = x[from];
     for (int i = from; i < end; i += LANES) {
       for (int l = 0; l < LANES; l++) {
         float v = x[i + l];
-        lanes[l] += v;
+        double d = v - k;
+        lanes[l] += d;
+        squares[l] = Math.fma(d, d, squares[l]);
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
-      }
-    }
-    double total = finishLanes(lanes, x, end, to, false, 0);
-    double mean = total / (to - from);
-    java.util.Arrays.fill(lanes, 0);
-    for (int i = from; i < end; i += LANES) {
-      for (int l = 0; l < LANES; l++) {
-        double dev = x[i + l] - mean;
-        lanes[l] += dev * dev;
       }
     }
     for (int i = end; i < to; i++) {
       lo = x[i] < lo ? x[i] : lo;
       hi = x[i] > hi ? x[i] : hi;
     }
-    sum[c] = total;
-    m2[c] = finishLanes(lanes, x, end, to, true, mean);
+    finish(x, from, end, to, k, lanes, squares, c, sum, m2);
     min[c] = lo == 0 ? signedZero(x, from, to, true) : lo;
     max[c] = hi == 0 ? signedZero(x, from, to, false) : hi;
+  }
+
+  /**
+   * Sum and M2 of a chunk from its lanes of Σd and Σd² ({@link #finishLanes}, which adds the chunk's
+   * last elements x[end, to)).
+   */
+  static void finish(float[] x, int from, int end, int to, double k, double[] lanes, double[] squares, int c, double[] sum, double[] m2) {
+    int n = to - from;
+    double deviations = finishLanes(lanes, x, end, to, false, k);
+    double sq = finishLanes(squares, x, end, to, true, k);
+    sum[c] = deviations + n * k;
+    m2[c] = Math.max(0, sq - deviations * deviations / n);
   }
 
   /**
@@ -85,10 +107,10 @@ final class VectorKernels {
 
   /**
    * Adds up the 16 lanes in halves (lane l += lane l + h for h = 8, 4, 2, 1), then the chunk's last
-   * elements x[end, to) in order: as they are, or with {@code squares} their squared deviations from
-   * {@code mean}.
+   * elements x[end, to) in order: their deviations d = x - {@code k}, or with {@code squares} d² (as
+   * {@code Math.fma(d, d, s)}).
    */
-  static double finishLanes(double[] lanes, float[] x, int end, int to, boolean squares, double mean) {
+  static double finishLanes(double[] lanes, float[] x, int end, int to, boolean squares, double k) {
     for (int h = LANES / 2; h > 0; h /= 2) {
       for (int l = 0; l < h; l++) {
         lanes[l] += lanes[l + h];
@@ -96,12 +118,8 @@ final class VectorKernels {
     }
     double s = lanes[0];
     for (int i = end; i < to; i++) {
-      if (!squares) {
-        s += x[i];
-      } else {
-        double dev = x[i] - mean;
-        s += dev * dev;
-      }
+      double d = x[i] - k;
+      s = squares ? Math.fma(d, d, s) : s + d;
     }
     return s;
   }
