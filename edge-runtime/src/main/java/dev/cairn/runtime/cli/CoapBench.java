@@ -150,7 +150,7 @@ final class CoapBench implements Callable<Integer> {
         (decode, scheduler, durable leaf, result). Reference: a plain Californium echo resource in the
         gateway's process, same client and window, measured in the same rounds. Floor: a Californium echo
         that only makes each request durable before answering (appends the payload to a preallocated file,
-        one `fdatasync` per group, answers from the syncing thread), in the same data directory: no
+        one `fdatasync` per group, then answers on Californium's threads), in the same data directory: no
         decoding, no job, no hashing: the least a server can do that answers only after a durable write.
 
         | target | requests/s | against the echo |
@@ -273,8 +273,8 @@ final class CoapBench implements Callable<Integer> {
   /**
    * {@code /durable}: the floor of a server that answers only after the request is durable. Each
    * request's payload is appended to a preallocated 8 MiB file (written again from its start when
-   * full); one thread writes what has arrived, syncs it with one {@code fdatasync} and answers those
-   * requests itself, while the next requests gather. At most 4096 wait; past that the answer is 5.03.
+   * full); one thread writes what has arrived, syncs it with one {@code fdatasync} and hands those
+   * requests' answers to Californium's threads, while the next requests gather. At most 4096 wait; past that the answer is 5.03.
    */
   static final class DurableEcho extends CoapResource implements AutoCloseable {
     private static final int SIZE = 8 << 20;
@@ -342,7 +342,9 @@ final class CoapBench implements Callable<Integer> {
           syncs.incrementAndGet();
           synced.addAndGet(group.size());
           for (CoapExchange ex : group) {
-            ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON);
+            // Answered on the exchange's Californium thread, so the next sync need not wait for the answers
+            // (a little faster here than answering from this thread).
+            ex.advanced().execute(() -> ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON));
           }
           group.clear();
         }
