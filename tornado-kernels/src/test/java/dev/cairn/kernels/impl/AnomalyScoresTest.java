@@ -7,10 +7,11 @@ import org.junit.jupiter.api.Test;
 
 /** The blocked score loops give, bit for bit, what one loop doing everything per sample gives. */
 class AnomalyScoresTest {
-  /** The one-loop form: each sample's mean, deviation and score right after its window sums. */
+  /**
+   * The one-loop form: each sample's mean, deviation and score right after its window sums, the shift
+   * moving every {@link AnomalyKernel#BLOCK} samples as in the blocked form.
+   */
   static void oneLoop(float[] x, int window, float[] out, int from, int to) {
-    double sum = 0;
-    double sq = 0;
     int start = Math.max(from, window);
     for (int i = from; i < Math.min(to, window); i++) {
       out[i] = 0;
@@ -18,17 +19,26 @@ class AnomalyScoresTest {
     if (start >= to) {
       return;
     }
+    double k = x[start - 1];
+    double sum = 0;
+    double sq = 0;
     for (int j = start - window; j < start; j++) {
-      sum += x[j];
-      sq += (double) x[j] * x[j];
+      sum += x[j] - k;
+      sq += (x[j] - k) * (x[j] - k);
     }
     for (int i = start; i < to; i++) {
-      double mean = sum / window;
-      double sd = Math.sqrt(Math.max(sq / window - mean * mean, 0));
-      out[i] = sd < 1e-12 * Math.max(Math.abs(mean), 1) ? 0f : (float) ((x[i] - mean) / sd);
-      double leaving = x[i - window];
-      sum += x[i] - leaving;
-      sq += (double) x[i] * x[i] - leaving * leaving;
+      if (i > start && (i - start) % AnomalyKernel.BLOCK == 0) {
+        double delta = k - x[i - 1];
+        sq += delta * (2 * sum + window * delta);
+        sum += window * delta;
+        k = x[i - 1];
+      }
+      double mean = sum * (1.0 / window);
+      double sd = Math.sqrt(Math.max(sq * (1.0 / window) - mean * mean, 0));
+      out[i] = sd < 1e-12 * Math.max(Math.abs(mean + k), 1) ? 0f : (float) ((x[i] - k - mean) / sd);
+      double leaving = x[i - window] - k;
+      sum += (x[i] - k) - leaving;
+      sq += (x[i] - k) * (x[i] - k) - leaving * leaving;
     }
   }
 
