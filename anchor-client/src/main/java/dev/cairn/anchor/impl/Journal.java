@@ -230,7 +230,22 @@ final class Journal implements AutoCloseable {
    */
   private <T> T durably(SqlWork<T> work) throws SQLException {
     setSynchronous("FULL");
-    List<DefaultAnchorService.Pending> taking = takeUnflushed();
+    try {
+      return commitWithWaitingLeaves(work);
+    } finally {
+      if (log != null) {
+        setSynchronous("NORMAL");
+      }
+    }
+  }
+
+  /**
+   * Runs {@code work} in one transaction with the leaves waiting in the log inserted first, and
+   * commits; if it fails, rolls back and the leaves wait again.
+   */
+  private <T> T commitWithWaitingLeaves(SqlWork<T> work) throws SQLException {
+    List<DefaultAnchorService.Pending> taking = new ArrayList<>(unflushed);
+    unflushed.clear();
     try {
       insertLeaves(taking);
       T out = work.run();
@@ -240,10 +255,6 @@ final class Journal implements AutoCloseable {
       db.rollback();
       unflushed.addAll(0, taking);
       throw e;
-    } finally {
-      if (log != null) {
-        setSynchronous("NORMAL");
-      }
     }
   }
 
@@ -373,25 +384,9 @@ final class Journal implements AutoCloseable {
 
   /** Inserts every leaf waiting in the log into SQLite in one transaction, not synced. */
   void flush() throws SQLException {
-    if (unflushed.isEmpty()) {
-      return;
+    if (!unflushed.isEmpty()) {
+      commitWithWaitingLeaves(() -> null);
     }
-    List<DefaultAnchorService.Pending> taking = takeUnflushed();
-    try {
-      insertLeaves(taking);
-      db.commit();
-    } catch (SQLException e) {
-      db.rollback();
-      unflushed.addAll(0, taking);
-      throw e;
-    }
-  }
-
-  /** The leaves waiting for SQLite, which no longer wait; put them back if SQLite does not take them. */
-  private List<DefaultAnchorService.Pending> takeUnflushed() {
-    List<DefaultAnchorService.Pending> taking = new ArrayList<>(unflushed);
-    unflushed.clear();
-    return taking;
   }
 
   /** Adds one leaf row to the insert statement's batch. */

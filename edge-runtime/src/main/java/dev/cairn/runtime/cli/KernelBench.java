@@ -271,17 +271,26 @@ final class KernelBench implements Callable<Integer> {
 
   /** Copies each source into its target, every array split across the threads. */
   static void parallelCopy(List<float[]> sources, List<float[]> targets, ExecutorService threads) {
+    inParts(threads, part -> {
+      for (int a = 0; a < sources.size(); a++) {
+        float[] s = sources.get(a);
+        int from = from(s.length, part);
+        System.arraycopy(s, from, targets.get(a), from, from(s.length, part + 1) - from);
+      }
+    });
+  }
+
+  /** Where part {@code part} of {@link #THREADS} starts in an array of {@code length}. */
+  private static int from(int length, int part) {
+    return (int) ((long) length * part / THREADS);
+  }
+
+  /** Runs parts 0 to {@link #THREADS} - 1 on the threads and waits for all of them. */
+  private static void inParts(ExecutorService threads, java.util.function.IntConsumer part) {
     List<Future<?>> parts = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
-      int part = t;
-      parts.add(threads.submit(() -> {
-        for (int a = 0; a < sources.size(); a++) {
-          float[] s = sources.get(a);
-          int from = (int) ((long) s.length * part / THREADS);
-          int to = (int) ((long) s.length * (part + 1) / THREADS);
-          System.arraycopy(s, from, targets.get(a), from, to - from);
-        }
-      }));
+      int p = t;
+      parts.add(threads.submit(() -> part.accept(p)));
     }
     for (Future<?> f : parts) {
       try {
@@ -294,19 +303,7 @@ final class KernelBench implements Callable<Integer> {
 
   /** Runs {@code body} over {@code x}, split across the threads as {@link #parallelCopy} splits it. */
   static void parallel(float[] x, float[] out, FloorBody body, ExecutorService threads) {
-    List<Future<?>> parts = new ArrayList<>();
-    for (int t = 0; t < THREADS; t++) {
-      int from = (int) ((long) x.length * t / THREADS);
-      int to = (int) ((long) x.length * (t + 1) / THREADS);
-      parts.add(threads.submit(() -> body.run(x, out, from, to)));
-    }
-    for (Future<?> f : parts) {
-      try {
-        f.get();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    inParts(threads, part -> body.run(x, out, from(x.length, part), from(x.length, part + 1)));
   }
 
   /** numpy's W @ x + b in GFLOP/s (median of 5), or NaN with a note when python3 or numpy is missing. */
