@@ -90,10 +90,10 @@ public final class PasswordFile {
    */
   public static PasswordFile read(Path file) {
     PosixFileAttributes attrs = attributes(file);
-    requireOwnerOnly(file, attrs);
     if (!attrs.isRegularFile()) {
       throw new PasswordFileException("password file " + file + " is not a regular file");
     }
+    requireOwnerOnly(file, attrs);
     if (attrs.size() > MAX_FILE_BYTES) {
       throw new PasswordFileException("password file " + file + " has " + attrs.size() + " bytes; at most " + MAX_FILE_BYTES + " are read");
     }
