@@ -87,9 +87,11 @@ public final class Gateway {
   private Future<Void> doStart() {
     state.set(State.STARTING);
     dev.cairn.adapters.coap.CoapEndpointOptions coapOptions;
+    dev.cairn.adapters.mqtt.MqttEndpointOptions mqttOptions;
     try {
-      // Settings that read files (device keys) are checked before anything is opened.
+      // Settings that read files (device keys) or depend on each other are checked before anything is opened.
       coapOptions = config.coapOptions();
+      mqttOptions = config.mqttOptions();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       return Future.failedFuture(e);
@@ -108,7 +110,7 @@ public final class Gateway {
       closeQuietly();
       return Future.failedFuture(e);
     }
-    mqtt = MqttEndpoint.create(vertx, config.mqttOptions(), scheduler);
+    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
     try {
@@ -116,7 +118,7 @@ public final class Gateway {
     } catch (IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    return startMqtt(mqtt, config.mqttOptions())
+    return startMqtt(mqtt, mqttOptions)
         .compose(v -> admin.start(config.admin().host(), config.admin().port())
             .recover(e -> Future.failedFuture(new IllegalStateException(
                 "admin API could not listen on " + config.admin().host() + ":" + config.admin().port()
@@ -125,8 +127,9 @@ public final class Gateway {
         .onSuccess(v -> {
           state.set(State.RUNNING);
           LOG.info(
-              "{} ready: mqtt on {}:{}, admin on http://{}:{}, coap on {}, backend {}, data in {}",
-              config.gatewayId(), config.mqttOptions().host(), mqtt.actualPort(), config.admin().host(),
+              "{} ready: mqtt on {}:{}, mqtts {}, admin on http://{}:{}, coap on {}, backend {}, data in {}",
+              config.gatewayId(), mqttOptions.host(), mqtt.actualPort() < 0 ? "off" : mqtt.actualPort(),
+              mqtt.actualTlsPort() < 0 ? "off" : mqtt.actualTlsPort(), config.admin().host(),
               admin.actualPort(), coap == null ? "off" : coap.actualDtlsPort() >= 0
                   ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
               backendName(), config.dataDir().toAbsolutePath().normalize());
@@ -245,10 +248,13 @@ public final class Gateway {
     }
   }
 
-  /** Starts an MQTT endpoint; a failure says which address could not be bound and how to choose another. */
+  /**
+   * Starts an MQTT endpoint; a port that cannot be bound is named with how to choose another, any other
+   * failure (a password or key file) is passed on as it is.
+   */
   private static Future<Void> startMqtt(MqttEndpoint endpoint, dev.cairn.adapters.mqtt.MqttEndpointOptions options) {
-    return endpoint.start().<Void>mapEmpty().recover(e -> Future.failedFuture(new IllegalStateException(
-        "MQTT endpoint could not listen on " + options.host() + ":" + options.port()
+    return endpoint.start().<Void>mapEmpty().recover(e -> Future.failedFuture(!(e instanceof java.io.IOException) ? e
+        : new IllegalStateException("MQTT endpoint could not listen on " + options.host() + ":" + options.port()
             + " (" + e.getMessage() + "); free the port or choose another with --mqtt-port or mqtt.port", e)));
   }
 
@@ -272,6 +278,7 @@ public final class Gateway {
     boolean anchoringChanged = changed.contains("anchor") || changed.contains("batch");
     dev.cairn.adapters.coap.CoapEndpointOptions coapOptions = null;
     dev.cairn.anchor.AnchorOptions anchorOptions = null;
+    dev.cairn.adapters.mqtt.MqttEndpointOptions mqttOptions = null;
     try {
       // What can fail on bad settings (key files, sinks) is built before anything changes, and only for
       // the sections that changed: unchanged sinks keep running as they are.
@@ -280,6 +287,9 @@ public final class Gateway {
       }
       if (anchoringChanged) {
         anchorOptions = next.anchorOptions();
+      }
+      if (changed.contains("mqtt")) {
+        mqttOptions = next.mqttOptions();
       }
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
@@ -298,10 +308,11 @@ public final class Gateway {
       }
     }
     Future<Void> endpoint = Future.succeededFuture();
-    if (changed.contains("mqtt")) {
+    if (mqttOptions != null) {
+      dev.cairn.adapters.mqtt.MqttEndpointOptions o = mqttOptions;
       endpoint = mqtt.stop().compose(v -> {
-        mqtt = MqttEndpoint.create(vertx, next.mqttOptions(), scheduler);
-        return startMqtt(mqtt, next.mqttOptions());
+        mqtt = MqttEndpoint.create(vertx, o, scheduler);
+        return startMqtt(mqtt, o);
       });
     }
     config = next;
@@ -317,8 +328,14 @@ public final class Gateway {
     return config;
   }
 
+  /** The bound port of plain MQTT, or -1 when it is off. */
   public int mqttPort() {
     return mqtt.actualPort();
+  }
+
+  /** The bound port of MQTT over TLS, or -1 when it is off. */
+  public int mqttTlsPort() {
+    return mqtt.actualTlsPort();
   }
 
   /** The bound CoAP port, or -1 when plain CoAP is off. */

@@ -18,8 +18,21 @@ public interface MqttEndpoint {
   /** Binds and completes with the bound port. */
   Future<Integer> start();
 
-  /** The bound port, or -1 before {@link #start()} completed. */
+  /** The bound port of plain MQTT, or -1 before {@link #start()} completed or when plain MQTT is off. */
   int actualPort();
+
+  /** The bound port of MQTT over TLS, or -1 before {@link #start()} completed or when TLS is off. */
+  int actualTlsPort();
+
+  /**
+   * Checks a device's password against the password file, with the same work for every answer and the same
+   * slow-down of an address that keeps failing as a CONNECT gets (for other doors, such as the admin API).
+   * Completes with false when no password file is configured.
+   */
+  Future<Boolean> authenticate(String deviceId, byte[] password, String remoteAddress);
+
+  /** Whether devices have passwords here ({@code mqtt.auth} password or password+certificate). */
+  boolean passwordsConfigured();
 
   /**
    * Publishes {@code payload} at QoS 1 to {@code {prefix}/{deviceId}/{subtopic}}, to every connection of
@@ -28,7 +41,7 @@ public interface MqttEndpoint {
    */
   boolean publishToDevice(String deviceId, String subtopic, java.util.function.Supplier<byte[]> payload, String contentType);
 
-  /** Number of open device connections. */
+  /** Number of open TCP connections, plain and TLS, including those that have not sent CONNECT yet. */
   int connections();
 
   /**

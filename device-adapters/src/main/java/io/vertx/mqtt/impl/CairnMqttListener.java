@@ -13,40 +13,107 @@ import io.netty.handler.codec.mqtt.MqttConnectPayload;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttServerOptions;
+import dev.cairn.adapters.mqtt.impl.PacketSizeGuard;
 
 /**
- * Listens for MQTT like {@code MqttServerImpl}, with one difference: a CONNECT that carries a user
- * name but no password keeps its user name. Vert.x MQTT 5.0.7 drops such a user name
- * ({@code MqttServerConnection.handleConnect} builds {@code MqttAuth} only when both are present),
- * but Cairn's device contract names a device by its MQTT user name, and {@code mosquitto_pub -u dev1}
- * sends no password. The CONNECT is given an empty password before Vert.x reads it. It lives in this
- * package because {@code MqttServerConnection.handleMessage} is package-private. No WebSocket support.
+ * Listens for MQTT like {@code MqttServerImpl}, with what a device-facing server needs beyond it:
+ * <ul>
+ *   <li>every TCP connection is offered to {@link Hooks#admit} before a byte is read (connection limits);
+ *   <li>a CONNECT must arrive within the connect timeout of the connection's start, however slowly its
+ *       bytes trickle in;
+ *   <li>a packet longer than the largest allowed is refused from its fixed header, before it is buffered
+ *       ({@link PacketSizeGuard}); Netty's decoder alone buffers the whole packet before it checks its length;
+ *   <li>a malformed packet, or a packet type a client may not send, closes the connection (the decoder
+ *       would otherwise discard everything after it and keep the connection open);
+ *   <li>a CONNECT that carries a user name but no password keeps its user name: Vert.x MQTT 5.0.7 drops such
+ *       a user name ({@code MqttServerConnection.handleConnect} builds {@code MqttAuth} only when both are
+ *       present), but the device contract names a device by its user name and {@code mosquitto_pub -u dev1}
+ *       sends no password. The CONNECT is given an empty password, and {@link #NO_PASSWORD} marks the channel.
+ * </ul>
+ * It lives in this package because {@code MqttServerConnection.handleMessage} is package-private. No WebSocket.
  */
 public final class CairnMqttListener {
+  /** Set on a channel whose CONNECT carried a user name but no password. */
+  public static final AttributeKey<Boolean> NO_PASSWORD = AttributeKey.valueOf("cairn.mqtt.noPassword");
+
   private CairnMqttListener() {}
 
+  /** What the endpoint decides about each connection. All are called on the connection's event loop. */
+  public interface Hooks {
+    /** A new TCP (or TLS) connection, before anything is read; false closes it at once. */
+    boolean admit(NetSocketInternal socket);
+
+    /** An admitted connection closed. */
+    void closed(NetSocketInternal socket);
+
+    /** Its CONNECT arrived: accept or reject {@code endpoint}. */
+    void connected(MqttEndpoint endpoint, NetSocketInternal socket);
+
+    /**
+     * A packet that cannot be served arrived: {@code reason} says what. {@code endpoint} is null before the
+     * CONNECT. The hook closes the connection, telling an MQTT 5 client {@code tooLarge} or malformed.
+     */
+    void refusedPacket(MqttEndpoint endpoint, NetSocketInternal socket, boolean tooLarge, String reason);
+  }
+
   /** Starts listening; completes with the listening server (for its port and for closing it). */
-  public static Future<NetServer> listen(
-      Vertx vertx, MqttServerOptions options, Handler<MqttEndpoint> endpointHandler,
-      Handler<Throwable> exceptionHandler) {
+  public static Future<NetServer> listen(Vertx vertx, MqttServerOptions options, long connectTimeoutMs, Hooks hooks) {
     NetServer server = vertx.createNetServer(options);
     server.connectHandler(so -> {
       NetSocketInternal soi = (NetSocketInternal) so;
-      initChannel(soi.channelHandlerContext().pipeline(), options);
-      MqttServerConnection conn = new MqttServerConnection(soi, endpointHandler, exceptionHandler, options);
-      soi.eventHandler(ReferenceCountUtil::release);
+      if (!hooks.admit(soi)) {
+        soi.close();
+        return;
+      }
+      Connection state = new Connection();
+      initChannel(soi.channelHandlerContext().pipeline(), options, connectTimeoutMs);
+      MqttServerConnection conn = new MqttServerConnection(soi, ep -> {
+        state.endpoint = ep;
+        vertx.cancelTimer(state.connectTimer);
+        hooks.connected(ep, soi);
+      }, e -> { }, options);
+      state.connectTimer = vertx.setTimer(connectTimeoutMs, id -> {
+        if (state.endpoint == null) {
+          PacketSizeGuard.closeNow(soi);
+        }
+      });
+      // Not closeHandler: Vert.x sets its own on the socket when the CONNECT arrives.
+      soi.channelHandlerContext().channel().closeFuture().addListener(f -> {
+        vertx.cancelTimer(state.connectTimer);
+        hooks.closed(soi);
+      });
+      soi.eventHandler(event -> {
+        if (event instanceof PacketSizeGuard.TooLarge t) {
+          state.refused = true;
+          hooks.refusedPacket(state.endpoint, soi, true, t.toString());
+        }
+        ReferenceCountUtil.release(event);
+      });
       soi.messageHandler(msg -> {
+        if (state.refused) {
+          ReferenceCountUtil.release(msg);
+          return;
+        }
+        String problem = problem(msg);
+        if (problem != null) {
+          state.refused = true;
+          ReferenceCountUtil.release(msg);
+          hooks.refusedPacket(state.endpoint, soi, false, problem);
+          return;
+        }
         synchronized (conn) {
           conn.handleMessage(msg);
         }
@@ -55,16 +122,43 @@ public final class CairnMqttListener {
     return server.listen(options.getPort(), options.getHost());
   }
 
-  private static void initChannel(ChannelPipeline pipeline, MqttServerOptions options) {
+  /** Per connection, on its event loop. */
+  private static final class Connection {
+    MqttEndpoint endpoint;
+    long connectTimer;
+    boolean refused;
+  }
+
+  /** Why a decoded message cannot be served, or null when it can. */
+  private static String problem(Object msg) {
+    if (!(msg instanceof MqttMessage m)) {
+      return "not an MQTT packet";
+    }
+    if (m.decoderResult().isFailure()) {
+      Throwable cause = m.decoderResult().cause();
+      if (cause instanceof MqttUnacceptableProtocolVersionException) {
+        return null; // Vert.x answers it with CONNACK "unacceptable protocol version"
+      }
+      return "malformed packet: " + cause.getMessage();
+    }
+    return switch (m.fixedHeader().messageType()) {
+      case CONNACK, SUBACK, UNSUBACK, PINGRESP -> m.fixedHeader().messageType() + " is sent by servers, not clients";
+      default -> null;
+    };
+  }
+
+  private static void initChannel(ChannelPipeline pipeline, MqttServerOptions options, long connectTimeoutMs) {
+    pipeline.addBefore("handler", "packetSizeGuard", new PacketSizeGuard(options.getMaxMessageSize()));
     pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
     pipeline.addBefore("handler", "mqttDecoder", new MqttDecoder(options.getMaxMessageSize(), options.getMaxClientIdLength()));
     pipeline.addBefore("handler", "userNameOnly", new KeepUserNameWithoutPassword());
-    pipeline.addBefore("handler", "idle", new IdleStateHandler(options.timeoutOnConnect(), 0, 0));
+    // Vert.x removes these two by name when the CONNECT arrives; the timer in listen() is the real deadline.
+    int idleSeconds = (int) Math.max(1, (connectTimeoutMs + 999) / 1000);
+    pipeline.addBefore("handler", "idle", new IdleStateHandler(idleSeconds, 0, 0));
     pipeline.addBefore("handler", "timeoutOnConnect", new ChannelDuplexHandler() {
       @Override
       public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
-          // MQTT 3.1.1: no CONNECT within a reasonable time closes the connection.
           ctx.channel().close();
         }
         super.userEventTriggered(ctx, evt);
@@ -83,9 +177,13 @@ public final class CairnMqttListener {
             h.isWillRetain(), h.willQos(), h.isWillFlag(), h.isCleanSession(), h.keepAliveTimeSeconds(), h.properties());
         MqttConnectPayload payload = new MqttConnectPayload(p.clientIdentifier(), p.willProperties(), p.willTopic(),
             p.willMessageInBytes(), p.userName(), new byte[0]);
+        ctx.channel().attr(NO_PASSWORD).set(true);
         ctx.pipeline().remove(this);
         super.channelRead(ctx, new MqttConnectMessage(c.fixedHeader(), withPassword, payload));
         return;
+      }
+      if (msg instanceof MqttConnectMessage c && !c.variableHeader().hasPassword()) {
+        ctx.channel().attr(NO_PASSWORD).set(true);
       }
       if (msg instanceof MqttConnectMessage) {
         ctx.pipeline().remove(this);

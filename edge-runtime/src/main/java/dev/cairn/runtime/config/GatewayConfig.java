@@ -32,7 +32,7 @@ public final class GatewayConfig {
   private String backend = DEFAULT_BACKEND;
   /** Kernels devices may run here; null: every installed kernel. */
   private List<String> kernels;
-  private final Mqtt mqtt = new Mqtt();
+  private final MqttSettings mqtt = new MqttSettings();
   private final Admin admin = new Admin();
   private final Coap coap = new Coap();
   private final Limits limits = new Limits();
@@ -106,7 +106,7 @@ public final class GatewayConfig {
   }
 
   @JsonProperty("mqtt")
-  public Mqtt mqtt() {
+  public MqttSettings mqtt() {
     return mqtt;
   }
 
@@ -157,9 +157,13 @@ public final class GatewayConfig {
     return anchor;
   }
 
+  /**
+   * The MQTT endpoint's options, checked as a whole (settings that depend on each other, the files they name).
+   *
+   * @throws ConfigException saying which settings conflict or which file is unusable
+   */
   public MqttEndpointOptions mqttOptions() {
-    return new MqttEndpointOptions(
-        mqtt.host(), mqtt.port(), mqtt.topicPrefix, mqtt.maxConnections, mqtt.maxInFlightPerConnection);
+    return mqtt.options();
   }
 
   public SchedulerOptions schedulerOptions() {
@@ -198,34 +202,6 @@ public final class GatewayConfig {
       throw new IllegalArgumentException("must be a host name or IP address, was empty");
     }
     return value;
-  }
-
-  /** {@code mqtt:} the device-facing MQTT endpoint. */
-  public static final class Mqtt extends Listener {
-    private String topicPrefix = MqttEndpointOptions.DEFAULT_TOPIC_PREFIX;
-    private int maxConnections = MqttEndpointOptions.DEFAULT_MAX_CONNECTIONS;
-    private int maxInFlightPerConnection = MqttEndpointOptions.DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION;
-
-    Mqtt() {
-      super(MqttEndpointOptions.DEFAULT_HOST, MqttEndpointOptions.DEFAULT_PORT);
-    }
-
-    @JsonProperty("topicPrefix")
-    public void setTopicPrefix(String value) {
-      // Reuse the endpoint's own check so the rule lives in one place.
-      new MqttEndpointOptions(host(), port(), value, maxConnections, maxInFlightPerConnection);
-      topicPrefix = value;
-    }
-
-    @JsonProperty("maxConnections")
-    public void setMaxConnections(int value) {
-      maxConnections = atLeast(1, value);
-    }
-
-    @JsonProperty("maxInFlightPerConnection")
-    public void setMaxInFlightPerConnection(int value) {
-      maxInFlightPerConnection = atLeast(1, value);
-    }
   }
 
   /** {@code coap:} the device-facing CoAP endpoint (UDP). */

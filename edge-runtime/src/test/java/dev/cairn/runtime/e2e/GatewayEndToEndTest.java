@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import dev.cairn.runtime.Gateway;
-import dev.cairn.runtime.config.GatewayConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +19,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,18 +48,12 @@ class GatewayEndToEndTest {
   }
 
   static Gateway startGateway(Path dataDir, int batchLeaves, long batchDelayMs) throws Exception {
-    GatewayConfig config = new GatewayConfig();
-    config.setDataDir(dataDir.toString());
-    config.setGatewayId("gw-test");
-    config.mqtt().setHost("127.0.0.1");
-    config.mqtt().setPort(0);
-    config.admin().setPort(0);
-    config.coap().setHost("127.0.0.1");
-    config.coap().setPort(0);
-    config.batch().setMaxLeaves(batchLeaves);
-    config.batch().setMaxDelayMs(batchDelayMs);
-    config.limits().setMaxPayloadBytes(64 * 1024);
-    return Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return TestGateways.startLocal(dataDir, config -> {
+      config.setGatewayId("gw-test");
+      config.batch().setMaxLeaves(batchLeaves);
+      config.batch().setMaxDelayMs(batchDelayMs);
+      config.limits().setMaxPayloadBytes(64 * 1024);
+    });
   }
 
   @AfterEach

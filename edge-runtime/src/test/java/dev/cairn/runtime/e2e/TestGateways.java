@@ -14,6 +14,23 @@ public final class TestGateways {
     return Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * A gateway on loopback with every port chosen free (MQTT, admin, CoAP) and its journal in {@code dataDir},
+   * after {@code settings} changed what a test needs.
+   */
+  public static Gateway startLocal(Path dataDir, java.util.function.Consumer<dev.cairn.runtime.config.GatewayConfig> settings)
+      throws Exception {
+    dev.cairn.runtime.config.GatewayConfig config = new dev.cairn.runtime.config.GatewayConfig();
+    config.setDataDir(dataDir.toString());
+    config.mqtt().setHost("127.0.0.1");
+    config.mqtt().setPort(0);
+    config.admin().setPort(0);
+    config.coap().setHost("127.0.0.1");
+    config.coap().setPort(0);
+    settings.accept(config);
+    return Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
   public static void stop(Gateway gateway) throws Exception {
     gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

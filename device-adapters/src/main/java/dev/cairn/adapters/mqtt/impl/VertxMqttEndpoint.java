@@ -1,133 +1,219 @@
 package dev.cairn.adapters.mqtt.impl;
 
+import dev.cairn.adapters.auth.CredentialStore;
 import dev.cairn.adapters.codec.JobCodec;
-import dev.cairn.adapters.codec.PayloadFormat;
 import dev.cairn.adapters.mqtt.MqttEndpoint;
 import dev.cairn.adapters.mqtt.MqttEndpointOptions;
 import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobException;
-import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.JobResult;
 import dev.cairn.scheduler.Scheduler;
-import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
-import io.vertx.mqtt.impl.CairnMqttListener;
 import io.vertx.mqtt.MqttServerOptions;
-import io.vertx.mqtt.MqttTopicSubscription;
-import io.vertx.mqtt.messages.MqttPublishMessage;
-import io.vertx.mqtt.messages.MqttSubscribeMessage;
-import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.impl.CairnMqttListener;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
-import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The device contract over a Vert.x MQTT server. The endpoint is the broker of device topics: it
- * keeps each device's connections and subscriptions and delivers results to the matching ones.
- * Everything about a connection happens on that connection's event loop; results coming back from
- * worker threads hop onto it first.
+ * The device contract over Vert.x MQTT servers (plain and TLS). The endpoint is the broker of device
+ * topics: it keeps each device's connections and subscriptions and delivers results to the matching ones.
+ * Everything about a connection happens on that connection's event loop; results coming back from worker
+ * threads hop onto it first.
  */
 public final class VertxMqttEndpoint implements MqttEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(VertxMqttEndpoint.class);
-  /** Room above the payload limit, so that a merely oversize job gets TOO_LARGE, not a dropped connection. */
+  /** Room above the payload limit for topic and properties, so a merely oversize job gets TOO_LARGE. */
   static final int MESSAGE_SIZE_HEADROOM = 64 * 1024;
-  private static final int MQTT_5 = 5;
-  /** Filters one connection may hold; a device's own subtree needs few. */
-  static final int MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
+  /** Bytes of an MQTT fixed header at most: the type byte and four of remaining length. */
+  private static final int FIXED_HEADER_BYTES = 5;
 
   private final Vertx vertx;
   private final MqttEndpointOptions options;
   private final Scheduler scheduler;
   private final JobCodec codec = JobCodec.create();
-  private final Map<String, Set<Connection>> byDevice = new ConcurrentHashMap<>();
-  private final AtomicInteger connectionCount = new AtomicInteger();
+  private final Map<String, Set<DeviceConnection>> byDevice = new ConcurrentHashMap<>();
+  private final SocketLimits sockets;
+  private final DeviceMessages messages;
   /** Accepted jobs whose result has not been handed to the connections yet. */
   private final AtomicLong outstanding = new AtomicLong();
   private final AtomicLong jobsIn = new AtomicLong();
   private final AtomicLong resultsOut = new AtomicLong();
+  private final AtomicLong slowReadersClosed = new AtomicLong();
+  private final RateLimitedLog refusedSockets = new RateLimitedLog(LOG, 10_000);
+  private volatile PasswordChecks passwords;
+  private volatile ConnectAdmission admission;
   private volatile boolean stopping;
   private volatile Promise<Void> drained;
-  private volatile NetServer server;
+  private volatile NetServer plainServer;
+  private volatile NetServer tlsServer;
 
   public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler) {
     this.vertx = vertx;
     this.options = options;
     this.scheduler = scheduler;
+    this.sockets = new SocketLimits(options.maxConnections(), options.maxConnectionsPerAddress());
+    this.messages = new DeviceMessages(options, scheduler, codec, new DeviceMessages.Delivery() {
+      @Override
+      public void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result) {
+        VertxMqttEndpoint.this.deliver(deviceId, reply, result);
+      }
+
+      @Override
+      public void accepted() {
+        jobsIn.incrementAndGet();
+        outstanding.incrementAndGet();
+      }
+
+      @Override
+      public void done() {
+        if (outstanding.decrementAndGet() == 0 && stopping && drained != null) {
+          drained.tryComplete();
+        }
+      }
+
+      @Override
+      public boolean stopping() {
+        return stopping;
+      }
+    });
   }
-
-  /** One MQTT connection of a device. */
-  private final class Connection {
-    final io.vertx.mqtt.MqttEndpoint ep;
-    final String deviceId;
-    final String ownPrefix;
-    final Context context;
-    final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    /** Jobs of this connection awaiting results; touched only on {@link #context}. */
-    int inFlight;
-    /** Packet id of the last result sent, 1 to 65535; touched only on {@link #context}. */
-    int lastPacketId;
-
-    int nextPacketId() {
-      lastPacketId = lastPacketId % 65535 + 1;
-      return lastPacketId;
-    }
-
-    Connection(io.vertx.mqtt.MqttEndpoint ep, String deviceId, Context context) {
-      this.ep = ep;
-      this.deviceId = deviceId;
-      this.ownPrefix = options.topicPrefix() + "/" + deviceId + "/";
-      this.context = context;
-    }
-
-    boolean v5() {
-      return ep.protocolVersion() == MQTT_5;
-    }
-  }
-
-  private record Subscription(String filter, MqttQoS qos) {}
 
   @Override
   public Future<Integer> start() {
-    MqttServerOptions serverOptions = new MqttServerOptions()
-        .setHost(options.host())
-        .setPort(options.port())
-        .setMaxMessageSize(scheduler.options().maxPayloadBytes() + MESSAGE_SIZE_HEADROOM);
-    return CairnMqttListener.listen(vertx, serverOptions, this::onConnect,
-            e -> LOG.debug("MQTT connection error: {}", e.toString()))
-        .map(s -> {
-          server = s;
-          LOG.info("MQTT endpoint listening on {}:{}", options.host(), s.actualPort());
-          return s.actualPort();
-        });
+    int maxMessage = scheduler.options().maxPayloadBytes() + MESSAGE_SIZE_HEADROOM;
+    try {
+      if (options.auth().mode().needsPassword()) {
+        CredentialStore store = CredentialStore.open(options.auth().passwordFile());
+        passwords = new PasswordChecks(vertx, store, options.auth().passwordFileCheckMs(), this::revoke);
+      } else if (options.auth().mode() == MqttEndpointOptions.AuthMode.NONE) {
+        LOG.warn("mqtt.auth is none: any client can connect as any device (the user name or client id is taken as"
+            + " given) and read that device's results and receipts; set mqtt.auth to password or certificate (SECURITY.md)");
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    admission = new ConnectAdmission(vertx, options, passwords, maxMessage + FIXED_HEADER_BYTES);
+    MqttServerOptions plain = new MqttServerOptions().setHost(options.host()).setPort(options.port()).setMaxMessageSize(maxMessage);
+    Future<NetServer> plainStarted = options.plain()
+        ? CairnMqttListener.listen(vertx, plain, options.connectTimeoutMs(), hooks(false)) : Future.succeededFuture();
+    return plainStarted.compose(p -> {
+      plainServer = p;
+      if (options.tls() == null) {
+        return Future.succeededFuture();
+      }
+      MqttServerOptions tls;
+      try {
+        tls = TlsOptions.serverOptions(options, maxMessage);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+      tls.setHost(options.host());
+      return CairnMqttListener.listen(vertx, tls, options.connectTimeoutMs(), hooks(true))
+          .recover(e -> Future.failedFuture(new IllegalStateException("MQTT over TLS could not listen on " + options.host() + ":"
+              + options.tls().port() + " (" + e.getMessage() + "); free the port or choose another with mqtt.tls.port", e)));
+    }).map(t -> {
+      tlsServer = t;
+      LOG.info("MQTT endpoint listening on {} (plain {}, TLS {}, auth {})", options.host(),
+          plainServer == null ? "off" : plainServer.actualPort(), tlsServer == null ? "off" : tlsServer.actualPort(),
+          options.auth().mode().setting());
+      return actualPort();
+    }).onFailure(e -> closeServers());
+  }
+
+  private CairnMqttListener.Hooks hooks(boolean tls) {
+    return new CairnMqttListener.Hooks() {
+      @Override
+      public boolean admit(NetSocketInternal socket) {
+        String address = address(socket);
+        String refusal = stopping ? "the gateway is stopping" : sockets.tryOpen(address);
+        if (refusal != null) {
+          refusedSockets.warn("closed a new connection from {}: {}", address, refusal);
+          socket.channelHandlerContext().channel().attr(NOT_COUNTED).set(true);
+          return false;
+        }
+        return true;
+      }
+
+      @Override
+      public void closed(NetSocketInternal socket) {
+        if (!Boolean.TRUE.equals(socket.channelHandlerContext().channel().attr(NOT_COUNTED).get())) {
+          sockets.closed(address(socket));
+        }
+      }
+
+      @Override
+      public void connected(io.vertx.mqtt.MqttEndpoint ep, NetSocketInternal socket) {
+        admission.decide(ep, socket, tls, stopping, c -> onAccepted(c));
+      }
+
+      @Override
+      public void refusedPacket(io.vertx.mqtt.MqttEndpoint ep, NetSocketInternal socket, boolean tooLarge, String reason) {
+        String who = ep == null ? "a client" : ep.auth() != null ? ep.auth().getUsername() : ep.clientIdentifier();
+        LOG.info("closing the connection of {} from {}: {}", who, address(socket), reason);
+        if (ep != null && ep.isConnected() && ep.protocolVersion() == 5) {
+          // An MQTT 5 DISCONNECT with its reason closes the connection itself.
+          ep.disconnect(tooLarge ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET,
+              MqttProperties.NO_PROPERTIES);
+        } else {
+          PacketSizeGuard.closeNow(socket);
+        }
+      }
+    };
+  }
+
+  private static final io.netty.util.AttributeKey<Boolean> NOT_COUNTED = io.netty.util.AttributeKey.valueOf("cairn.mqtt.notCounted");
+
+  private static String address(NetSocketInternal socket) {
+    return socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+  }
+
+  private void onAccepted(DeviceConnection c) {
+    io.vertx.mqtt.MqttEndpoint ep = c.ep;
+    ep.publishAutoAck(false);
+    ep.subscriptionAutoAck(false);
+    ep.subscribeHandler(m -> guarded(c, () -> messages.onSubscribe(c, m)));
+    ep.unsubscribeHandler(m -> guarded(c, () -> messages.onUnsubscribe(c, m)));
+    ep.publishHandler(m -> guarded(c, () -> {
+      if (closeIfNotReading(c)) {
+        return;
+      }
+      messages.onPublish(c, m);
+    }));
+    ep.publishReleaseHandler(ep::publishComplete);
+    ep.exceptionHandler(e -> LOG.debug("{} connection error: {}", c.deviceId, e.toString()));
+    ep.closeHandler(v -> onClose(c));
+    byDevice.computeIfAbsent(c.deviceId, d -> ConcurrentHashMap.newKeySet()).add(c);
   }
 
   @Override
   public int actualPort() {
-    return server == null ? -1 : server.actualPort();
+    return plainServer == null ? -1 : plainServer.actualPort();
+  }
+
+  @Override
+  public int actualTlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   @Override
   public int connections() {
-    return connectionCount.get();
+    return sockets.open();
   }
 
   long jobsIn() {
@@ -138,55 +224,16 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     return resultsOut.get();
   }
 
-  private void onConnect(io.vertx.mqtt.MqttEndpoint ep) {
-    boolean v5 = ep.protocolVersion() == MQTT_5;
-    String user = ep.auth() == null ? null : ep.auth().getUsername();
-    String deviceId = user != null && !user.isEmpty() ? user : ep.clientIdentifier();
-    if (stopping) {
-      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
-          : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
-      return;
-    }
-    if (deviceId == null || deviceId.isEmpty() || deviceId.contains("/") || deviceId.contains("+")
-        || deviceId.contains("#") || deviceId.length() > 128) {
-      LOG.info("refused a connection from {}: device id '{}' is empty, too long or contains '/', '+' or '#'",
-          ep.remoteAddress(), deviceId);
-      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
-          : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
-      return;
-    }
-    if (connectionCount.incrementAndGet() > options.maxConnections()) {
-      connectionCount.decrementAndGet();
-      LOG.warn("{} refused: {} connections already open, the most allowed", deviceId, options.maxConnections());
-      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
-          : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
-      return;
-    }
-    Connection c = new Connection(ep, deviceId, vertx.getOrCreateContext());
-    ep.publishAutoAck(false);
-    ep.subscriptionAutoAck(false);
-    ep.subscribeHandler(m -> guarded(c, () -> onSubscribe(c, m)));
-    ep.unsubscribeHandler(m -> guarded(c, () -> onUnsubscribe(c, m)));
-    ep.publishHandler(m -> guarded(c, () -> onPublish(c, m)));
-    ep.publishReleaseHandler(ep::publishComplete);
-    ep.exceptionHandler(e -> LOG.debug("{} connection error: {}", deviceId, e.toString()));
-    ep.closeHandler(v -> onClose(c));
-    byDevice.computeIfAbsent(deviceId, d -> ConcurrentHashMap.newKeySet()).add(c);
-    ep.accept(false);
-    LOG.debug("{} connected (MQTT {}, client id {})", deviceId, v5 ? "5" : "3.1.1", ep.clientIdentifier());
-  }
-
-  private void onClose(Connection c) {
+  private void onClose(DeviceConnection c) {
     byDevice.computeIfPresent(c.deviceId, (d, set) -> {
       set.remove(c);
       return set.isEmpty() ? null : set;
     });
-    connectionCount.decrementAndGet();
     LOG.debug("{} disconnected", c.deviceId);
   }
 
   /** No exception of one device's message may reach Netty and close anything else. */
-  private void guarded(Connection c, Runnable action) {
+  private static void guarded(DeviceConnection c, Runnable action) {
     try {
       action.run();
     } catch (RuntimeException e) {
@@ -194,161 +241,51 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     }
   }
 
-  private void onSubscribe(Connection c, MqttSubscribeMessage m) {
-    List<MqttSubAckReasonCode> codes = new ArrayList<>();
-    List<MqttQoS> granted = new ArrayList<>();
-    for (MqttTopicSubscription s : m.topicSubscriptions()) {
-      String filter = s.topicName();
-      if (!TopicFilter.within(filter, c.ownPrefix)) {
-        LOG.info("{} may not subscribe to '{}': only to topics under {}", c.deviceId, filter, c.ownPrefix);
-        codes.add(MqttSubAckReasonCode.NOT_AUTHORIZED);
-        granted.add(MqttQoS.FAILURE);
-        continue;
-      }
-      if (c.subscriptions.size() >= MAX_SUBSCRIPTIONS_PER_CONNECTION && c.subscriptions.stream().noneMatch(x -> x.filter().equals(filter))) {
-        LOG.info("{} may not hold more than {} subscriptions on one connection", c.deviceId, MAX_SUBSCRIPTIONS_PER_CONNECTION);
-        codes.add(MqttSubAckReasonCode.QUOTA_EXCEEDED);
-        granted.add(MqttQoS.FAILURE);
-        continue;
-      }
-      // Results go out at QoS 1 at most; QoS 2 subscriptions are granted QoS 1.
-      MqttQoS qos = s.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
-      c.subscriptions.removeIf(x -> x.filter().equals(filter));
-      c.subscriptions.add(new Subscription(filter, qos));
-      codes.add(qos == MqttQoS.AT_MOST_ONCE ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1);
-      granted.add(qos);
+  /**
+   * A connection whose unread results fill its queue is closed: a device that never reads cannot grow the
+   * gateway's memory. True when it was closed.
+   */
+  private boolean closeIfNotReading(DeviceConnection c) {
+    if (c.closing) {
+      return true;
     }
+    if (!c.socket.writeQueueFull()) {
+      return false;
+    }
+    c.closing = true;
+    slowReadersClosed.incrementAndGet();
+    LOG.warn("{} closed: more than {} bytes of results wait to be sent to it from {}; it is not reading them"
+        + " (mqtt.maxQueuedBytesPerConnection)", c.deviceId, options.maxQueuedBytesPerConnection(), c.remoteAddress());
+    PacketSizeGuard.closeNow(c.socket);
+    return true;
+  }
+
+  /** Closes the connections of devices whose password was removed or changed. Callable from any thread. */
+  private void revoke(Set<String> devices) {
+    for (String d : devices) {
+      for (DeviceConnection c : byDevice.getOrDefault(d, Set.of())) {
+        c.context.runOnContext(v -> {
+          LOG.info("{} disconnected: its password was removed or changed in mqtt.passwordFile", c.deviceId);
+          disconnect(c, MqttDisconnectReasonCode.NOT_AUTHORIZED);
+        });
+      }
+    }
+  }
+
+  private static void disconnect(DeviceConnection c, MqttDisconnectReasonCode reason) {
+    if (!c.ep.isConnected()) {
+      return;
+    }
+    // An MQTT 5 DISCONNECT with its reason closes the connection itself (closing after it throws).
     if (c.v5()) {
-      c.ep.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
+      c.ep.disconnect(reason, MqttProperties.NO_PROPERTIES);
     } else {
-      c.ep.subscribeAcknowledge(m.messageId(), granted);
+      c.ep.close();
     }
-  }
-
-  private void onUnsubscribe(Connection c, MqttUnsubscribeMessage m) {
-    for (String t : m.topics()) {
-      c.subscriptions.removeIf(s -> s.filter().equals(t));
-    }
-    c.ep.unsubscribeAcknowledge(m.messageId());
-  }
-
-  private void onPublish(Connection c, MqttPublishMessage m) {
-    MqttQoS qos = m.qosLevel();
-    byte[] payload = m.payload().getBytes();
-    Optional<PayloadFormat> declared = Optional.empty();
-    String contentType = stringProperty(m.properties(), MqttPropertyType.CONTENT_TYPE);
-    String responseTopic = stringProperty(m.properties(), MqttPropertyType.RESPONSE_TOPIC);
-    byte[] correlation = binaryProperty(m.properties(), MqttPropertyType.CORRELATION_DATA);
-    Reply reply = new Reply(c.ownPrefix + "results", correlation, PayloadFormat.sniff(payload),
-        qos == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE);
-    if (contentType != null) {
-      declared = PayloadFormat.ofContentType(contentType);
-      if (declared.isPresent()) {
-        reply = reply.withFormat(declared.get());
-      }
-    }
-    String jobsTopic = c.ownPrefix + "jobs";
-    if (!m.topicName().equals(jobsTopic)) {
-      ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
-      refuse(c, reply, payload, ErrorCode.FORBIDDEN,
-          "devices may publish jobs only to " + jobsTopic + ", not to " + m.topicName());
-      return;
-    }
-    if (responseTopic != null) {
-      if (!responseTopic.startsWith(c.ownPrefix) || responseTopic.contains("+") || responseTopic.contains("#")) {
-        ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
-        refuse(c, reply, payload, ErrorCode.FORBIDDEN,
-            "response topic " + responseTopic + " is not under " + c.ownPrefix + "; results may go only to the device's own topics");
-        return;
-      }
-      reply = reply.withTopic(responseTopic);
-    }
-    if (contentType != null && declared.isEmpty()) {
-      ack(c, m, MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-      refuse(c, reply, payload, ErrorCode.BAD_REQUEST,
-          "content type '" + contentType + "' is not supported; use application/json or application/cbor");
-      return;
-    }
-    int max = scheduler.options().maxPayloadBytes();
-    if (payload.length > max) {
-      ack(c, m, MqttPubAckReasonCode.SUCCESS);
-      refuse(c, reply, null, ErrorCode.TOO_LARGE,
-          "payload is " + payload.length + " bytes; this gateway accepts at most " + max);
-      return;
-    }
-    if (c.inFlight >= options.maxInFlightPerConnection() || stopping) {
-      ack(c, m, MqttPubAckReasonCode.QUOTA_EXCEEDED);
-      refuse(c, reply, payload, ErrorCode.BUSY, stopping
-          ? "gateway is shutting down; retry on another gateway or later"
-          : "this connection already has " + c.inFlight + " jobs awaiting results, the most allowed; wait for results");
-      return;
-    }
-    JobRequest request;
-    try {
-      request = codec.decode(c.deviceId, payload, reply.format(), scheduler.options().maxElementsPerInput());
-    } catch (JobException e) {
-      ack(c, m, MqttPubAckReasonCode.SUCCESS);
-      refuse(c, reply, payload, e.code(), e.getMessage());
-      return;
-    }
-    jobsIn.incrementAndGet();
-    c.inFlight++;
-    outstanding.incrementAndGet();
-    Reply to = reply;
-    java.util.concurrent.CompletionStage<JobResult> stage;
-    try {
-      stage = scheduler.submit(request);
-    } catch (RuntimeException e) {
-      // The contract says submit never throws; if it does, the counts above must still be undone.
-      LOG.error("{} job {}: the scheduler refused to take it", c.deviceId, request.id(), e);
-      stage = java.util.concurrent.CompletableFuture.failedFuture(e);
-    }
-    stage.whenComplete((result, failure) -> c.context.runOnContext(v -> {
-      c.inFlight--;
-      JobResult r = failure == null ? result
-          : JobResult.error(request.id(), c.deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + failure);
-      try {
-        deliver(c.deviceId, to, r);
-      } finally {
-        if (outstanding.decrementAndGet() == 0 && stopping && drained != null) {
-          drained.tryComplete();
-        }
-      }
-    }));
-    ack(c, m, MqttPubAckReasonCode.SUCCESS);
-  }
-
-  /** Where and how a job's result goes. */
-  private record Reply(String topic, byte[] correlation, PayloadFormat format, MqttQoS qos) {
-    Reply withFormat(PayloadFormat f) {
-      return new Reply(topic, correlation, f, qos);
-    }
-
-    Reply withTopic(String t) {
-      return new Reply(t, correlation, format, qos);
-    }
-  }
-
-  private void ack(Connection c, MqttPublishMessage m, MqttPubAckReasonCode code) {
-    if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
-      if (c.v5()) {
-        c.ep.publishAcknowledge(m.messageId(), code, MqttProperties.NO_PROPERTIES);
-      } else {
-        c.ep.publishAcknowledge(m.messageId());
-      }
-    } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
-      c.ep.publishReceived(m.messageId());
-    }
-  }
-
-  private void refuse(Connection c, Reply reply, byte[] payload, ErrorCode code, String message) {
-    String id = payload == null ? null : codec.peekId(payload, reply.format());
-    LOG.debug("{} job {} refused: {} {}", c.deviceId, id, code, message);
-    deliver(c.deviceId, reply, JobResult.error(id, c.deviceId, code, message));
   }
 
   /** Sends a result to every connection of the device subscribed to the reply topic. */
-  private void deliver(String deviceId, Reply reply, JobResult result) {
+  private void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result) {
     byte[] bytes;
     try {
       bytes = codec.encode(result, reply.format());
@@ -356,7 +293,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       LOG.error("{} result of {} could not be encoded", deviceId, result.id(), e);
       bytes = codec.encode(JobResult.error(result.id(), deviceId, ErrorCode.INTERNAL, e.getMessage()), reply.format());
     }
-    if (route(deviceId, reply.topic(), Buffer.buffer(bytes), reply.qos(), reply.correlation(), reply.format().contentType())) {
+    Buffer buffer = Buffer.buffer(bytes);
+    if (route(deviceId, reply.topic(), () -> buffer, reply.qos(), reply.correlation(), reply.format().contentType())) {
       resultsOut.incrementAndGet();
     } else {
       LOG.debug("{} result of {} has no subscriber on {}", deviceId, result.id(), reply.topic());
@@ -364,26 +302,22 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   }
 
   @Override
-  public boolean publishToDevice(String deviceId, String subtopic, java.util.function.Supplier<byte[]> payload, String contentType) {
+  public boolean publishToDevice(String deviceId, String subtopic, Supplier<byte[]> payload, String contentType) {
     return route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, () -> Buffer.buffer(payload.get()),
         MqttQoS.AT_LEAST_ONCE, null, contentType);
-  }
-
-  private boolean route(String deviceId, String topic, Buffer buffer, MqttQoS maxQos, byte[] correlation, String contentType) {
-    return route(deviceId, topic, () -> buffer, maxQos, correlation, contentType);
   }
 
   /**
    * Sends to every connection of the device with a matching subscription; false if there is none. The
    * payload is made only when some connection takes it.
    */
-  private boolean route(String deviceId, String topic, java.util.function.Supplier<Buffer> payload, MqttQoS maxQos,
-      byte[] correlation, String contentType) {
+  private boolean route(String deviceId, String topic, Supplier<Buffer> payload, MqttQoS maxQos, byte[] correlation,
+      String contentType) {
     boolean sent = false;
     Buffer buffer = null;
-    for (Connection c : byDevice.getOrDefault(deviceId, Set.of())) {
+    for (DeviceConnection c : byDevice.getOrDefault(deviceId, Set.of())) {
       MqttQoS qos = null;
-      for (Subscription s : c.subscriptions) {
+      for (DeviceConnection.Subscription s : c.subscriptions) {
         if (TopicFilter.matches(s.filter(), topic)) {
           MqttQoS q = s.qos().value() < maxQos.value() ? s.qos() : maxQos;
           qos = qos == null || q.value() > qos.value() ? q : qos;
@@ -403,8 +337,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     return sent;
   }
 
-  private void publish(Connection c, String topic, Buffer buffer, MqttQoS qos, byte[] correlation, String contentType) {
-    if (!c.ep.isConnected()) {
+  private void publish(DeviceConnection c, String topic, Buffer buffer, MqttQoS qos, byte[] correlation, String contentType) {
+    if (!c.ep.isConnected() || closeIfNotReading(c)) {
       return;
     }
     if (c.v5()) {
@@ -419,25 +353,24 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     }
   }
 
-  private static String stringProperty(MqttProperties props, MqttPropertyType type) {
-    if (props == null) {
-      return null;
+  @Override
+  public Future<Boolean> authenticate(String deviceId, byte[] password, String remoteAddress) {
+    PasswordChecks p = passwords;
+    if (p == null) {
+      return Future.succeededFuture(false);
     }
-    MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
-    return p == null ? null : String.valueOf(p.value());
+    return p.check(remoteAddress, deviceId, password).map(o -> o == PasswordChecks.Outcome.ACCEPTED);
   }
 
-  private static byte[] binaryProperty(MqttProperties props, MqttPropertyType type) {
-    if (props == null) {
-      return null;
-    }
-    MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
-    return p == null ? null : (byte[]) p.value();
+  @Override
+  public boolean passwordsConfigured() {
+    return passwords != null;
   }
 
   @Override
   public Future<Void> stop() {
-    if (server == null) {
+    if (plainServer == null && tlsServer == null) {
+      closePasswords();
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
@@ -447,21 +380,31 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       done.tryComplete();
     }
     return done.future().compose(v -> {
-      for (Set<Connection> set : byDevice.values()) {
-        for (Connection c : set) {
-          c.context.runOnContext(x -> {
-            if (c.ep.isConnected()) {
-              // An MQTT 5 DISCONNECT with its reason closes the connection itself (closing after it throws).
-              if (c.v5()) {
-                c.ep.disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, MqttProperties.NO_PROPERTIES);
-              } else {
-                c.ep.close();
-              }
-            }
-          });
+      for (Set<DeviceConnection> set : byDevice.values()) {
+        for (DeviceConnection c : set) {
+          c.context.runOnContext(x -> disconnect(c, MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN));
         }
       }
-      return server.close();
-    }).onSuccess(v -> LOG.info("MQTT endpoint stopped: {} jobs in, {} results out", jobsIn.get(), resultsOut.get()));
+      return closeServers();
+    }).onComplete(v -> closePasswords())
+        .onSuccess(v -> LOG.info("MQTT endpoint stopped: {} jobs in, {} results out, {} connections closed for not reading",
+            jobsIn.get(), resultsOut.get(), slowReadersClosed.get()));
+  }
+
+  private Future<Void> closeServers() {
+    List<Future<Void>> closing = new ArrayList<>();
+    if (plainServer != null) {
+      closing.add(plainServer.close());
+    }
+    if (tlsServer != null) {
+      closing.add(tlsServer.close());
+    }
+    return Future.all(closing).mapEmpty();
+  }
+
+  private void closePasswords() {
+    if (passwords != null) {
+      passwords.close();
+    }
   }
 }

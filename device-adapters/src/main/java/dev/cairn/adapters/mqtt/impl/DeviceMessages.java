@@ -1,0 +1,243 @@
+package dev.cairn.adapters.mqtt.impl;
+
+import dev.cairn.adapters.codec.JobCodec;
+import dev.cairn.adapters.codec.PayloadFormat;
+import dev.cairn.adapters.mqtt.MqttEndpointOptions;
+import dev.cairn.scheduler.ErrorCode;
+import dev.cairn.scheduler.JobException;
+import dev.cairn.scheduler.JobRequest;
+import dev.cairn.scheduler.JobResult;
+import dev.cairn.scheduler.Scheduler;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a device sends on an accepted connection: subscriptions under its own prefix, and jobs on its own
+ * jobs topic, decoded and handed to the scheduler. Runs on the connection's event loop.
+ */
+final class DeviceMessages {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceMessages.class);
+  /** Filters one connection may hold; a device's own subtree needs few. */
+  static final int MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
+
+  /** Where results go: the endpoint's routing to the device's subscribed connections. */
+  interface Delivery {
+    void deliver(String deviceId, Reply reply, JobResult result);
+
+    /** A job was accepted: its result is awaited. */
+    void accepted();
+
+    /** An accepted job's result was handed to {@link #deliver}. */
+    void done();
+
+    boolean stopping();
+  }
+
+  /** Where and how a job's result goes. */
+  record Reply(String topic, byte[] correlation, PayloadFormat format, MqttQoS qos) {
+    Reply withFormat(PayloadFormat f) {
+      return new Reply(topic, correlation, f, qos);
+    }
+
+    Reply withTopic(String t) {
+      return new Reply(t, correlation, format, qos);
+    }
+  }
+
+  private final MqttEndpointOptions options;
+  private final Scheduler scheduler;
+  private final JobCodec codec;
+  private final Delivery delivery;
+
+  DeviceMessages(MqttEndpointOptions options, Scheduler scheduler, JobCodec codec, Delivery delivery) {
+    this.options = options;
+    this.scheduler = scheduler;
+    this.codec = codec;
+    this.delivery = delivery;
+  }
+
+  void onSubscribe(DeviceConnection c, MqttSubscribeMessage m) {
+    List<MqttSubAckReasonCode> codes = new ArrayList<>();
+    List<MqttQoS> granted = new ArrayList<>();
+    for (MqttTopicSubscription s : m.topicSubscriptions()) {
+      String filter = s.topicName();
+      if (!TopicFilter.within(filter, c.ownPrefix)) {
+        LOG.info("{} may not subscribe to '{}': only to topics under {}", c.deviceId, filter, c.ownPrefix);
+        codes.add(MqttSubAckReasonCode.NOT_AUTHORIZED);
+        granted.add(MqttQoS.FAILURE);
+        continue;
+      }
+      if (c.subscriptions.size() >= MAX_SUBSCRIPTIONS_PER_CONNECTION && c.subscriptions.stream().noneMatch(x -> x.filter().equals(filter))) {
+        LOG.info("{} may not hold more than {} subscriptions on one connection", c.deviceId, MAX_SUBSCRIPTIONS_PER_CONNECTION);
+        codes.add(MqttSubAckReasonCode.QUOTA_EXCEEDED);
+        granted.add(MqttQoS.FAILURE);
+        continue;
+      }
+      // Results go out at QoS 1 at most; QoS 2 subscriptions are granted QoS 1.
+      MqttQoS qos = s.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
+      c.subscriptions.removeIf(x -> x.filter().equals(filter));
+      c.subscriptions.add(new DeviceConnection.Subscription(filter, qos));
+      codes.add(qos == MqttQoS.AT_MOST_ONCE ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1);
+      granted.add(qos);
+    }
+    if (c.v5()) {
+      c.ep.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
+    } else {
+      c.ep.subscribeAcknowledge(m.messageId(), granted);
+    }
+  }
+
+  void onUnsubscribe(DeviceConnection c, MqttUnsubscribeMessage m) {
+    for (String t : m.topics()) {
+      c.subscriptions.removeIf(s -> s.filter().equals(t));
+    }
+    c.ep.unsubscribeAcknowledge(m.messageId());
+  }
+
+  void onPublish(DeviceConnection c, MqttPublishMessage m) {
+    MqttQoS qos = m.qosLevel();
+    byte[] payload = m.payload().getBytes();
+    Optional<PayloadFormat> declared = Optional.empty();
+    String contentType = stringProperty(m.properties(), MqttPropertyType.CONTENT_TYPE);
+    String responseTopic = stringProperty(m.properties(), MqttPropertyType.RESPONSE_TOPIC);
+    byte[] correlation = binaryProperty(m.properties(), MqttPropertyType.CORRELATION_DATA);
+    Reply reply = new Reply(c.ownPrefix + "results", correlation, PayloadFormat.sniff(payload),
+        qos == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE);
+    if (contentType != null) {
+      declared = PayloadFormat.ofContentType(contentType);
+      if (declared.isPresent()) {
+        reply = reply.withFormat(declared.get());
+      }
+    }
+    String jobsTopic = c.ownPrefix + "jobs";
+    if (!m.topicName().equals(jobsTopic)) {
+      ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
+      refuse(c, reply, payload, ErrorCode.FORBIDDEN,
+          "devices may publish jobs only to " + jobsTopic + ", not to " + m.topicName());
+      return;
+    }
+    if (responseTopic != null) {
+      if (!responseTopic.startsWith(c.ownPrefix) || responseTopic.contains("+") || responseTopic.contains("#")) {
+        ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
+        refuse(c, reply, payload, ErrorCode.FORBIDDEN,
+            "response topic " + responseTopic + " is not under " + c.ownPrefix + "; results may go only to the device's own topics");
+        return;
+      }
+      reply = reply.withTopic(responseTopic);
+    }
+    if (contentType != null && declared.isEmpty()) {
+      ack(c, m, MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+      refuse(c, reply, payload, ErrorCode.BAD_REQUEST,
+          "content type '" + contentType + "' is not supported; use application/json or application/cbor");
+      return;
+    }
+    int max = scheduler.options().maxPayloadBytes();
+    if (payload.length > max) {
+      ack(c, m, MqttPubAckReasonCode.SUCCESS);
+      refuse(c, reply, null, ErrorCode.TOO_LARGE,
+          "payload is " + payload.length + " bytes; this gateway accepts at most " + max);
+      return;
+    }
+    boolean stopping = delivery.stopping();
+    if (c.inFlight >= options.maxInFlightPerConnection() || stopping) {
+      ack(c, m, MqttPubAckReasonCode.QUOTA_EXCEEDED);
+      refuse(c, reply, payload, ErrorCode.BUSY, stopping
+          ? "gateway is shutting down; retry on another gateway or later"
+          : "this connection already has " + c.inFlight + " jobs awaiting results, the most allowed; wait for results");
+      return;
+    }
+    JobRequest request;
+    try {
+      request = codec.decode(c.deviceId, payload, reply.format(), scheduler.options().maxElementsPerInput());
+    } catch (JobException e) {
+      ack(c, m, MqttPubAckReasonCode.SUCCESS);
+      refuse(c, reply, payload, e.code(), e.getMessage());
+      return;
+    }
+    submit(c, m, request, reply);
+  }
+
+  private void submit(DeviceConnection c, MqttPublishMessage m, JobRequest request, Reply reply) {
+    c.inFlight++;
+    delivery.accepted();
+    CompletionStage<JobResult> stage;
+    try {
+      stage = scheduler.submit(request);
+    } catch (RuntimeException e) {
+      // The contract says submit never throws; if it does, the counts above must still be undone.
+      LOG.error("{} job {}: the scheduler refused to take it", c.deviceId, request.id(), e);
+      stage = CompletableFuture.failedFuture(e);
+    }
+    // Admission refusals complete at once: an MQTT 5 client then also sees the reason in its PUBACK.
+    JobResult now = stage.toCompletableFuture().getNow(null);
+    ack(c, m, now == null || now.code() == null ? MqttPubAckReasonCode.SUCCESS : pubAckCode(now.code()));
+    stage.whenComplete((result, failure) -> c.context.runOnContext(v -> {
+      c.inFlight--;
+      JobResult r = failure == null ? result
+          : JobResult.error(request.id(), c.deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + failure);
+      try {
+        delivery.deliver(c.deviceId, reply, r);
+      } finally {
+        delivery.done();
+      }
+    }));
+  }
+
+  /** The MQTT 5 PUBACK reason code of a refused job. */
+  static MqttPubAckReasonCode pubAckCode(ErrorCode code) {
+    return switch (code) {
+      case BUSY -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
+      case FORBIDDEN -> MqttPubAckReasonCode.NOT_AUTHORIZED;
+      // The packet itself was fine; the job's error is in its result.
+      default -> MqttPubAckReasonCode.SUCCESS;
+    };
+  }
+
+  private static void ack(DeviceConnection c, MqttPublishMessage m, MqttPubAckReasonCode code) {
+    if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+      if (c.v5()) {
+        c.ep.publishAcknowledge(m.messageId(), code, MqttProperties.NO_PROPERTIES);
+      } else {
+        c.ep.publishAcknowledge(m.messageId());
+      }
+    } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
+      c.ep.publishReceived(m.messageId());
+    }
+  }
+
+  private void refuse(DeviceConnection c, Reply reply, byte[] payload, ErrorCode code, String message) {
+    String id = payload == null ? null : codec.peekId(payload, reply.format());
+    LOG.debug("{} job {} refused: {} {}", c.deviceId, id, code, message);
+    delivery.deliver(c.deviceId, reply, JobResult.error(id, c.deviceId, code, message));
+  }
+
+  private static String stringProperty(MqttProperties props, MqttPropertyType type) {
+    if (props == null) {
+      return null;
+    }
+    MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
+    return p == null ? null : String.valueOf(p.value());
+  }
+
+  private static byte[] binaryProperty(MqttProperties props, MqttPropertyType type) {
+    if (props == null) {
+      return null;
+    }
+    MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
+    return p == null ? null : (byte[]) p.value();
+  }
+}
