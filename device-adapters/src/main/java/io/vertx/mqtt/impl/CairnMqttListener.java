@@ -67,11 +67,15 @@ public final class CairnMqttListener {
      * CONNECT. The hook closes the connection, telling an MQTT 5 client {@code tooLarge} or malformed.
      */
     void refusedPacket(MqttEndpoint endpoint, NetSocketInternal socket, boolean tooLarge, String reason);
+
+    /** A connection failed before it was handed on: a TLS handshake (a certificate refused, a protocol not spoken). */
+    void failedBeforeConnect(Throwable cause);
   }
 
   /** Starts listening; completes with the listening server (for its port and for closing it). */
   public static Future<NetServer> listen(Vertx vertx, MqttServerOptions options, long connectTimeoutMs, Hooks hooks) {
     NetServer server = vertx.createNetServer(options);
+    server.exceptionHandler(hooks::failedBeforeConnect);
     server.connectHandler(so -> {
       NetSocketInternal soi = (NetSocketInternal) so;
       if (!hooks.admit(soi)) {

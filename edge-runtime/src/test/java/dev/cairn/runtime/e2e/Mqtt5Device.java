@@ -46,6 +46,12 @@ public final class Mqtt5Device implements AutoCloseable {
     client.connect(options);
   }
 
+  /** A device over a client that is connected already (over TLS, with a password, ...). */
+  public Mqtt5Device(MqttClient connected, String deviceId) {
+    this.client = connected;
+    this.deviceId = deviceId;
+  }
+
   public static Mqtt5Device connect(int port, String device) throws MqttException {
     return new Mqtt5Device(port, device, device + "-" + System.nanoTime());
   }

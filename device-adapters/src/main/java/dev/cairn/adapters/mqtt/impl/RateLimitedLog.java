@@ -19,13 +19,28 @@ final class RateLimitedLog {
   }
 
   void warn(String format, Object... args) {
+    String f = due(format);
+    if (f != null) {
+      log.warn(f, args);
+    }
+  }
+
+  void info(String format, Object... args) {
+    String f = due(format);
+    if (f != null) {
+      log.info(f, args);
+    }
+  }
+
+  /** The line to log now, with the count left out since the last one; null when it is not yet due. */
+  private String due(String format) {
     long now = System.nanoTime();
     long due = next.get();
     if (due != Long.MIN_VALUE && now - due < 0 || !next.compareAndSet(due, now + intervalNanos)) {
       suppressed.incrementAndGet();
-      return;
+      return null;
     }
     long left = suppressed.getAndSet(0);
-    log.warn(left == 0 ? format : format + " (and " + left + " more like it since the last such line)", args);
+    return left == 0 ? format : format + " (and " + left + " more like it since the last such line)";
   }
 }

@@ -56,6 +56,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   private final AtomicLong resultsOut = new AtomicLong();
   private final AtomicLong slowReadersClosed = new AtomicLong();
   private final RateLimitedLog refusedSockets = new RateLimitedLog(LOG, 10_000);
+  private final RateLimitedLog refusedHandshakes = new RateLimitedLog(LOG, 10_000);
   private volatile PasswordChecks passwords;
   private volatile ConnectAdmission admission;
   private volatile boolean stopping;
@@ -173,6 +174,15 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
         } else {
           PacketSizeGuard.closeNow(socket);
         }
+      }
+
+      @Override
+      public void failedBeforeConnect(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        refusedHandshakes.info("a TLS connection was refused in its handshake: {}", root.getMessage());
       }
     };
   }
