@@ -88,10 +88,12 @@ public final class Gateway {
     state.set(State.STARTING);
     dev.cairn.adapters.coap.CoapEndpointOptions coapOptions;
     dev.cairn.adapters.mqtt.MqttEndpointOptions mqttOptions;
+    dev.cairn.runtime.config.AdminSettings.Access adminAccess;
     try {
       // Settings that read files (device keys) or depend on each other are checked before anything is opened.
       coapOptions = config.coapOptions();
       mqttOptions = config.mqttOptions();
+      adminAccess = config.admin().access();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       return Future.failedFuture(e);
@@ -119,7 +121,7 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     return startMqtt(mqtt, mqttOptions)
-        .compose(v -> admin.start(config.admin().host(), config.admin().port())
+        .compose(v -> admin.start(config.admin().host(), config.admin().port(), adminAccess)
             .recover(e -> Future.failedFuture(new IllegalStateException(
                 "admin API could not listen on " + config.admin().host() + ":" + config.admin().port()
                     + " (" + e.getMessage() + "); free the port or choose another with --admin-port or admin.port", e))))
@@ -127,9 +129,9 @@ public final class Gateway {
         .onSuccess(v -> {
           state.set(State.RUNNING);
           LOG.info(
-              "{} ready: mqtt on {}:{}, mqtts {}, admin on http://{}:{}, coap on {}, backend {}, data in {}",
+              "{} ready: mqtt on {}:{}, mqtts {}, admin on {}://{}:{}, coap on {}, backend {}, data in {}",
               config.gatewayId(), mqttOptions.host(), mqtt.actualPort() < 0 ? "off" : mqtt.actualPort(),
-              mqtt.actualTlsPort() < 0 ? "off" : mqtt.actualTlsPort(), config.admin().host(),
+              mqtt.actualTlsPort() < 0 ? "off" : mqtt.actualTlsPort(), adminAccess.tls() ? "https" : "http", config.admin().host(),
               admin.actualPort(), coap == null ? "off" : coap.actualDtlsPort() >= 0
                   ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
               backendName(), config.dataDir().toAbsolutePath().normalize());

@@ -25,8 +25,22 @@ public final class AdminApi {
     this.gateway = gateway;
   }
 
-  public Future<Integer> start(String host, int port) {
+  /**
+   * Listens on {@code host:port}, over TLS when {@code access} names certificate files, and lets in whom
+   * {@code access} allows ({@link AdminAccess}). {@code /health} is open to all: it says only up or down.
+   */
+  public Future<Integer> start(String host, int port, dev.cairn.runtime.config.AdminSettings.Access access) {
+    AdminAccess who = new AdminAccess(access.token(), access.clientCaFile() != null,
+        gateway.config().mqtt().auth() != dev.cairn.adapters.mqtt.MqttEndpointOptions.AuthMode.NONE, gateway.mqtt());
     Router router = Router.router(vertx);
+    router.route("/v1/receipts/:deviceId/*").handler(who::deviceOrAdmin);
+    router.route("/v1/*").handler(ctx -> {
+      if (ctx.request().path().startsWith("/v1/receipts/")) {
+        ctx.next();
+      } else {
+        who.admin(ctx);
+      }
+    });
     router.get("/health").handler(ctx -> {
       boolean up = gateway.state() == Gateway.State.RUNNING;
       ctx.response()
@@ -69,13 +83,28 @@ public final class AdminApi {
     router.get("/v1/stats").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(stats().encodePrettily()));
-    return vertx.createHttpServer()
+    return vertx.createHttpServer(serverOptions(access))
         .requestHandler(router)
         .listen(port, host)
         .map(s -> {
           server = s;
           return s.actualPort();
         });
+  }
+
+  private static io.vertx.core.http.HttpServerOptions serverOptions(dev.cairn.runtime.config.AdminSettings.Access access) {
+    io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions();
+    if (access.tls()) {
+      o.setSsl(true)
+          .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+              .setCertPath(access.certFile().toString()).setKeyPath(access.keyFile().toString()));
+      o.setEnabledSecureTransportProtocols(java.util.Set.of("TLSv1.2", "TLSv1.3"));
+      if (access.clientCaFile() != null) {
+        o.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(access.clientCaFile().toString()));
+        o.setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED);
+      }
+    }
+    return o;
   }
 
   /** The cost model: "kernel backend" to {input elements: microseconds per call}. */

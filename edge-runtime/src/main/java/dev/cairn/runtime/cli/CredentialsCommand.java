@@ -33,9 +33,9 @@ import picocli.CommandLine.Parameters;
  * one file never lose an edit, and the file is replaced atomically, owner-only.
  */
 @Command(name = "credentials", mixinStandardHelpOptions = true,
-    description = "Device passwords of the MQTT endpoint (mqtt.passwordFile): add, passwd, remove, list.",
+    description = "Device passwords of the MQTT endpoint (mqtt.passwordFile): add, passwd, remove, list; and the admin API's token.",
     subcommands = {CredentialsCommand.Add.class, CredentialsCommand.Passwd.class, CredentialsCommand.Remove.class,
-        CredentialsCommand.ListIds.class})
+        CredentialsCommand.ListIds.class, CredentialsCommand.AdminToken.class})
 final class CredentialsCommand implements Runnable {
   /** Shortest password read from stdin, in characters. */
   static final int MIN_PASSWORD_CHARS = 8;
@@ -155,6 +155,36 @@ final class CredentialsCommand implements Runnable {
     public Integer call() {
       // No lock: every edit renames a whole new file in, so a read sees one version or the other.
       read(file.file).deviceIds().forEach(System.out::println);
+      return 0;
+    }
+  }
+
+  @Command(name = "admin-token", mixinStandardHelpOptions = true,
+      description = "Write a new random bearer token for the admin API (admin.tokenFile), owner-only; an existing FILE is replaced.")
+  static final class AdminToken implements Callable<Integer> {
+    /** Random bytes of a token: 43 base64url characters, 256 bits. */
+    static final int TOKEN_BYTES = 32;
+
+    @Option(names = "--file", required = true, paramLabel = "FILE", description = "where to write the token (admin.tokenFile)")
+    Path file;
+
+    @Override
+    public Integer call() throws IOException {
+      Path target = file.toAbsolutePath();
+      if (!Files.isDirectory(target.getParent())) {
+        throw new ConfigException("the directory of " + file + " does not exist: " + target.getParent());
+      }
+      byte[] random = new byte[TOKEN_BYTES];
+      RANDOM.nextBytes(random);
+      Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try {
+        Files.writeString(tmp, Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "\n");
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      System.out.println("wrote a new admin token to " + file + " (owner-only); clients send it as: Authorization: Bearer $(cat " + file + ")");
       return 0;
     }
   }

@@ -33,7 +33,7 @@ public final class GatewayConfig {
   /** Kernels devices may run here; null: every installed kernel. */
   private List<String> kernels;
   private final MqttSettings mqtt = new MqttSettings();
-  private final Admin admin = new Admin();
+  private final AdminSettings admin = new AdminSettings();
   private final Coap coap = new Coap();
   private final Limits limits = new Limits();
   private final Jvm jvm = new Jvm();
@@ -111,7 +111,7 @@ public final class GatewayConfig {
   }
 
   @JsonProperty("admin")
-  public Admin admin() {
+  public AdminSettings admin() {
     return admin;
   }
 
@@ -276,16 +276,6 @@ public final class GatewayConfig {
         throw new IllegalArgumentException("must name the file of device keys (lines deviceId=secret)");
       }
       pskFile = java.nio.file.Path.of(value);
-    }
-  }
-
-  /** {@code admin:} the HTTP admin API; loopback by default. */
-  public static final class Admin extends Listener {
-    public static final String DEFAULT_HOST = "127.0.0.1";
-    public static final int DEFAULT_PORT = 8080;
-
-    Admin() {
-      super(DEFAULT_HOST, DEFAULT_PORT);
     }
   }
 
