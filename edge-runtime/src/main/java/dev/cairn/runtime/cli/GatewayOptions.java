@@ -19,6 +19,9 @@ final class GatewayOptions {
   @Option(names = "--coaps-port", paramLabel = "PORT", description = "coaps (DTLS) UDP port when coap.dtls.pskFile is set (default 5684; 0: free port)")
   Integer coapsPort;
 
+  @Option(names = "--mqtts-port", paramLabel = "PORT", description = "MQTT over TLS port when mqtt.tls is set (default 8883; 0: free port)")
+  Integer mqttsPort;
+
   @Option(names = "--admin-port", paramLabel = "PORT", description = "admin HTTP port on 127.0.0.1 (default 8080; 0: free port)")
   Integer adminPort;
 
@@ -37,6 +40,9 @@ final class GatewayOptions {
       }
       if (coapPort != null) {
         c.coap().setPort(coapPort);
+      }
+      if (mqttsPort != null) {
+        c.mqtt().tls().setPort(mqttsPort);
       }
       if (coapsPort != null) {
         c.coap().dtls().setPort(coapsPort);

@@ -15,10 +15,14 @@ import java.util.regex.Pattern;
 
 /** {@code java -jar target/cairn.jar run ...} in its own process, as an operator would start it. */
 public final class GatewayProcess implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+), admin on http://[^:]+:(\\d+), coap on ([^ ,]+)");
+  private static final Pattern READY =
+      Pattern.compile("ready: mqtt on [^ ]+:(\\d+|off), admin on https?://[^:]+:(\\d+), coap on ([^,]+), mqtts on (\\d+|off)");
 
   public final Process process;
+  /** The plain MQTT port, or -1 when plain MQTT is off. */
   public final int mqttPort;
+  /** The MQTT over TLS port, or -1 when TLS is off. */
+  public final int mqttTlsPort;
   public final int adminPort;
   private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
   private final CompletableFuture<Void> logEnded = new CompletableFuture<>();
@@ -66,8 +70,9 @@ public final class GatewayProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     Matcher m = ready.get(180, TimeUnit.SECONDS);
-    mqttPort = Integer.parseInt(m.group(1));
+    mqttPort = m.group(1).equals("off") ? -1 : Integer.parseInt(m.group(1));
     adminPort = Integer.parseInt(m.group(2));
+    mqttTlsPort = m.group(4).equals("off") ? -1 : Integer.parseInt(m.group(4));
   }
 
   /** The shaded jar the process tests run. */
