@@ -30,7 +30,7 @@ public record DevicePolicies(DevicePolicy defaults, Map<String, DevicePolicy> de
 
   /** The policy {@code deviceId} is held to. */
   public DevicePolicy forDevice(String deviceId) {
-    if (devices.isEmpty()) {
+    if (devices.isEmpty() || deviceId == null) {
       return defaults;
     }
     return devices.getOrDefault(deviceId, defaults);
