@@ -39,17 +39,13 @@ class AclEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     Path yaml = dir.resolve("gateway.yaml");
-    Files.writeString(yaml, """
-        dataDir: %s
-        mqtt: {host: 127.0.0.1, port: 0}
-        admin: {port: 0}
-        coap: {host: 127.0.0.1, port: 0}
+    Files.writeString(yaml, TestGateways.loopbackYaml(dir.resolve("data")) + """
         acl:
           devices:
             narrow: {kernels: [vector.stats]}
             slow: {jobsPerSecond: 1}
             small: {bytesPerSecond: 100}
-        """.formatted(dir.resolve("data")));
+        """);
     gateway = TestGateways.start(yaml);
   }
 
@@ -124,14 +120,8 @@ class AclEndToEndTest {
     try (Mqtt5Device steady = Mqtt5Device.connect(gateway.mqttPort(), "steady").subscribe("cairn/steady/results")) {
       publish(steady, SAXPY.formatted("r1"));
       assertEquals("ok", steady.next().json().path("status").asText());
-      dev.cairn.runtime.config.GatewayConfig next = dev.cairn.runtime.config.ConfigLoader.parse("gateway.yaml", """
-          dataDir: %s
-          mqtt: {host: 127.0.0.1, port: 0}
-          admin: {port: 0}
-          coap: {host: 127.0.0.1, port: 0}
-          acl:
-            default: {kernels: [vector.stats]}
-          """.formatted(dir.resolve("data")));
+      dev.cairn.runtime.config.GatewayConfig next = dev.cairn.runtime.config.ConfigLoader.parse("gateway.yaml",
+          TestGateways.loopbackYaml(dir.resolve("data")) + "acl: {default: {kernels: [vector.stats]}}\n");
       assertTrue(gateway.reconfigure(next, java.util.Set.of("acl")).toCompletionStage().toCompletableFuture()
           .get(30, java.util.concurrent.TimeUnit.SECONDS), "acl is a live setting");
       publish(steady, SAXPY.formatted("r2"));

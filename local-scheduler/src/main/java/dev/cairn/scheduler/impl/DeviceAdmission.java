@@ -6,8 +6,6 @@ import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.SchedulerOptions;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -26,17 +24,10 @@ final class DeviceAdmission {
   /** Bucket levels are tokens times this, so refilling by elapsed nanoseconds times rate stays exact. */
   private static final long SCALE = 1_000_000_000L;
 
-  private final LinkedHashMap<String, Bucket> buckets;
+  private final BoundedMap<String, Bucket> buckets;
 
   DeviceAdmission(int maxBuckets) {
-    buckets = new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
-        return size() > maxBuckets;
-      }
-    };
+    buckets = new BoundedMap<>(maxBuckets, true);
   }
 
   /** The checks that need only the policy; a job that fails one could never be admitted as it is. */
