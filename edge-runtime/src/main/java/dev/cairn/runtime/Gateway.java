@@ -262,11 +262,11 @@ public final class Gateway {
   }
 
   /** Top-level settings {@link #reconfigure} changes without restarting the gateway. */
-  public static final java.util.Set<String> LIVE_SETTINGS = java.util.Set.of("limits", "kernels", "batch", "anchor", "mqtt", "coap");
+  public static final java.util.Set<String> LIVE_SETTINGS = java.util.Set.of("limits", "kernels", "acl", "batch", "anchor", "mqtt", "coap");
 
   /**
    * Applies new settings while running, when only {@link #LIVE_SETTINGS} changed (and not the worker
-   * thread count): limits, kernels, batching and sinks take effect for new jobs and batches at once;
+   * thread count): limits, kernels, the acl, batching and sinks take effect for new jobs and batches at once;
    * a changed {@code mqtt} or {@code coap} section restarts that endpoint alone (its devices
    * reconnect). Completes with false, changing nothing, when the change needs a restart.
    *

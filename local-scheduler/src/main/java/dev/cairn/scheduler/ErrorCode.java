@@ -8,11 +8,11 @@ public enum ErrorCode {
   UNKNOWN_KERNEL,
   /** The payload or an input is over a configured limit. */
   TOO_LARGE,
-  /** The queue or the device's in-flight quota is full; retry later. */
+  /** The queue is full, or the device is at its in-flight limit or over its rate quota; retry later. */
   BUSY,
   /** The job's deadline passed before it could run. */
   DEADLINE_EXCEEDED,
-  /** The device may not do this (another device's topic or job). */
+  /** The device may not do this (another device's topic or job, or a kernel its policy does not allow). */
   FORBIDDEN,
   /** The device already sent a job with this id. */
   DUPLICATE,

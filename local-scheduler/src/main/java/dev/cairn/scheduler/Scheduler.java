@@ -9,8 +9,10 @@ import java.util.concurrent.CompletionStage;
  * Admits, queues and runs jobs. Kernels run on the scheduler's worker threads, never on the caller's
  * (an adapter's event loop calls {@link #submit} and gets a stage back at once).
  *
- * <p>Admission: kernel installed, params and input shapes valid, sizes within limits, no repeated
- * (device, id), the device under its in-flight quota, the queue not full. The queue orders by priority
+ * <p>Admission: kernel installed and allowed for the device, params and input shapes valid, sizes
+ * within limits, no repeated (device, id), the device under its in-flight and rate quotas
+ * ({@link DevicePolicy}), the queue not full. A refusal completes the returned stage before
+ * {@code submit} returns. The queue orders by priority
  * (high first), then earliest deadline, then arrival. A job whose deadline passed before it could start
  * gets {@code DEADLINE_EXCEEDED}.
  */
@@ -41,8 +43,9 @@ public interface Scheduler {
   SchedulerOptions options();
 
   /**
-   * Changes limits and installed kernels while running: new jobs are admitted under the new ones; jobs
-   * already accepted finish as they are.
+   * Changes limits, device policies and installed kernels while running: new jobs are admitted under the
+   * new ones; jobs already accepted finish as they are. A device's rate keeps what it has left, up to
+   * its new burst.
    *
    * @throws IllegalArgumentException for the settings that need a restart (worker threads, the
    *     duplicate-id window)

@@ -9,6 +9,7 @@ package dev.cairn.scheduler;
  * @param queueCapacity jobs queued across all devices; more get {@code BUSY}
  * @param workerThreads threads that take jobs off the queue and run them
  * @param recentIdsPerGateway how many recent (device, job id) pairs are kept to detect duplicates
+ * @param devicePolicies per-device allowed kernels and quotas (jobs and bytes per second, in-flight jobs)
  */
 public record SchedulerOptions(
     int maxPayloadBytes,
@@ -16,7 +17,8 @@ public record SchedulerOptions(
     int maxInFlightPerDevice,
     int queueCapacity,
     int workerThreads,
-    int recentIdsPerGateway) {
+    int recentIdsPerGateway,
+    DevicePolicies devicePolicies) {
 
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
   public static final int DEFAULT_MAX_ELEMENTS_PER_INPUT = 1 << 20;
@@ -32,6 +34,20 @@ public record SchedulerOptions(
     positive("queueCapacity", queueCapacity);
     positive("workerThreads", workerThreads);
     positive("recentIdsPerGateway", recentIdsPerGateway);
+    java.util.Objects.requireNonNull(devicePolicies, "devicePolicies");
+  }
+
+  /** Options without per-device policies ({@link DevicePolicies#none()}). */
+  public SchedulerOptions(int maxPayloadBytes, int maxElementsPerInput, int maxInFlightPerDevice, int queueCapacity,
+      int workerThreads, int recentIdsPerGateway) {
+    this(maxPayloadBytes, maxElementsPerInput, maxInFlightPerDevice, queueCapacity, workerThreads, recentIdsPerGateway,
+        DevicePolicies.none());
+  }
+
+  /** These options with other per-device policies. */
+  public SchedulerOptions withDevicePolicies(DevicePolicies policies) {
+    return new SchedulerOptions(maxPayloadBytes, maxElementsPerInput, maxInFlightPerDevice, queueCapacity, workerThreads,
+        recentIdsPerGateway, policies);
   }
 
   public static SchedulerOptions defaults() {

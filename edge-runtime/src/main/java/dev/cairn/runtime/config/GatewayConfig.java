@@ -39,6 +39,7 @@ public final class GatewayConfig {
   private final Jvm jvm = new Jvm();
   private final Batch batch = new Batch();
   private final Anchor anchor = new Anchor();
+  private final AclSettings acl = new AclSettings();
 
   public String gatewayId() {
     return gatewayId;
@@ -157,6 +158,11 @@ public final class GatewayConfig {
     return anchor;
   }
 
+  @JsonProperty("acl")
+  public AclSettings acl() {
+    return acl;
+  }
+
   /**
    * The MQTT endpoint's options, checked as a whole (settings that depend on each other, the files they name).
    *
@@ -174,7 +180,8 @@ public final class GatewayConfig {
         limits.maxInFlightPerDevice,
         limits.queueCapacity,
         limits.workerThreads,
-        d.recentIdsPerGateway());
+        d.recentIdsPerGateway(),
+        acl.policies());
   }
 
   public AnchorOptions anchorOptions() {

@@ -10,6 +10,16 @@ import java.util.concurrent.TimeUnit;
 public final class TestGateways {
   private TestGateways() {}
 
+  /** The start of a gateway.yaml for tests: data in {@code dataDir}, every endpoint on a free loopback port. */
+  public static String loopbackYaml(Path dataDir) {
+    return """
+        dataDir: %s
+        mqtt: {host: 127.0.0.1, port: 0}
+        admin: {port: 0}
+        coap: {host: 127.0.0.1, port: 0}
+        """.formatted(dataDir);
+  }
+
   public static Gateway start(Path yaml) throws Exception {
     return Gateway.start(ConfigLoader.load(yaml), Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

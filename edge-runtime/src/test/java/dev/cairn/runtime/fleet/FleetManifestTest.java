@@ -29,6 +29,8 @@ class FleetManifestTest {
     assertEquals(500, north.path("batch").path("maxLeaves").asInt(), "the label override");
     assertEquals(1000, north.path("batch").path("maxDelayMs").asInt(), "mappings merge: the default stays");
     assertEquals(4, north.path("kernels").size());
+    assertEquals(50, north.path("acl").path("default").path("jobsPerSecond").asInt(), "the acl's default stays beside the override's devices");
+    assertEquals(5, north.path("acl").path("devices").path("press-12").path("jobsPerSecond").asInt());
     assertEquals("jvm", north.path("backend").asText());
     assertEquals("gw-north-1", north.path("gatewayId").asText());
     JsonNode south = m.resolve("gw-south-1");
@@ -36,6 +38,7 @@ class FleetManifestTest {
     assertEquals(8192, south.path("limits").path("queueCapacity").asInt());
     assertEquals(64, south.path("limits").path("maxInFlightPerDevice").asInt());
     assertTrue(south.path("kernels").isMissingNode(), "north's override does not reach south");
+    assertTrue(south.path("acl").path("devices").isMissingNode());
     assertEquals(m.resolve("gw-north-1").without("gatewayId"), m.resolve("gw-north-2").without("gatewayId"));
   }
 
@@ -130,13 +133,18 @@ class FleetManifestTest {
     JsonNode schema = new ObjectMapper().readTree(Path.of("..", "deploy", "fleet.schema.json").toFile());
     JsonNode settings = schema.path("$defs").path("settings").path("properties");
     Set<String> top = names(settings);
-    assertEquals(new TreeSet<>(List.of("dataDir", "backend", "kernels", "mqtt", "coap", "admin", "limits", "jvm", "batch", "anchor")), top);
+    assertEquals(new TreeSet<>(List.of("dataDir", "backend", "kernels", "mqtt", "coap", "admin", "limits", "acl", "jvm", "batch", "anchor")), top);
     // Each section's fields as the gateway accepts them: a field the schema names must load, one it does not must fail.
     for (String section : List.of("mqtt", "limits", "batch", "jvm")) {
       for (String field : names(settings.path(section).path("properties"))) {
         String yaml = section + ": {" + field + ": " + (field.equals("topicPrefix") || field.equals("host") ? "x" : "4096") + "}\n";
         dev.cairn.runtime.config.ConfigLoader.parse("schema", yaml);
       }
+    }
+    assertEquals(Set.of("default", "devices"), names(settings.path("acl").path("properties")));
+    for (String field : names(schema.path("$defs").path("aclEntry").path("properties"))) {
+      String value = field.equals("kernels") ? "[vector.saxpy]" : "4096";
+      dev.cairn.runtime.config.ConfigLoader.parse("schema", "acl: {default: {" + field + ": " + value + "}, devices: {d1: {" + field + ": " + value + "}}}\n");
     }
     assertFalse(schema.path("properties").path("gateways").isMissingNode());
   }

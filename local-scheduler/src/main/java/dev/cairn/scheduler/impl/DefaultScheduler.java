@@ -7,6 +7,7 @@ import dev.cairn.kernels.KernelArgs;
 import dev.cairn.kernels.KernelArgumentException;
 import dev.cairn.kernels.KernelCatalog;
 import dev.cairn.scheduler.CompletedJob;
+import dev.cairn.scheduler.DevicePolicy;
 import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobRequest;
@@ -56,6 +57,7 @@ public final class DefaultScheduler implements Scheduler {
   private final PriorityQueue<Queued> queue = new PriorityQueue<>();
   private final Map<String, Integer> inFlightPerDevice = new HashMap<>();
   private final RecentIds recentIds;
+  private final DeviceAdmission devices = new DeviceAdmission(DeviceAdmission.DEFAULT_MAX_BUCKETS);
   private final List<Thread> workers = new ArrayList<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private long sequence;
@@ -107,10 +109,13 @@ public final class DefaultScheduler implements Scheduler {
   public CompletionStage<JobResult> submit(JobRequest request) {
     long receivedNanos = ticker.nanos();
     Instant received = clock.instant();
+    // One snapshot of the limits for the whole admission, so a reconfigure in between cannot mix them.
+    SchedulerOptions limits = options;
+    DevicePolicy policy = limits.devicePolicies().forDevice(request.deviceId());
     Kernel kernel;
     KernelArgs args;
     try {
-      kernel = admit(request);
+      kernel = admit(request, limits, policy);
       args = checkArgs(kernel, request);
     } catch (JobException e) {
       return refuse(request, e);
@@ -118,7 +123,7 @@ public final class DefaultScheduler implements Scheduler {
     Queued job = new Queued(request, kernel, args, receivedNanos, received);
     lock.lock();
     try {
-      JobException refusal = enqueue(job);
+      JobException refusal = enqueue(job, limits, policy);
       if (refusal != null) {
         return refuse(request, refusal);
       }
@@ -130,7 +135,7 @@ public final class DefaultScheduler implements Scheduler {
     return job.result;
   }
 
-  private Kernel admit(JobRequest r) {
+  private Kernel admit(JobRequest r, SchedulerOptions options, DevicePolicy policy) {
     if (isStopping()) {
       throw new JobException(ErrorCode.BUSY, "gateway is shutting down; retry on another gateway or later");
     }
@@ -150,6 +155,8 @@ public final class DefaultScheduler implements Scheduler {
       throw new JobException(ErrorCode.BAD_REQUEST,
           "deadlineMs is " + r.deadlineMs() + "; it must be 0 (no deadline) or a positive number of milliseconds");
     }
+    KernelCatalog catalog = this.catalog;
+    DeviceAdmission.check(policy, r, catalog);
     Kernel kernel = catalog.find(r.kernel()).orElseThrow(() -> new JobException(ErrorCode.UNKNOWN_KERNEL,
         "no kernel '" + r.kernel() + "' is installed on this gateway; installed: "
             + catalog.all().stream().map(k -> k.spec().name()).collect(Collectors.joining(", "))));
@@ -174,8 +181,11 @@ public final class DefaultScheduler implements Scheduler {
     }
   }
 
-  /** Under the lock: the checks that need shared state, then the queue. Null when accepted. */
-  private JobException enqueue(Queued job) {
+  /**
+   * Under the lock: the checks that need shared state, then the queue. Null when accepted; a refused job
+   * takes nothing (no id, no in-flight slot, no rate tokens).
+   */
+  private JobException enqueue(Queued job, SchedulerOptions options, DevicePolicy policy) {
     JobRequest r = job.request;
     if (stopping) {
       return new JobException(ErrorCode.BUSY, "gateway is shutting down; retry on another gateway or later");
@@ -186,13 +196,23 @@ public final class DefaultScheduler implements Scheduler {
           "device '" + r.deviceId() + "' already sent a job with id '" + r.id() + "'; give each job a new id");
     }
     int mine = inFlightPerDevice.getOrDefault(r.deviceId(), 0);
-    if (mine >= options.maxInFlightPerDevice()) {
+    if (mine >= DeviceAdmission.maxInFlight(policy, options)) {
       return new JobException(ErrorCode.BUSY, "device '" + r.deviceId() + "' already has " + mine
           + " jobs queued or running, the most allowed; wait for results before sending more");
+    }
+    DeviceAdmission.Bucket rate = devices.bucket(r.deviceId(), policy, job.receivedNanos);
+    if (rate != null) {
+      JobException over = rate.refusal(r.deviceId(), r.payloadBytes());
+      if (over != null) {
+        return over;
+      }
     }
     if (queue.size() >= options.queueCapacity()) {
       return new JobException(ErrorCode.BUSY,
           "the gateway's queue is full (" + options.queueCapacity() + " jobs); retry later");
+    }
+    if (rate != null) {
+      rate.take(r.payloadBytes());
     }
     recentIds.add(key);
     inFlightPerDevice.put(r.deviceId(), mine + 1);
@@ -511,32 +531,6 @@ public final class DefaultScheduler implements Scheduler {
         return Long.compare(deadlineNanos, o.deadlineNanos);
       }
       return Long.compare(sequence, o.sequence);
-    }
-  }
-
-  /** The last {@code capacity} accepted (device, job id) pairs, oldest forgotten first. */
-  static final class RecentIds {
-    record Key(String deviceId, String jobId) {}
-
-    private final LinkedHashMap<Key, Boolean> ids;
-
-    RecentIds(int capacity) {
-      ids = new LinkedHashMap<>(16, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
-          return size() > capacity;
-        }
-      };
-    }
-
-    boolean contains(Key k) {
-      return ids.containsKey(k);
-    }
-
-    void add(Key k) {
-      ids.put(k, Boolean.TRUE);
     }
   }
 }

@@ -199,7 +199,10 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     response.setPayload(codec.encode(r, format));
     response.getOptions().setContentFormat(format.coapContentFormat());
     if (!r.isOk() && r.code() == ErrorCode.TOO_LARGE) {
-      response.getOptions().setSize1(scheduler.options().maxPayloadBytes());
+      // The largest job this device can send: the gateway's limit, or less under its bytes-per-second quota.
+      int perSecond = scheduler.options().devicePolicies().forDevice(r.deviceId()).bytesPerSecond();
+      int max = scheduler.options().maxPayloadBytes();
+      response.getOptions().setSize1(perSecond > 0 ? Math.min(max, perSecond) : max);
     }
     if (!r.isOk() && r.code() == ErrorCode.BUSY) {
       response.getOptions().setMaxAge(BUSY_RETRY_SECONDS);
