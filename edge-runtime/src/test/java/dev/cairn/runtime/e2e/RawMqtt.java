@@ -69,6 +69,25 @@ public final class RawMqtt implements AutoCloseable {
     return packet(0x30, v.toByteArray());
   }
 
+  /** A QoS 1 PUBLISH of MQTT 5 (no properties). */
+  public static byte[] publish5(String topic, int packetId, byte[] payload) {
+    ByteArrayOutputStream v = new ByteArrayOutputStream();
+    string(v, topic);
+    v.write(packetId >> 8);
+    v.write(packetId & 0xff);
+    v.write(0);
+    v.writeBytes(payload);
+    return packet(0x32, v.toByteArray());
+  }
+
+  /** The reason code of an MQTT 5 PUBACK as {@link #readPacket} gives it (absent means success). */
+  public static int pubAckReason(byte[] puback) {
+    if ((puback[0] & 0xff) != 0x40) {
+      throw new AssertionError("not a PUBACK: 0x" + Integer.toHexString(puback[0] & 0xff));
+    }
+    return puback.length > 3 ? puback[3] & 0xff : 0;
+  }
+
   /** A fixed header of packet type {@code type} declaring {@code remainingLength} bytes after it. */
   public static byte[] header(int type, int remainingLength) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
