@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param host address to bind
  * @param port UDP port of plain CoAP (0 binds a free one)
- * @param plain whether plain (unencrypted) CoAP is served; devices then name themselves with {@code ?d=}
+ * @param plain whether plain (unencrypted) CoAP is served; devices then name themselves with {@code ?d=}. With
+ *     plain CoAP off and no coaps, CoAP is off.
  * @param recentJobs CoAP jobs whose state {@code GET /jobs/{id}} keeps answering after they finish
  * @param dtlsPort UDP port of coaps (DTLS 1.2, pre-shared keys and/or X.509), or -1 for none (0 binds a free one)
  * @param pskKeys per-device pre-shared keys: the PSK identity is the device id
@@ -35,9 +36,6 @@ public record CoapEndpointOptions(String host, int port, boolean plain, int rece
     pskKeys = Map.copyOf(pskKeys);
     if (dtlsPort >= 0 && pskKeys.isEmpty() && certificates == null) {
       throw new IllegalArgumentException("coaps needs device keys or X.509 certificates");
-    }
-    if (!plain && dtlsPort < 0) {
-      throw new IllegalArgumentException("with plain CoAP off, configure coaps (a DTLS port and device keys) or nothing can connect");
     }
   }
 

@@ -94,37 +94,15 @@ class LibcoapInteropIT {
     assertEquals(-1, other.indexOf("\"status\":\"ok\""));
   }
 
-  /** Runs openssl, failing with its output if it exits non-zero. */
-  static void openssl(Path cwd, String... args) throws Exception {
-    String openssl = ExternalTools.require("openssl", "openssl");
-    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(openssl));
-    cmd.addAll(java.util.List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
-  }
-
-  /** An EC P-256 key and a certificate for {@code cn} signed by {@code ca} ({@code ca}.pem/.key). */
-  static void issue(Path pki, String name, String cn, String ca, String usage) throws Exception {
-    openssl(pki, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key");
-    openssl(pki, "req", "-new", "-key", name + ".key", "-subj", "/CN=" + cn, "-out", name + ".csr");
-    Files.writeString(pki.resolve(name + ".ext"), "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage="
-        + usage + "\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    openssl(pki, "x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key", "-CAcreateserial",
-        "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
-  }
-
   @Test
   void dtlsX509JobWithACertificateOfTheTrustedCaAndRefusalOfAnother() throws Exception {
     String client = ExternalTools.require("coap-client-openssl", "libcoap3-bin");
     Path pki = Files.createDirectory(dir.resolve("pki"));
-    for (String ca : new String[] {"ca", "rogue-ca"}) {
-      openssl(pki, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca + ".key",
-          "-subj", "/CN=" + ca, "-days", "1", "-out", ca + ".pem");
-    }
-    issue(pki, "gateway", "gateway", "ca", "serverAuth");
-    issue(pki, "sensor", "sensor-9", "ca", "clientAuth");
-    issue(pki, "rogue", "sensor-9", "rogue-ca", "clientAuth");
+    OpensslPki.ca(pki, "ca");
+    OpensslPki.ca(pki, "rogue-ca");
+    OpensslPki.issue(pki, "gateway", "gateway", "ca", "serverAuth");
+    OpensslPki.issue(pki, "sensor", "sensor-9", "ca", "clientAuth");
+    OpensslPki.issue(pki, "rogue", "sensor-9", "rogue-ca", "clientAuth");
     Path credentials = pki.resolve("gateway-credentials.pem");
     Files.createFile(credentials, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(credentials, Files.readString(pki.resolve("gateway.key")) + Files.readString(pki.resolve("gateway.pem")));
