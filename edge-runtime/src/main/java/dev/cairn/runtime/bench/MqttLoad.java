@@ -22,7 +22,9 @@ import org.HdrHistogram.Recorder;
  * results on {@code cairn/{device}/results}, until {@code jobs} results came back or {@code seconds}
  * passed. Prints one line: {@code jobs=N seconds=S rate=R p50=.. p99=.. p999=.. max=..} (latencies in
  * microseconds). With {@code --hold} it only opens the connections, prints {@code connected=N} and
- * keeps them until its input closes.
+ * keeps them until its input closes. With {@code --connect-only} it opens the connections, {@code window} at a
+ * time, and prints {@code connections=N seconds=S rate=R}. {@code --tls-ca FILE} connects over TLS trusting that
+ * CA; {@code --password P} logs every device in with its id as user name and P as password.
  */
 public final class MqttLoad {
   private MqttLoad() {}
@@ -46,7 +48,11 @@ public final class MqttLoad {
     long jobs = a.integer("jobs", 20_000);
     int seconds = a.integer("seconds", 10);
     boolean hold = a.flag("hold");
+    boolean connectOnly = a.flag("connect-only");
+    Credentials credentials = new Credentials(a.string("tls-ca", null), a.string("password", null));
     String prefix = a.string("prefix", "load");
+    // Device ids (and user names) are DEVICES-n; job ids carry the prefix, unique per run.
+    String devices = a.string("devices", prefix);
     // Jobs per second in all, paced; 0: as fast as the window allows.
     double rate = a.integer("rate", 0);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
@@ -56,11 +62,15 @@ public final class MqttLoad {
     CompletableFuture<Void> finished = new CompletableFuture<>();
     List<MqttClient> connected = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    if (connectOnly) {
+      connectRate(vertx, port, devices, clients, Math.max(1, window), credentials);
+      System.exit(0);
+    }
     // Connect in slices so that thousands of connections do not arrive as one burst.
     for (int from = 0; from < clients; from += 200) {
       List<Future<MqttClient>> slice = new ArrayList<>();
       for (int c = from; c < Math.min(clients, from + 200); c++) {
-        slice.add(connect(vertx, port, prefix + "-" + c, qos, hold ? 0 : window));
+        slice.add(connect(vertx, port, devices + "-" + c, qos, hold ? 0 : window, credentials));
       }
       for (Future<MqttClient> f : slice) {
         connected.add(f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
@@ -77,7 +87,8 @@ public final class MqttLoad {
     long t0 = System.nanoTime();
     for (int c = 0; c < connected.size(); c++) {
       MqttClient client = connected.get(c);
-      String device = prefix + "-" + c;
+      String device = devices + "-" + c;
+      String jobPrefix = prefix + "-" + c;
       String topic = "cairn/" + device + "/jobs";
       java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
       AtomicLong seq = new AtomicLong();
@@ -86,7 +97,7 @@ public final class MqttLoad {
         if (sent.incrementAndGet() > jobs || System.nanoTime() > deadline) {
           return;
         }
-        String id = device + "." + seq.incrementAndGet();
+        String id = jobPrefix + "." + seq.incrementAndGet();
         started.put(id, System.nanoTime());
         client.publish(topic, Buffer.buffer("{\"id\":\"" + id + SAXPY, StandardCharsets.UTF_8.name()), qos, false, false);
       };
@@ -138,11 +149,68 @@ public final class MqttLoad {
     System.exit(0);
   }
 
-  static Future<MqttClient> connect(Vertx vertx, int port, String device, MqttQoS qos, int window) {
+  /** How devices connect: over TLS trusting {@code tlsCa} (null: plain), with {@code password} (null: none). */
+  record Credentials(String tlsCa, String password) {
+    MqttClientOptions apply(MqttClientOptions o, String device) {
+      if (tlsCa != null) {
+        o.setSsl(true).setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tlsCa));
+        o.setHostnameVerificationAlgorithm("HTTPS");
+      }
+      if (password != null) {
+        o.setUsername(device).setPassword(password);
+      }
+      return o;
+    }
+  }
+
+  /** Opens {@code clients} connections, {@code concurrency} at a time, and prints their rate; then closes them. */
+  static void connectRate(Vertx vertx, int port, String prefix, int clients, int concurrency, Credentials credentials)
+      throws Exception {
+    AtomicLong next = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    List<MqttClient> open = java.util.Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    AtomicLong finished = new AtomicLong();
+    long t0 = System.nanoTime();
+    Runnable[] one = new Runnable[1];
+    one[0] = () -> {
+      long c = next.getAndIncrement();
+      if (c >= clients) {
+        return;
+      }
+      MqttClientOptions o = new MqttClientOptions().setClientId(prefix + "-" + c).setCleanSession(true);
+      o.setTcpNoDelay(true);
+      MqttClient client = MqttClient.create(vertx, credentials.apply(o, prefix + "-" + c));
+      client.connect(port, "127.0.0.1").onComplete(ar -> {
+        if (ar.succeeded()) {
+          open.add(client);
+        } else {
+          failed.incrementAndGet();
+        }
+        if (finished.incrementAndGet() == clients) {
+          all.complete(null);
+        }
+        one[0].run();
+      });
+    };
+    for (int i = 0; i < concurrency; i++) {
+      vertx.runOnContext(v -> one[0].run());
+    }
+    all.get(600, TimeUnit.SECONDS);
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "connections=%d failed=%d seconds=%.3f rate=%.1f%n", open.size(), failed.get(), elapsed,
+        open.size() / elapsed);
+    System.out.flush();
+    for (MqttClient c : open) {
+      c.disconnect();
+    }
+  }
+
+  static Future<MqttClient> connect(Vertx vertx, int port, String device, MqttQoS qos, int window, Credentials credentials) {
     MqttClientOptions o = new MqttClientOptions().setClientId(device).setCleanSession(true)
         .setMaxInflightQueue(Math.max(16, window * 2)).setAutoKeepAlive(true).setKeepAliveInterval(60);
     o.setTcpNoDelay(true);
-    MqttClient client = MqttClient.create(vertx, o);
+    MqttClient client = MqttClient.create(vertx, credentials.apply(o, device));
     return client.connect(port, "127.0.0.1").compose(ack -> client.subscribe("cairn/" + device + "/results", qos.value()))
         .map(client);
   }

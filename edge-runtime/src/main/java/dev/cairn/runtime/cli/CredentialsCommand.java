@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "credentials", mixinStandardHelpOptions = true,
     description = "Device passwords of the MQTT endpoint (mqtt.passwordFile): add, passwd, remove, list; and the admin API's token.",
     subcommands = {CredentialsCommand.Add.class, CredentialsCommand.Passwd.class, CredentialsCommand.Remove.class,
-        CredentialsCommand.ListIds.class, CredentialsCommand.AdminToken.class})
+        CredentialsCommand.ListIds.class, CredentialsCommand.AdminToken.class, CredentialsCommand.TlsCert.class})
 final class CredentialsCommand implements Runnable {
   /** Shortest password read from stdin, in characters. */
   static final int MIN_PASSWORD_CHARS = 8;
@@ -185,6 +185,42 @@ final class CredentialsCommand implements Runnable {
         Files.deleteIfExists(tmp);
       }
       System.out.println("wrote a new admin token to " + file + " (owner-only); clients send it as: Authorization: Bearer $(cat " + file + ")");
+      return 0;
+    }
+  }
+
+  @Command(name = "tls-cert", mixinStandardHelpOptions = true,
+      description = "Write a self-signed EC P-256 certificate and its key (owner-only) for the gateway's TLS (mqtt.tls); devices"
+          + " pin the certificate (mosquitto --cafile). For a fleet, use certificates of your own CA instead.")
+  static final class TlsCert implements Callable<Integer> {
+    @Option(names = "--cert", required = true, paramLabel = "FILE", description = "the certificate to write (mqtt.tls.certFile)")
+    Path cert;
+
+    @Option(names = "--key", required = true, paramLabel = "FILE", description = "the private key to write (mqtt.tls.keyFile), owner-only")
+    Path key;
+
+    @Option(names = "--name", required = true, paramLabel = "HOST", description = "a host name or IP address devices connect to; repeat for several")
+    java.util.List<String> names;
+
+    @Option(names = "--days", defaultValue = "825", description = "days it is valid (default ${DEFAULT-VALUE})")
+    int days;
+
+    @Override
+    public Integer call() throws IOException {
+      if (days < 1 || days > 3650) {
+        throw new ConfigException("--days must be 1 to 3650, was " + days);
+      }
+      for (String n : names) {
+        if (!n.matches("[A-Za-z0-9.:*-]{1,253}")) {
+          throw new ConfigException("--name '" + n + "' is not a host name or IP address");
+        }
+      }
+      if (Files.exists(key) || Files.exists(cert)) {
+        throw new ConfigException((Files.exists(key) ? key : cert) + " exists already; remove it first to replace it");
+      }
+      SelfSignedCertificate.write(cert, key, names.get(0), names, java.time.Duration.ofDays(days));
+      System.out.println("wrote " + cert + " (self-signed for " + String.join(", ", names) + ", " + days + " days) and " + key
+          + " (owner-only)");
       return 0;
     }
   }

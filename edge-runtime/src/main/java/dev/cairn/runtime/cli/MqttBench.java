@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * Every target and the load generator run as separate processes on loopback.
  */
 @Command(name = "mqtt", mixinStandardHelpOptions = true,
-    description = "MQTT jobs/s and latency of Cairn vs a Mosquitto relay and a bare Vert.x server (separate processes), and Cairn's footprint. Writes docs/BENCHMARKS.md and plots.")
+    description = "MQTT jobs/s and latency of Cairn vs a Mosquitto relay and a bare Vert.x server (separate processes), Cairn over TLS with"
+        + " passwords vs plain (jobs/s, connections/s, memory per connection), and Cairn's footprint. Writes docs/BENCHMARKS.md and plots.")
 final class MqttBench implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "rounds per configuration; medians are reported (default ${DEFAULT-VALUE})")
   int rounds;
@@ -84,7 +85,9 @@ final class MqttBench implements Callable<Integer> {
       results.put("Mosquitto relay", run("Mosquitto relay", port -> startMosquitto(mosquitto, port), null));
     }
     footprint.measure(this);
-    report(results, footprint, notes);
+    MqttSecurityBench.Figures secured = new MqttSecurityBench(this)
+        .measure((footprint.heldMb - footprint.heldIdleMb) * 1024 / Math.max(1, footprint.held));
+    report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")));
     return 0;
   }
 
@@ -309,7 +312,8 @@ final class MqttBench implements Callable<Integer> {
     }
   }
 
-  void report(Map<String, Map<String, Result>> results, Footprint f, Map<String, String> notes) throws Exception {
+  void report(Map<String, Map<String, Result>> results, Footprint f, Map<String, String> notes, String securedSection)
+      throws Exception {
     StringBuilder md = new StringBuilder("## MQTT jobs and footprint (`cairn bench mqtt`)\n\n");
     md.append("Conditions: ").append(BenchReport.conditions()).append(". Every target and the load generator are separate\n")
         .append("processes on loopback; the load generator (Vert.x MQTT clients, MQTT 3.1.1) sends `vector.saxpy` on 256 floats\n")
@@ -354,6 +358,7 @@ final class MqttBench implements Callable<Integer> {
         f.idleMb, f.idleMb < 96 ? "" : ", above", f.underLoad));
     md.append(String.format(Locale.ROOT, "- %d MQTT connections held: %.1f MB resident (%.1f MB before): %.1f KB per connection%n",
         f.held, f.heldMb, f.heldIdleMb, (f.heldMb - f.heldIdleMb) * 1024 / Math.max(1, f.held)));
+    md.append(securedSection);
     md.append("\n![MQTT jobs per second](bench-mqtt-throughput.png)\n\n![MQTT p99 latency](bench-mqtt-p99.png)\n");
     BenchReport.barChart(docs.resolve("bench-mqtt-throughput.png"), "MQTT jobs per second (higher is better)", "jobs/s", loads, rates);
     BenchReport.barChart(docs.resolve("bench-mqtt-p99.png"), "MQTT p99 latency (lower is better)", "ms", loads, p99s);
