@@ -129,12 +129,12 @@ public final class Gateway {
         .onSuccess(v -> {
           state.set(State.RUNNING);
           LOG.info(
-              "{} ready: mqtt on {}:{}, admin on {}://{}:{}, coap on {}, mqtts on {} (auth {}), backend {}, data in {}",
+              "{} ready: mqtt on {}:{}, admin on {}://{}:{}, coap on {}, mqtts {} (auth {}), backend {}, data in {}",
               config.gatewayId(), mqttOptions.host(), mqtt.actualPort() < 0 ? "off" : mqtt.actualPort(),
               adminAccess.tls() ? "https" : "http", config.admin().host(),
               admin.actualPort(), coap == null ? "off" : coap.actualDtlsPort() >= 0
                   ? coap.actualPort() + " coaps " + coap.actualDtlsPort() : String.valueOf(coap.actualPort()),
-              mqtt.actualTlsPort() < 0 ? "off" : mqtt.actualTlsPort(), mqttOptions.auth().mode().setting(),
+              mqtt.actualTlsPort() < 0 ? "off" : "on " + mqtt.actualTlsPort(), mqttOptions.auth().mode().setting(),
               backendName(), config.dataDir().toAbsolutePath().normalize());
         });
   }

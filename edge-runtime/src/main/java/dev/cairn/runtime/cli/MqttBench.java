@@ -46,7 +46,6 @@ final class MqttBench implements Callable<Integer> {
   Path docs;
 
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
-  static final Pattern READY = Pattern.compile("ready: mqtt on [^ ]+:(\\d+)");
 
   /** One load run's medians. */
   record Result(double rate, double p50, double p99, double p999) {}

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /** {@code java -jar target/cairn.jar run ...} in its own process, as an operator would start it. */
 public final class GatewayProcess implements AutoCloseable {
   private static final Pattern READY =
-      Pattern.compile("ready: mqtt on [^ ]+:(\\d+|off), admin on https?://[^:]+:(\\d+), coap on ([^,]+), mqtts on (\\d+|off)");
+      Pattern.compile("ready: mqtt on [^ ]+:(\\d+|off), admin on https?://[^:]+:(\\d+), coap on ([^,]+), mqtts (?:on )?(\\d+|off)");
 
   public final Process process;
   /** The plain MQTT port, or -1 when plain MQTT is off. */
