@@ -37,7 +37,7 @@ if [ ! -f /etc/cairn/gateway.yaml ]; then
   [ -f /etc/cairn/admin.token ] || cairn credentials admin-token --file /etc/cairn/admin.token
   chown cairn:cairn /etc/cairn/tls/gateway.pem /etc/cairn/tls/gateway.key /etc/cairn/admin.token
   echo "installed the hardened /etc/cairn/gateway.yaml: add devices with"
-  echo "  $runtime/bin/java -jar /opt/cairn/cairn.jar credentials add DEVICE --file /etc/cairn/passwords"
+  echo "  /opt/cairn/runtime/bin/java -jar /opt/cairn/cairn.jar credentials add DEVICE --file /etc/cairn/passwords"
   echo "and give them /etc/cairn/tls/gateway.pem to trust (or replace it and its key with certificates of your own CA)"
 fi
 install -m 0644 "$here/cairn.service" /etc/systemd/system/cairn.service

@@ -40,6 +40,9 @@ public final class MqttLoad {
   }
 
   public static void main(String[] args) throws Exception {
+    // A refused connection is counted and reported on the result line; the MQTT client's own error line would
+    // only interleave with it.
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.vertx.mqtt")).setLevel(ch.qos.logback.classic.Level.OFF);
     Args a = Args.parse(args);
     int port = a.integer("port", 1883);
     int clients = a.integer("clients", 4);
