@@ -135,9 +135,10 @@ class FleetManifestTest {
     Set<String> top = names(settings);
     assertEquals(new TreeSet<>(List.of("dataDir", "backend", "kernels", "mqtt", "coap", "admin", "limits", "acl", "jvm", "batch", "anchor")), top);
     // Each section's fields as the gateway accepts them: a field the schema names must load, one it does not must fail.
-    for (String section : List.of("mqtt", "limits", "batch", "jvm")) {
-      for (String field : names(settings.path(section).path("properties"))) {
-        String yaml = section + ": {" + field + ": " + (field.equals("topicPrefix") || field.equals("host") ? "x" : "4096") + "}\n";
+    for (String section : List.of("mqtt", "admin", "limits", "batch", "jvm")) {
+      JsonNode fields = settings.path(section).path("properties");
+      for (String field : names(fields)) {
+        String yaml = section + ": {" + field + ": " + sample(fields.path(field), schema) + "}\n";
         dev.cairn.runtime.config.ConfigLoader.parse("schema", yaml);
       }
     }
@@ -147,6 +148,28 @@ class FleetManifestTest {
       dev.cairn.runtime.config.ConfigLoader.parse("schema", "acl: {default: {" + field + ": " + value + "}, devices: {d1: {" + field + ": " + value + "}}}\n");
     }
     assertFalse(schema.path("properties").path("gateways").isMissingNode());
+  }
+
+  /** A value the schema allows for a field, in YAML: its first enum value, a number at least its minimum, ... */
+  static String sample(JsonNode field, JsonNode schema) {
+    if (field.has("$ref")) {
+      field = schema.at(field.path("$ref").asText().substring(1));
+    }
+    if (field.has("enum")) {
+      return field.path("enum").get(0).asText();
+    }
+    return switch (field.path("type").asText()) {
+      case "boolean" -> "true";
+      case "integer" -> String.valueOf(Math.max(field.path("minimum").asLong(0), Math.min(4096, field.path("maximum").asLong(4096))));
+      case "object" -> {
+        StringBuilder o = new StringBuilder("{");
+        for (String f : names(field.path("properties"))) {
+          o.append(o.length() > 1 ? ", " : "").append(f).append(": ").append(sample(field.path("properties").path(f), schema));
+        }
+        yield o.append('}').toString();
+      }
+      default -> "x";
+    };
   }
 
   static Set<String> names(JsonNode object) {
