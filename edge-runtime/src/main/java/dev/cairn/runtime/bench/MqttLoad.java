@@ -43,7 +43,17 @@ public final class MqttLoad {
     // A refused connection is counted and reported on the result line; the MQTT client's own error line would
     // only interleave with it.
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.vertx.mqtt")).setLevel(ch.qos.logback.classic.Level.OFF);
-    Args a = Args.parse(args);
+    try {
+      run(Args.parse(args));
+    } catch (Exception | Error e) {
+      // Vert.x's threads would keep a failed run alive: say why and end it.
+      System.out.println("load failed: " + e);
+      System.out.flush();
+      System.exit(1);
+    }
+  }
+
+  static void run(Args a) throws Exception {
     int port = a.integer("port", 1883);
     int clients = a.integer("clients", 4);
     int window = a.integer("window", 16);

@@ -100,13 +100,7 @@ final class CredentialsCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      PasswordFile.requireValidDeviceId(id);
-      Secret secret = password.get();
-      String hash = secret.hash();
-      edit(file.file, true, f -> f.add(id, hash));
-      System.out.println("added " + id + " to " + file.file);
-      secret.show(id);
-      return 0;
+      return setPassword(id, file, password, true, (f, hash) -> f.add(id, hash), "added " + id + " to " + file.file);
     }
   }
 
@@ -121,14 +115,24 @@ final class CredentialsCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      PasswordFile.requireValidDeviceId(id);
-      Secret secret = password.get();
-      String hash = secret.hash();
-      edit(file.file, false, f -> f.replace(id, hash));
-      System.out.println("changed the password of " + id + " in " + file.file);
-      secret.show(id);
-      return 0;
+      return setPassword(id, file, password, false, (f, hash) -> f.replace(id, hash),
+          "changed the password of " + id + " in " + file.file);
     }
+  }
+
+  /**
+   * Gives device {@code id} a password (generated, or from stdin) through {@code change} of the file, says
+   * {@code done}, and shows a generated password once.
+   */
+  static int setPassword(String id, FileOption file, PasswordOption password, boolean create,
+      java.util.function.BiFunction<PasswordFile, String, PasswordFile> change, String done) throws IOException {
+    PasswordFile.requireValidDeviceId(id);
+    Secret secret = password.get();
+    String hash = secret.hash();
+    edit(file.file, create, f -> change.apply(f, hash));
+    System.out.println(done);
+    secret.show(id);
+    return 0;
   }
 
   @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a device and its password.")

@@ -148,9 +148,27 @@ final class MqttBench implements Callable<Integer> {
   }
 
   List<Proc> startCairn(int port) throws Exception {
+    return startCairn(port, List.of());
+  }
+
+  /** Cairn on its embedded defaults and {@code more} arguments (e.g. a --config). */
+  List<Proc> startCairn(int port, List<String> more) throws Exception {
     Path data = Files.createTempDirectory(work, "gateway");
-    return List.of(start("cairn", "ready:", List.of(launcher.java(), "-jar", launcher.jar().toString(), "run", "--mqtt-port",
-        String.valueOf(port), "--admin-port", "0", "--coap-port", "0", "--data-dir", data.toString())));
+    List<String> cmd = new ArrayList<>(List.of(launcher.java(), "-jar", launcher.jar().toString(), "run", "--mqtt-port",
+        String.valueOf(port), "--admin-port", "0", "--coap-port", "0", "--data-dir", data.toString()));
+    cmd.addAll(more);
+    return List.of(start("cairn", "ready:", cmd));
+  }
+
+  /**
+   * A gateway.yaml that lets one address hold {@code connections}: the load generator's connections all come
+   * from 127.0.0.1, past the default mqtt.maxConnectionsPerAddress.
+   */
+  Path oneAddressHolding(int connections) throws IOException {
+    Path yaml = work.resolve("hold-" + connections + ".yaml");
+    Files.writeString(yaml, "mqtt:\n  maxConnections: " + Math.max(connections + 100, 20_000) + "\n  maxConnectionsPerAddress: "
+        + (connections + 100) + "\n");
+    return yaml;
   }
 
   List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
@@ -283,7 +301,7 @@ final class MqttBench implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "cairn start to ready %.0f ms (median), resident memory idle %.1f MB%n",
           BenchReport.median(startToReadyMs), idleMb);
       int port = freePort();
-      Proc gw = b.startCairn(port).get(0);
+      Proc gw = b.startCairn(port, List.of("--config", b.oneAddressHolding(b.hold).toString())).get(0);
       try {
         heldIdleMb = rssMb(gw.process());
         Process load = new ProcessBuilder(b.launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port",
@@ -320,7 +338,8 @@ final class MqttBench implements Callable<Integer> {
         .append("jobs in flight per device, 4 devices unless said; ").append(seconds).append(" s or ").append(jobs)
         .append(" jobs per run, medians of ").append(rounds).append(" runs. Targets: Cairn (`java -jar cairn.jar run`, durable\n")
         .append("receipts: each result waits for its leaf's fsync); Mosquitto relaying each request to a minimal responder client\n")
-        .append("and its reply back; a bare Vert.x MQTT server answering each request itself with no work.\n\n");
+        .append("and its reply back; a bare Vert.x MQTT server answering each request itself with no work. For the held\n")
+        .append("connections, Cairn's mqtt.maxConnectionsPerAddress is raised above their number (they all come from 127.0.0.1).\n\n");
     notes.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
     md.append("\n| load | target | jobs/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|---|\n");
     Map<String, Map<String, Double>> rates = new LinkedHashMap<>();

@@ -57,7 +57,8 @@ final class MqttSecurityBench {
   /** A gateway over TLS only, with passwords or with none. */
   List<MqttBench.Proc> startSecured(int tlsPort, boolean withPasswords) throws Exception {
     Path yaml = dir.resolve("gateway-" + tlsPort + ".yaml");
-    Files.writeString(yaml, "mqtt:\n  plain: false\n  auth: " + (withPasswords ? "password" : "none") + "\n"
+    Files.writeString(yaml, "mqtt:\n  plain: false\n  maxConnectionsPerAddress: " + (HELD + 100) + "\n  auth: "
+        + (withPasswords ? "password" : "none") + "\n"
         + (withPasswords ? "  passwordFile: \"" + passwords + "\"\n" : "")
         + "  tls: {port: " + tlsPort + ", certFile: \"" + tls.cert() + "\", keyFile: \"" + tls.key() + "\"}\n");
     Path data = Files.createTempDirectory(dir, "gateway");

@@ -22,8 +22,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.ExecutionException;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,12 +102,7 @@ class AdminAccessTest {
       c.admin().setTokenFile(file.toString());
       c.batch().setMaxLeaves(1);
     });
-    MqttClient client = new MqttClient("tcp://127.0.0.1:" + gateway.mqttPort(), "dev1-a", new MemoryPersistence());
-    MqttConnectionOptions o = new MqttConnectionOptions();
-    o.setSocketFactory(new NoDelaySocketFactory());
-    o.setUserName("dev1");
-    o.setPassword("secret-of-dev1".getBytes(StandardCharsets.UTF_8));
-    client.connect(o);
+    MqttClient client = Mqtt5Device.client("tcp://127.0.0.1:" + gateway.mqttPort(), new NoDelaySocketFactory(), "dev1", "secret-of-dev1");
     try (Mqtt5Device dev = new Mqtt5Device(client, "dev1").subscribe("cairn/dev1/results")) {
       dev.publishJson("cairn/dev1/jobs", "{\"id\":\"j-1\",\"kernel\":\"vector.stats\",\"inputs\":{\"x\":[1,2]}}");
       assertEquals("ok", dev.next().json().path("status").asText());

@@ -52,6 +52,26 @@ public final class Mqtt5Device implements AutoCloseable {
     this.deviceId = deviceId;
   }
 
+  /**
+   * A connected Paho MQTT 5 client over {@code sockets} (plain or TLS), with a user name and password when given
+   * (null: none); the client id is made unique.
+   */
+  public static MqttClient client(String serverUri, javax.net.SocketFactory sockets, String user, String password)
+      throws MqttException {
+    MqttClient client = new MqttClient(serverUri, (user == null ? "anonymous" : user) + "-" + System.nanoTime(), new MemoryPersistence());
+    MqttConnectionOptions o = new MqttConnectionOptions();
+    o.setSocketFactory(sockets);
+    o.setConnectionTimeout(10);
+    if (user != null) {
+      o.setUserName(user);
+    }
+    if (password != null) {
+      o.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    client.connect(o);
+    return client;
+  }
+
   public static Mqtt5Device connect(int port, String device) throws MqttException {
     return new Mqtt5Device(port, device, device + "-" + System.nanoTime());
   }

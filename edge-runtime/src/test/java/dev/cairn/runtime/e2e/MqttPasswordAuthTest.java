@@ -17,8 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,17 +55,7 @@ class MqttPasswordAuthTest {
   }
 
   MqttClient connect5(String user, String password) throws MqttException {
-    MqttClient client = new MqttClient("tcp://127.0.0.1:" + gateway.mqttPort(), user + "-" + System.nanoTime(), new MemoryPersistence());
-    MqttConnectionOptions o = new MqttConnectionOptions();
-    o.setSocketFactory(new NoDelaySocketFactory());
-    if (user != null) {
-      o.setUserName(user);
-    }
-    if (password != null) {
-      o.setPassword(password.getBytes(StandardCharsets.UTF_8));
-    }
-    client.connect(o);
-    return client;
+    return Mqtt5Device.client("tcp://127.0.0.1:" + gateway.mqttPort(), new NoDelaySocketFactory(), user, password);
   }
 
   int refusal5(String user, String password) {

@@ -17,8 +17,6 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,18 +66,7 @@ class MqttTlsTest {
   }
 
   MqttClient connect(SSLContext tls, String user, String password) throws MqttException {
-    MqttClient client = new MqttClient("ssl://127.0.0.1:" + gateway.mqttTlsPort(), "c-" + System.nanoTime(), new MemoryPersistence());
-    MqttConnectionOptions o = new MqttConnectionOptions();
-    o.setSocketFactory(tls.getSocketFactory());
-    o.setConnectionTimeout(10);
-    if (user != null) {
-      o.setUserName(user);
-    }
-    if (password != null) {
-      o.setPassword(password.getBytes(StandardCharsets.UTF_8));
-    }
-    client.connect(o);
-    return client;
+    return Mqtt5Device.client("ssl://127.0.0.1:" + gateway.mqttTlsPort(), tls.getSocketFactory(), user, password);
   }
 
   void runsAJob(MqttClient client, String device) throws Exception {

@@ -102,7 +102,7 @@ class ContainerInteropIT {
   record Result(int exit, String output) {}
 
   /** Runs a command with its output in a file, so the timeout holds whatever the command prints. */
-  private static Result exec(List<String> command, int timeoutSeconds) throws Exception {
+  static Result exec(List<String> command, int timeoutSeconds) throws Exception {
     Path log = Files.createTempFile("cairn-container-it", ".log");
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

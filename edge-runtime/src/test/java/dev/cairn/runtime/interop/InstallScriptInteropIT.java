@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.runtime.process.GatewayProcess;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,11 +25,11 @@ class InstallScriptInteropIT {
     String podman = ExternalTools.require("podman", "podman");
     ExternalTools.require("runc", "runc");
     String base = "localhost/cairn-ci/debian:bookworm-amd64";
-    assertEquals(0, exec(List.of(podman, "image", "exists", base), 60).exit(),
+    assertEquals(0, ContainerInteropIT.exec(List.of(podman, "image", "exists", base), 60).exit(),
         "no base image " + base + ": .ci/run makes it with debootstrap");
     Path repo = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
     Path runtime = context.resolve("runtime");
-    Result jlink = exec(List.of("bash", repo.resolve("deploy/jlink.sh").toString(), runtime.toString()), 300);
+    ContainerInteropIT.Result jlink = ContainerInteropIT.exec(List.of("bash", repo.resolve("deploy/jlink.sh").toString(), runtime.toString()), 300);
     assertEquals(0, jlink.exit(), jlink.output());
     Files.copy(GatewayProcess.jar(), context.resolve("cairn.jar"));
     Files.writeString(context.resolve("install-and-run.sh"), """
@@ -64,33 +62,15 @@ class InstallScriptInteropIT {
       assertEquals(143, gw.terminate(), gw.log());
       assertTrue(gw.log().contains(" stopped: "), gw.log());
     } finally {
-      exec(List.of(podman, "rm", "-f", name), 60);
+      ContainerInteropIT.exec(List.of(podman, "rm", "-f", name), 60);
     }
   }
 
   /** One MQTT-over-TLS connection as device dev-0 from inside the container, trusting the installed certificate. */
   private static String connect(String podman, String container, String password) throws Exception {
-    Result r = exec(List.of(podman, "exec", container, "runuser", "-u", "cairn", "--", "/opt/cairn/runtime/bin/java", "-cp",
+    ContainerInteropIT.Result r = ContainerInteropIT.exec(List.of(podman, "exec", container, "runuser", "-u", "cairn", "--", "/opt/cairn/runtime/bin/java", "-cp",
         "/opt/cairn/cairn.jar", "dev.cairn.runtime.bench.MqttLoad", "--port", "8883", "--connect-only", "--clients", "1",
         "--window", "1", "--tls-ca", "/etc/cairn/tls/gateway.pem", "--devices", "dev", "--password", password), 120);
     return r.output();
-  }
-
-  record Result(int exit, String output) {}
-
-  /** Runs a command with its output in a file, so the timeout holds whatever the command prints. */
-  private static Result exec(List<String> command, int timeoutSeconds) throws Exception {
-    Path log = Files.createTempFile("cairn-install-it", ".log");
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s:\n"
-            + Files.readString(log, StandardCharsets.UTF_8));
-      }
-      return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(log);
-    }
   }
 }
