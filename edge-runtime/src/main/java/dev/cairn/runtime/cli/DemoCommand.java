@@ -53,6 +53,12 @@ final class DemoCommand implements Callable<Integer> {
       return summarize(out, s, null, null);
     }
     GatewayConfig config = options.resolve();
+    if (config.mqtt().maxConnectionsPerAddress() < devices) {
+      // Every simulated device connects from this machine: one address.
+      out.printf("demo: mqtt.maxConnectionsPerAddress raised from %d to %d for the %d devices on this machine%n",
+          config.mqtt().maxConnectionsPerAddress(), devices, devices);
+      config.mqtt().setMaxConnectionsPerAddress(devices);
+    }
     Gateway gateway = Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get();
     DemoDevices.Summary s;
     try {

@@ -42,6 +42,10 @@ public final class MqttSettings extends GatewayConfig.Listener {
     maxConnections = GatewayConfig.atLeast(1, value);
   }
 
+  public int maxConnectionsPerAddress() {
+    return maxConnectionsPerAddress;
+  }
+
   @JsonProperty("maxConnectionsPerAddress")
   public void setMaxConnectionsPerAddress(int value) {
     maxConnectionsPerAddress = GatewayConfig.atLeast(1, value);
