@@ -177,6 +177,26 @@ class JobCodecTest {
     assertTrue(new String(codec.encode(anonymous, PayloadFormat.JSON), StandardCharsets.UTF_8).startsWith("{\"status\""));
   }
 
+  /**
+   * Found by JobCodecFuzzTest: text with unpaired surrogates (a device sends one as a JSON escape) made
+   * Jackson refuse to write the result, so the device got no answer at all.
+   */
+  @Test
+  void encodesUnpairedSurrogatesAsReplacementCharacters() throws Exception {
+    Map<String, Object> outputs = new LinkedHashMap<>();
+    outputs.put("y\ud883\ud864", new float[] {1});
+    JobResult ok = JobResult.ok("j\udc00", "d", outputs, "jvm", 1, 1, null, null);
+    JobResult err = JobResult.error("\ud800", "d", ErrorCode.BAD_REQUEST, "unknown field 'a\ud800b'");
+    for (PayloadFormat f : PayloadFormat.values()) {
+      ObjectMapper mapper = f == PayloadFormat.CBOR ? new CBORMapper() : new ObjectMapper();
+      JsonNode n = mapper.readTree(codec.encode(ok, f));
+      assertEquals("j\ufffd", n.path("id").asText());
+      assertTrue(n.path("outputs").has("y\ufffd\ufffd"), n.toString());
+      JsonNode e = mapper.readTree(codec.encode(err, f));
+      assertEquals("unknown field 'a\ufffdb'", e.path("message").asText());
+    }
+  }
+
   @Test
   void sniffsCborMapsAndTakesEverythingElseAsJson() {
     assertEquals(PayloadFormat.CBOR, PayloadFormat.sniff(new byte[] {(byte) 0xa3}));

@@ -324,34 +324,38 @@ public final class JacksonJobCodec implements JobCodec {
     }
   }
 
+  /**
+   * Text that came from a device (ids, names it gave, messages that repeat them) may hold unpaired
+   * surrogates; they are written as U+FFFD, so that every result can be sent.
+   */
   @Override
   public byte[] encode(JobResult r, PayloadFormat format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator g = factory(format).createGenerator(out)) {
       g.writeStartObject();
       if (r.id() != null) {
-        g.writeStringField("id", r.id());
+        g.writeStringField("id", Text.writable(r.id()));
       }
       g.writeStringField("status", r.isOk() ? "ok" : "error");
       if (r.isOk()) {
         g.writeObjectFieldStart("outputs");
         for (Map.Entry<String, Object> e : r.outputs().entrySet()) {
-          g.writeFieldName(e.getKey());
+          g.writeFieldName(Text.writable(e.getKey()));
           writeValue(g, e.getValue());
         }
         g.writeEndObject();
-        g.writeStringField("backend", r.backend());
+        g.writeStringField("backend", Text.writable(r.backend()));
         g.writeNumberField("queueMicros", r.queueMicros());
         g.writeNumberField("runMicros", r.runMicros());
         if (r.leaf() != null) {
-          g.writeStringField("leaf", r.leaf());
+          g.writeStringField("leaf", Text.writable(r.leaf()));
         }
         if (r.salt() != null) {
-          g.writeStringField("salt", r.salt());
+          g.writeStringField("salt", Text.writable(r.salt()));
         }
       } else {
         g.writeStringField("code", r.code().name());
-        g.writeStringField("message", r.message());
+        g.writeStringField("message", Text.writable(r.message()));
       }
       g.writeEndObject();
     } catch (IOException e) {
