@@ -197,6 +197,26 @@ class JobCodecTest {
     }
   }
 
+  /**
+   * Found by JobCodecFuzzTest: an unpaired surrogate (a JSON escape, or its three bytes in CBOR text) was
+   * taken into the request, and the receipt leaf holds '?' in its place, so ids "j\\ud800" and
+   * "j\\ud801" would commit to the same leaf bytes. It is refused, naming the field.
+   */
+  @Test
+  void refusesTextWithUnpairedSurrogates() {
+    JobException id = refusal("{\"id\":\"j\\ud800\",\"kernel\":\"k\",\"inputs\":{}}");
+    assertEquals(ErrorCode.BAD_REQUEST, id.code());
+    assertTrue(id.getMessage().contains("field 'id' is not well-formed Unicode") && id.getMessage().contains("U+D800"), id.getMessage());
+    assertTrue(refusal("{\"id\":\"a\",\"kernel\":\"k\",\"inputs\":{\"\\udc00\":[1]}}").getMessage().contains("input name"));
+    assertTrue(refusal("{\"id\":\"a\",\"kernel\":\"k\",\"params\":{\"m\":\"\\udbff!\"},\"inputs\":{}}").getMessage().contains("params.m"));
+    // A surrogate pair is a character like any other.
+    assertEquals("j\ud83d\ude00", json("{\"id\":\"j\\ud83d\\ude00\",\"kernel\":\"k\",\"inputs\":{}}").id());
+    // {"id": <CBOR text of the three bytes ED A0 80>, ...}
+    byte[] cbor = java.util.HexFormat.of().parseHex("a3" + "626964" + "63eda080" + "666b65726e656c" + "616b" + "66696e70757473" + "a0");
+    JobException c = assertThrows(JobException.class, () -> codec.decode("d", cbor, PayloadFormat.CBOR, 10));
+    assertTrue(c.getMessage().contains("field 'id'"), c.getMessage());
+  }
+
   @Test
   void sniffsCborMapsAndTakesEverythingElseAsJson() {
     assertEquals(PayloadFormat.CBOR, PayloadFormat.sniff(new byte[] {(byte) 0xa3}));

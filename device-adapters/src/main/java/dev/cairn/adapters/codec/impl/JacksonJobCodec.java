@@ -134,7 +134,21 @@ public final class JacksonJobCodec implements JobCodec {
       if (t != JsonToken.VALUE_STRING) {
         throw bad("field '" + field + "' must be a string, was " + describe(t));
       }
-      return p.getText();
+      return wellFormed(p.getText(), "field '" + field + "'");
+    }
+
+    /**
+     * Refuses text with an unpaired surrogate: UTF-8 cannot carry it, so the receipt leaf and the journal
+     * would hold '?' in its place, and two different ids or inputs would commit to the same bytes.
+     */
+    private static String wellFormed(String s, String what) {
+      int at = Text.unpairedSurrogate(s);
+      if (at >= 0) {
+        throw bad(what + " is not well-formed Unicode: it has an unpaired surrogate (U+"
+            + Integer.toHexString(s.charAt(at)).toUpperCase(Locale.ROOT) + ") at character " + at
+            + "; a JSON escape of a surrogate must be followed by its pair, and CBOR text must be UTF-8");
+      }
+      return s;
     }
 
     private long integer(JsonToken t, String field, long min, long max) throws IOException {
@@ -159,12 +173,12 @@ public final class JacksonJobCodec implements JobCodec {
       }
       Map<String, Object> out = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
+        String name = wellFormed(p.currentName(), "a name in 'params'");
         JsonToken v = p.nextToken();
         if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
           out.put(name, p.getDoubleValue());
         } else if (v == JsonToken.VALUE_STRING) {
-          out.put(name, p.getText());
+          out.put(name, wellFormed(p.getText(), "params." + name));
         } else {
           throw bad("params." + name + " must be a number or a string, was " + describe(v));
         }
@@ -178,7 +192,7 @@ public final class JacksonJobCodec implements JobCodec {
       }
       Map<String, float[]> out = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
+        String name = wellFormed(p.currentName(), "an input name");
         JsonToken v = p.nextToken();
         float[] values;
         if (v == JsonToken.START_ARRAY) {
