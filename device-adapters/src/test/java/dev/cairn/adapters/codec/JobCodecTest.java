@@ -217,6 +217,26 @@ class JobCodecTest {
     assertTrue(c.getMessage().contains("field 'id'"), c.getMessage());
   }
 
+  /**
+   * Found by JobCodecFuzzTest: a refusal repeated the device's text whole, e.g. all 1000 digits of a
+   * number given as the id, or a field name as long as the payload. It now shows at most 40 characters
+   * of it (and 300 of a parser's message), saying how long it was.
+   */
+  @Test
+  void refusalsRepeatAShortPieceOfTheDevicesText() {
+    String digits = "1" + "0".repeat(999);
+    JobException number = refusal("{\"id\":" + digits + ",\"kernel\":\"k\",\"inputs\":{}}");
+    assertTrue(number.getMessage().startsWith("field 'id' must be a string, was the number 1000000000"), number.getMessage());
+    assertTrue(number.getMessage().contains("(1000 characters)") && number.getMessage().length() < 200, number.getMessage());
+    String name = "n".repeat(5000);
+    JobException unknown = refusal("{\"id\":\"a\",\"kernel\":\"k\",\"inputs\":{},\"" + name + "\":1}");
+    assertTrue(unknown.getMessage().contains("(5000 characters)") && unknown.getMessage().length() < 300, unknown.getMessage());
+    JobException input = refusal("{\"id\":\"a\",\"kernel\":\"k\",\"inputs\":{\"" + name + "\":[true]}}");
+    assertTrue(input.getMessage().startsWith("inputs.nnnn") && input.getMessage().length() < 400, input.getMessage());
+    JobException duplicate = refusal("{\"id\":\"a\",\"params\":{\"" + name + "\":1,\"" + name + "\":2}}");
+    assertTrue(duplicate.getMessage().contains("Duplicate") && duplicate.getMessage().length() < 500, duplicate.getMessage());
+  }
+
   @Test
   void sniffsCborMapsAndTakesEverythingElseAsJson() {
     assertEquals(PayloadFormat.CBOR, PayloadFormat.sniff(new byte[] {(byte) 0xa3}));

@@ -33,6 +33,8 @@ public final class JacksonJobCodec implements JobCodec {
   static final String ALLOWED_FIELDS = "id, kernel, params, inputs, priority, deadlineMs";
   /** RFC 8746: typed array of float32, little endian. */
   static final int TAG_FLOAT32_LE = 85;
+  /** Characters of a parser's own message that a refusal repeats (they can quote the payload). */
+  static final int PARSER_MESSAGE = 300;
   private static final String INPUT_FORMS =
       "inputs are arrays of numbers, {\"dtype\": \"f32\", \"shape\": [n], \"data\": \"<base64>\"}, "
           + "or in CBOR a byte string of little-endian float32 (optionally tag 85)";
@@ -60,9 +62,10 @@ public final class JacksonJobCodec implements JobCodec {
     } catch (JobException e) {
       throw e;
     } catch (JsonProcessingException e) {
-      throw bad("payload is not valid " + format + ": " + e.getOriginalMessage() + where(e.getLocation(), format));
+      throw bad("payload is not valid " + format + ": " + Text.shown(e.getOriginalMessage(), PARSER_MESSAGE)
+          + where(e.getLocation(), format));
     } catch (IOException e) {
-      throw bad("payload could not be read as " + format + ": " + e.getMessage());
+      throw bad("payload could not be read as " + format + ": " + Text.shown(String.valueOf(e.getMessage()), PARSER_MESSAGE));
     }
   }
 
@@ -111,7 +114,7 @@ public final class JacksonJobCodec implements JobCodec {
           case "inputs" -> inputs = inputs(t);
           case "priority" -> priority = (int) integer(t, "priority", 0, 9);
           case "deadlineMs" -> deadlineMs = integer(t, "deadlineMs", 0, 86_400_000L);
-          default -> throw bad("unknown field '" + field + "'; a job has the fields " + ALLOWED_FIELDS);
+          default -> throw bad("unknown field '" + Text.shown(field) + "'; a job has the fields " + ALLOWED_FIELDS);
         }
       }
       if (p.nextToken() != null) {
@@ -162,7 +165,7 @@ public final class JacksonJobCodec implements JobCodec {
         v = Long.MAX_VALUE;
       }
       if (v < min || v > max) {
-        throw bad("field '" + field + "' must be from " + min + " to " + max + ", was " + p.getText());
+        throw bad("field '" + field + "' must be from " + min + " to " + max + ", was " + Text.shown(p.getText()));
       }
       return v;
     }
@@ -174,13 +177,14 @@ public final class JacksonJobCodec implements JobCodec {
       Map<String, Object> out = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = wellFormed(p.currentName(), "a name in 'params'");
+        String shown = Text.shown(name);
         JsonToken v = p.nextToken();
         if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
           out.put(name, p.getDoubleValue());
         } else if (v == JsonToken.VALUE_STRING) {
-          out.put(name, wellFormed(p.getText(), "params." + name));
+          out.put(name, wellFormed(p.getText(), "params." + shown));
         } else {
-          throw bad("params." + name + " must be a number or a string, was " + describe(v));
+          throw bad("params." + shown + " must be a number or a string, was " + describe(v));
         }
       }
       return out;
@@ -193,20 +197,22 @@ public final class JacksonJobCodec implements JobCodec {
       Map<String, float[]> out = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = wellFormed(p.currentName(), "an input name");
+        // Messages name the input by at most SHOWN characters of its name.
+        String shown = Text.shown(name);
         JsonToken v = p.nextToken();
         float[] values;
         if (v == JsonToken.START_ARRAY) {
-          values = numberArray(name);
+          values = numberArray(shown);
         } else if (v == JsonToken.VALUE_EMBEDDED_OBJECT) {
           int tag = p instanceof CBORParser c ? c.getCurrentTag() : -1;
           if (tag != -1 && tag != TAG_FLOAT32_LE) {
-            throw bad("inputs." + name + " has CBOR tag " + tag + "; only tag 85 (float32, little endian) is accepted");
+            throw bad("inputs." + shown + " has CBOR tag " + tag + "; only tag 85 (float32, little endian) is accepted");
           }
-          values = littleEndian(name, p.getBinaryValue());
+          values = littleEndian(shown, p.getBinaryValue());
         } else if (v == JsonToken.START_OBJECT) {
-          values = typedBinary(name);
+          values = typedBinary(shown);
         } else {
-          throw bad("inputs." + name + " is " + describe(v) + "; " + INPUT_FORMS);
+          throw bad("inputs." + shown + " is " + describe(v) + "; " + INPUT_FORMS);
         }
         out.put(name, values);
       }
@@ -227,7 +233,7 @@ public final class JacksonJobCodec implements JobCodec {
         }
         double d = p.getDoubleValue();
         if (Double.isFinite(d) && Math.abs(d) > Float.MAX_VALUE) {
-          throw bad("inputs." + name + "[" + n + "] is " + p.getText() + ", outside the float32 range (about ±3.4e38)");
+          throw bad("inputs." + name + "[" + n + "] is " + Text.shown(p.getText()) + ", outside the float32 range (about ±3.4e38)");
         }
         if (n == values.length) {
           values = Arrays.copyOf(values, (int) Math.min((long) n * 2, maxElements));
@@ -268,11 +274,11 @@ public final class JacksonJobCodec implements JobCodec {
               throw bad("inputs." + name + ".data must be base64 text (or a CBOR byte string)");
             }
           }
-          default -> throw bad("inputs." + name + " has an unknown field '" + field + "'; allowed: dtype, shape, data");
+          default -> throw bad("inputs." + name + " has an unknown field '" + Text.shown(field) + "'; allowed: dtype, shape, data");
         }
       }
       if (!"f32".equals(dtype)) {
-        throw bad("inputs." + name + ".dtype is " + (dtype == null ? "missing" : "'" + dtype + "'") + "; only \"f32\" is supported");
+        throw bad("inputs." + name + ".dtype is " + (dtype == null ? "missing" : "'" + Text.shown(dtype) + "'") + "; only \"f32\" is supported");
       }
       if (data == null) {
         throw bad("inputs." + name + ".data is missing");
@@ -302,8 +308,8 @@ public final class JacksonJobCodec implements JobCodec {
         return "missing";
       }
       return switch (t) {
-        case VALUE_STRING -> "the string \"" + abbreviate(p.getText()) + "\"";
-        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + p.getText();
+        case VALUE_STRING -> "the string \"" + Text.shown(p.getText()) + "\"";
+        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + Text.shown(p.getText());
         case VALUE_TRUE, VALUE_FALSE -> p.getText();
         case VALUE_NULL -> "null";
         case START_ARRAY -> "an array";
@@ -313,9 +319,6 @@ public final class JacksonJobCodec implements JobCodec {
       };
     }
 
-    private static String abbreviate(String s) {
-      return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-    }
   }
 
   @Override

@@ -7,6 +7,9 @@ package dev.cairn.adapters.codec.impl;
  * {@code getBytes(UTF_8)} turns it into {@code '?'}.
  */
 final class Text {
+  /** Characters of device text that a message repeats; the rest is cut. */
+  static final int SHOWN = 40;
+
   private Text() {}
 
   /** Index of the first unpaired surrogate, or -1 when {@code s} is well-formed Unicode. */
@@ -38,5 +41,19 @@ final class Text {
       }
     }
     return b.toString();
+  }
+
+  /** Device text to repeat in a message: writable, and at most {@code max} characters of it. */
+  static String shown(String s, int max) {
+    String w = writable(s);
+    if (w.length() <= max) {
+      return w;
+    }
+    int end = Character.isHighSurrogate(w.charAt(max - 1)) ? max - 1 : max;
+    return w.substring(0, end) + "... (" + w.length() + " characters)";
+  }
+
+  static String shown(String s) {
+    return shown(s, SHOWN);
   }
 }
