@@ -177,6 +177,27 @@ class ReceiptTest {
     });
   }
 
+  /**
+   * Found by ReceiptFuzzTest: a time-stamp anchor whose "time" was changed still verified, though the
+   * receipt shows that time to its reader. It must be the time the TSA signed.
+   */
+  @Test
+  void aTimeStampAnchorShowingAnotherTimeThanItsTokenFails() throws Exception {
+    get(service.append(leaf("tt", 1)));
+    get(service.sealNow());
+    Receipt r = awaitReady("tt").receipt();
+    List<AnchorProof> anchors = new ArrayList<>();
+    for (AnchorProof a : r.anchors()) {
+      Map<String, String> evidence = new java.util.HashMap<>(a.evidence());
+      evidence.computeIfPresent("time", (k, t) -> t.replace("20", "19"));
+      anchors.add(new AnchorProof(a.sink(), a.type(), evidence));
+    }
+    Receipt backdated = new Receipt(1, r.leaf(), r.index(), r.path(), r.checkpoint(), anchors, r.publicKey());
+    List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(backdated, service.publicKey(), tsa.certificate, null);
+    assertEquals("anchor tsa", failed(checks));
+    assertTrue(checks.stream().anyMatch(c -> c.detail().contains("its token at")), checks.toString());
+  }
+
   @Test
   void whileTheTsaIsDownBatchesWaitAndAreAnchoredOnceEachWhenItReturns() throws Exception {
     tsa.down.set(true);
