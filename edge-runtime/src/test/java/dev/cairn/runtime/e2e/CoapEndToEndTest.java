@@ -159,6 +159,40 @@ class CoapEndToEndTest {
     }
   }
 
+  /**
+   * Found by CoapFuzzTest: a confirmable job of more than 2 KiB in one datagram (a device that does not
+   * send block-wise) was cut by Californium's 2 KiB read and dropped, and never answered. Datagrams are
+   * now read whole.
+   */
+  @Test
+  void aJobInOneLargeDatagramIsAnswered() throws Exception {
+    StringBuilder xs = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      xs.append(i == 0 ? "" : ",").append(i % 10);
+    }
+    String job = "{\"id\":\"one\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":1},\"inputs\":{\"x\":[" + xs + "],\"y\":[" + xs + "]}}";
+    assertTrue(job.length() > 2048, "the job fits Californium's default datagram");
+    var serializer = new org.eclipse.californium.core.network.serialization.UdpDataSerializer();
+    var parser = new org.eclipse.californium.core.network.serialization.UdpDataParser();
+    java.net.InetSocketAddress gw = new java.net.InetSocketAddress("127.0.0.1", gateway.coapPort());
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      socket.setSoTimeout(10_000);
+      Request r = Request.newPost();
+      r.setURI(base + "/jobs?d=dev1");
+      r.setMID(77);
+      r.setToken(new byte[] {7});
+      r.setPayload(job);
+      r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_JSON);
+      byte[] bytes = serializer.getByteArray(r);
+      socket.send(new java.net.DatagramPacket(bytes, bytes.length, gw));
+      java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[65_536], 65_536);
+      socket.receive(in);
+      var answer = parser.parseMessage(java.util.Arrays.copyOf(in.getData(), in.getLength()));
+      assertEquals(77, answer.getMID());
+      assertEquals(ResponseCode.CONTENT, ((org.eclipse.californium.core.coap.Response) answer).getCode(), answer.getPayloadString());
+    }
+  }
+
   @Test
   void cborJobGetsACborResult() throws Exception {
     CBORMapper cbor = new CBORMapper();

@@ -45,6 +45,12 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   /** Suggested wait for a device that got BUSY, seconds (Max-Age of the 5.03). */
   static final int BUSY_RETRY_SECONDS = 5;
   private static final Pattern DEVICE = Pattern.compile("[^/+#]{1,128}");
+  /**
+   * Datagrams are read whole up to the largest UDP payload. With Californium's default of 2 KiB a longer
+   * one (a device that does not send block-wise) was cut and dropped without an answer, so the device
+   * could only time out; read whole, it is answered like any request.
+   */
+  static final int MAX_DATAGRAM_BYTES = 65_535;
 
   static {
     CoapConfig.register();
@@ -87,7 +93,8 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     Configuration config = dev.cairn.adapters.coap.CoapEndpoint.boundedDeduplication(new Configuration())
         .set(CoapConfig.MAX_RESOURCE_BODY_SIZE, Math.max(maxBody, 8192))
         .set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024)
-        .set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
+        .set(CoapConfig.MAX_MESSAGE_SIZE, 1024)
+        .set(UdpConfig.UDP_DATAGRAM_SIZE, MAX_DATAGRAM_BYTES);
     server = new CoapServer(config);
     if (options.plain()) {
       endpoint = new Builder().setConfiguration(config)
