@@ -26,6 +26,7 @@ import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint.Builder;
+import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.elements.config.Configuration;
@@ -98,6 +99,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     server = new CoapServer(config);
     if (options.plain()) {
       endpoint = new Builder().setConfiguration(config)
+          .setDataSerializerAndParser(new UdpDataSerializer(), new BlockSizeParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
           .setInetSocketAddress(new InetSocketAddress(options.host(), options.port())).build();
       server.addEndpoint(endpoint);
     }
@@ -122,7 +124,9 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
             org.eclipse.californium.elements.config.CertificateAuthenticationMode.NEEDED);
       }
       var dtls = new org.eclipse.californium.scandium.DTLSConnector(dtlsConfig.build());
-      dtlsEndpoint = new Builder().setConfiguration(config).setConnector(dtls).build();
+      dtlsEndpoint = new Builder().setConfiguration(config).setConnector(dtls)
+          .setDataSerializerAndParser(new UdpDataSerializer(), new BlockSizeParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
+          .build();
       server.addEndpoint(dtlsEndpoint);
     }
     JobsResource jobsResource = new JobsResource();
