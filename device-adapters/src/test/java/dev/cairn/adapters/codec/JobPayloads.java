@@ -85,6 +85,7 @@ public final class JobPayloads {
         net.jqwik.api.Tuple.of(1, randomBytes()),
         net.jqwik.api.Tuple.of(1, jsonLikeText()),
         net.jqwik.api.Tuple.of(2, valid()),
+        net.jqwik.api.Tuple.of(1, runnable()),
         net.jqwik.api.Tuple.of(4, mutatedTrees()),
         net.jqwik.api.Tuple.of(4, mutatedBytes()));
   }
@@ -102,6 +103,19 @@ public final class JobPayloads {
 
   public static Arbitrary<Payload> valid() {
     return Combinators.combine(formats(), jobs()).as((f, job) -> new Payload("valid job", f, encode(job, f)));
+  }
+
+  /** Jobs a gateway runs: saxpy of two inputs of one length, or the statistics of one. */
+  public static Arbitrary<Payload> runnable() {
+    Arbitrary<List<Float>> values = Arbitraries.floats().between(-1000, 1000).list().ofMinSize(1).ofMaxSize(16);
+    Arbitrary<Obj> saxpy = values.flatMap(x -> Arbitraries.floats().between(-1000, 1000).list().ofSize(x.size())
+        .map(y -> new Obj(List.of(Map.entry("kernel", "vector.saxpy"), Map.entry("params", new Obj(List.of(Map.entry("a", 2.0)))),
+            Map.entry("inputs", new Obj(List.of(Map.entry("x", new ArrayList<Object>(x)), Map.entry("y", new Bin(le(y), 85)))))))));
+    Arbitrary<Obj> stats = values.map(x -> new Obj(List.of(Map.entry("kernel", "vector.stats"),
+        Map.entry("inputs", new Obj(List.of(Map.entry("x", typedBinary(x.size(), Base64.getEncoder().encodeToString(le(x))))))))));
+    Arbitrary<String> ids = Arbitraries.strings().alpha().numeric().ofMinLength(8).ofMaxLength(16);
+    return Combinators.combine(formats(), Arbitraries.oneOf(saxpy, stats), ids)
+        .as((f, job, id) -> new Payload("runnable job", f, encode(job.with("id", id), f)));
   }
 
   public static Arbitrary<Payload> mutatedTrees() {
