@@ -51,11 +51,13 @@ final class FuzzedGateway implements AutoCloseable {
   private final long heapBefore;
   private final Queue<String> uncaught = new ConcurrentLinkedQueue<>();
   private final Queue<String> errors = new ConcurrentLinkedQueue<>();
+  /** Errors known to be logged today, each kept as a disabled regression test until its fix lands. */
+  private final List<Pattern> tolerated = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
   private final AppenderBase<ILoggingEvent> errorLog = new AppenderBase<>() {
     @Override
     protected void append(ILoggingEvent e) {
-      if (e.getLevel().isGreaterOrEqual(Level.ERROR)) {
+      if (e.getLevel().isGreaterOrEqual(Level.ERROR) && !isTolerated(e)) {
         errors.add(e.getLoggerName() + ": " + e.getFormattedMessage()
             + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName() + ": "
                 + e.getThrowableProxy().getMessage() + ")"));
@@ -76,12 +78,43 @@ final class FuzzedGateway implements AutoCloseable {
   }
 
   static FuzzedGateway start() throws Exception {
+    return start("");
+  }
+
+  /** A gateway on loopback with free ports and 64 KiB jobs; {@code mqttSettings} are added to {@code mqtt:}. */
+  static FuzzedGateway start(String mqttSettings) throws Exception {
     Path dir = Files.createTempDirectory("cairn-fuzz");
-    return new FuzzedGateway(dir, GatewayEndToEndTest.startGateway(dir, 1000, 3_600_000));
+    Path yaml = dir.resolve("gateway.yaml");
+    Files.writeString(yaml, """
+        dataDir: %s
+        gatewayId: gw-fuzz
+        mqtt: {host: 127.0.0.1, port: 0%s}
+        admin: {port: 0}
+        coap: {host: 127.0.0.1, port: 0}
+        limits: {maxPayloadBytes: 65536}
+        batch: {maxLeaves: 1000, maxDelayMs: 3600000}
+        """.formatted(dir.resolve("data"), mqttSettings.isEmpty() ? "" : ", " + mqttSettings));
+    return new FuzzedGateway(dir, TestGateways.start(yaml));
   }
 
   private static ch.qos.logback.classic.Logger root() {
     return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  /**
+   * From now on, an error logged whose "logger: message exception-message" matches one of
+   * {@code patterns} is not a failure: errors logged today whose fix has not landed, each kept as a
+   * disabled regression test. Replaces the patterns given before; none restores the strict check.
+   */
+  void tolerate(Pattern... patterns) {
+    tolerated.clear();
+    tolerated.addAll(List.of(patterns));
+  }
+
+  private boolean isTolerated(ILoggingEvent e) {
+    String text = e.getLoggerName() + ": " + e.getFormattedMessage()
+        + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage());
+    return tolerated.stream().anyMatch(p -> p.matcher(text).find());
   }
 
   /**
@@ -94,6 +127,20 @@ final class FuzzedGateway implements AutoCloseable {
     List<String> logged = drain(errors);
     assertTrue(died.isEmpty(), "threads ended on uncaught exceptions: " + died);
     assertTrue(logged.isEmpty(), "errors were logged: " + logged);
+  }
+
+  /**
+   * For a test that expects no failure from an input already sent: waits until nothing has failed for
+   * half a second (the log of a failure can follow the close the client saw), then checks.
+   */
+  void assertNothingFailsSoon() {
+    try {
+      org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+          .until(() -> uncaught.isEmpty() && errors.isEmpty());
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // what failed is said by the check below
+    }
+    assertNothingFailed();
   }
 
   private static List<String> drain(Queue<String> q) {
