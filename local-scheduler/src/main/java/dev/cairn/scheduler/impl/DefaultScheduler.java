@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class DefaultScheduler implements Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
   static final int MAX_ID_LENGTH = 128;
+  /** Characters of a device's name for a kernel or input that a refusal repeats. */
+  static final int SHOWN = 40;
 
   private volatile SchedulerOptions options;
   private volatile KernelCatalog catalog;
@@ -151,15 +153,23 @@ public final class DefaultScheduler implements Scheduler {
           "deadlineMs is " + r.deadlineMs() + "; it must be 0 (no deadline) or a positive number of milliseconds");
     }
     Kernel kernel = catalog.find(r.kernel()).orElseThrow(() -> new JobException(ErrorCode.UNKNOWN_KERNEL,
-        "no kernel '" + r.kernel() + "' is installed on this gateway; installed: "
+        "no kernel '" + shown(r.kernel()) + "' is installed on this gateway; installed: "
             + catalog.all().stream().map(k -> k.spec().name()).collect(Collectors.joining(", "))));
     for (Map.Entry<String, float[]> in : new java.util.TreeMap<>(r.inputs()).entrySet()) {
       if (in.getValue().length > options.maxElementsPerInput()) {
-        throw new JobException(ErrorCode.TOO_LARGE, "input '" + in.getKey() + "' has " + in.getValue().length
+        throw new JobException(ErrorCode.TOO_LARGE, "input '" + shown(in.getKey()) + "' has " + in.getValue().length
             + " elements; this gateway accepts at most " + options.maxElementsPerInput() + " per input");
       }
     }
     return kernel;
+  }
+
+  /**
+   * A device's name for something, as a refusal repeats it: at most {@link #SHOWN} characters, so that a
+   * refusal stays a few lines however long the name (a kernel name can be as long as the payload).
+   */
+  static String shown(String name) {
+    return name.length() <= SHOWN ? name : name.substring(0, SHOWN) + "... (" + name.length() + " characters)";
   }
 
   private static KernelArgs checkArgs(Kernel kernel, JobRequest r) {
