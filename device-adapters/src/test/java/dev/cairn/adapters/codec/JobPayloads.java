@@ -20,6 +20,7 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 /**
  * Job payloads for the fuzz tier: valid jobs in JSON and CBOR, and the ways a device gets them wrong —
@@ -82,12 +83,12 @@ public final class JobPayloads {
   /** Every kind of payload, valid or not, in either format. */
   public static Arbitrary<Payload> any() {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(1, randomBytes()),
-        net.jqwik.api.Tuple.of(1, jsonLikeText()),
-        net.jqwik.api.Tuple.of(2, valid()),
-        net.jqwik.api.Tuple.of(1, runnable()),
-        net.jqwik.api.Tuple.of(4, mutatedTrees()),
-        net.jqwik.api.Tuple.of(4, mutatedBytes()));
+        Tuple.of(1, randomBytes()),
+        Tuple.of(1, jsonLikeText()),
+        Tuple.of(2, valid()),
+        Tuple.of(2, runnable()),
+        Tuple.of(4, mutatedTrees()),
+        Tuple.of(4, mutatedBytes()));
   }
 
   public static Arbitrary<Payload> randomBytes() {
@@ -114,8 +115,14 @@ public final class JobPayloads {
     Arbitrary<Obj> stats = values.map(x -> new Obj(List.of(Map.entry("kernel", "vector.stats"),
         Map.entry("inputs", new Obj(List.of(Map.entry("x", typedBinary(x.size(), Base64.getEncoder().encodeToString(le(x))))))))));
     Arbitrary<String> ids = Arbitraries.strings().alpha().numeric().ofMinLength(8).ofMaxLength(16);
-    return Combinators.combine(formats(), Arbitraries.oneOf(saxpy, stats), ids)
-        .as((f, job, id) -> new Payload("runnable job", f, encode(job.with("id", id), f)));
+    // Now and then the kernel is misnamed, so that the scheduler's refusal gets its share.
+    Arbitrary<String> misnamed = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just("")),
+        Tuple.of(1, Arbitraries.just("k".repeat(3000))),
+        Tuple.of(1, Arbitraries.of("vector.saxpy\u0000", "VECTOR.SAXPY", " vector.saxpy", "vector.saxpy@9")));
+    return Combinators.combine(formats(), Arbitraries.oneOf(saxpy, stats), ids, misnamed).as((f, job, id, kernel) -> {
+      Obj named = kernel.isEmpty() ? job : job.replacing(indexOf(job, "kernel"), kernel);
+      return new Payload(kernel.isEmpty() ? "runnable job" : "job of a misnamed kernel", f, encode(named.with("id", id), f));
+    });
   }
 
   public static Arbitrary<Payload> mutatedTrees() {
@@ -229,7 +236,7 @@ public final class JobPayloads {
   /** Values of the wrong type or out of every range. */
   static Arbitrary<Object> strangeValues() {
     return Arbitraries.oneOf(
-        Arbitraries.of("", "NaN", "x", "\ud800", "\udc00x", "\u0000").map(s -> (Object) s),
+        Arbitraries.of("", "NaN", "x", "\ud800", "\udc00x", "\u0000", "k".repeat(3000)).map(s -> (Object) s),
         Arbitraries.strings().ofMaxLength(30).map(s -> (Object) s),
         Arbitraries.of(Boolean.TRUE, Boolean.FALSE, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0,
             Double.MAX_VALUE, Double.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, 3.5e38, 1e39),

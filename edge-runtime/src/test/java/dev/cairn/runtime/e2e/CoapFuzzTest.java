@@ -130,8 +130,29 @@ class CoapFuzzTest {
         socket.send(new DatagramPacket(ack, ack.length, to));
       }
       if ((type == 2 || type == 3) && mid(m) == mid) {
+        assertShortRefusal(m);
         return;
       }
+    }
+  }
+
+  /** A job's refusal (a JobResult in a 4.xx or 5.xx) says what was wrong in a message of a few lines. */
+  static void assertShortRefusal(byte[] m) throws Exception {
+    if ((m[1] & 0xe0) < 0x80) {
+      return;
+    }
+    var response = (org.eclipse.californium.core.coap.Response) new org.eclipse.californium.core.network.serialization.UdpDataParser()
+        .parseMessage(m);
+    int format = response.getOptions().getContentFormat();
+    var block = response.getOptions().getBlock2();
+    assertTrue(block == null || !(block.getNum() == 0 && block.isM() && block.getSize() == 1024),
+        () -> response.getCode() + " longer than a block of 1024 bytes: " + response.getPayloadString().substring(0, 200));
+    // A Block2 answer holds one block of the result (the request may ask for any one).
+    if (block == null && (format == MediaTypeRegistry.APPLICATION_JSON || format == MediaTypeRegistry.APPLICATION_CBOR)) {
+      ObjectMapper mapper = format == MediaTypeRegistry.APPLICATION_CBOR ? new com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper() : JSON;
+      String message = mapper.readTree(response.getPayload()).path("message").asText();
+      assertTrue(message.length() >= 15 && message.length() <= 1000, () -> response.getCode() + " with a message of "
+          + message.length() + " characters: " + message.substring(0, Math.min(200, message.length())));
     }
   }
 
