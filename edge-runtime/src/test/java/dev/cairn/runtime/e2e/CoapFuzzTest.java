@@ -80,7 +80,7 @@ class CoapFuzzTest {
   }
 
   // Edge cases off: there are more combinations of them than tries, and mixed in they crowd out the jobs.
-  @Property(tries = 2000, edgeCases = EdgeCasesMode.NONE)
+  @Property(tries = 3000, edgeCases = EdgeCasesMode.NONE)
   void everyDatagramIsAnsweredOrDroppedAndAnotherDevicesJobStillRuns(@ForAll("datagrams") Datagram d) throws Exception {
     InetSocketAddress to = new InetSocketAddress("127.0.0.1", gw.gateway.coapPort());
     try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
