@@ -383,21 +383,14 @@ public final class JobPayloads {
     }
   }
 
+  /** Whether {@code s} has no unpaired surrogate, so that UTF-8 can carry it. */
   static boolean wellFormed(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return false;
-      }
-    }
-    return true;
+    return StandardCharsets.UTF_8.newEncoder().canEncode(s);
   }
 
   /**
-   * Text that is not well-formed Unicode, as a device can send it: JSON escapes (backslash, u, four hex digits) of lone
-   * surrogates, and in CBOR their three-byte (CESU-8) forms, which strict UTF-8 forbids.
+   * Text that is not well-formed Unicode, as a device can send it: JSON escapes (backslash, u, four hex
+   * digits) of lone surrogates, and in CBOR their three-byte (CESU-8) forms, which strict UTF-8 forbids.
    */
   static Splice unpairedSurrogates(String s) {
     StringBuilder json = new StringBuilder("\"");

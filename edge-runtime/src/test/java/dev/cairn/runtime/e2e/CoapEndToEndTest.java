@@ -159,6 +159,35 @@ class CoapEndToEndTest {
     }
   }
 
+  /** A saxpy job of two inputs of {@code n} small whole numbers. */
+  static String saxpyOf(String id, int n) {
+    StringBuilder xs = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      xs.append(i == 0 ? "" : ",").append(i % 97);
+    }
+    return "{\"id\":\"" + id + "\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":1},\"inputs\":{\"x\":[" + xs + "],\"y\":[" + xs + "]}}";
+  }
+
+  /** Sends {@code datagram} from a socket of its own and returns the first message that comes back. */
+  org.eclipse.californium.core.coap.Response rawExchange(byte[] datagram) throws Exception {
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      socket.setSoTimeout(10_000);
+      socket.send(new java.net.DatagramPacket(datagram, datagram.length, new java.net.InetSocketAddress("127.0.0.1", gateway.coapPort())));
+      java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[65_536], 65_536);
+      socket.receive(in);
+      return (org.eclipse.californium.core.coap.Response) new org.eclipse.californium.core.network.serialization.UdpDataParser()
+          .parseMessage(java.util.Arrays.copyOf(in.getData(), in.getLength()));
+    }
+  }
+
+  static Request confirmablePost(String uri, int mid) {
+    Request r = Request.newPost();
+    r.setURI(uri);
+    r.setMID(mid);
+    r.setToken(new byte[] {(byte) mid});
+    return r;
+  }
+
   /**
    * Found by CoapFuzzTest: a confirmable job of more than 2 KiB in one datagram (a device that does not
    * send block-wise) was cut by Californium's 2 KiB read and dropped, and never answered. Datagrams are
@@ -166,31 +195,14 @@ class CoapEndToEndTest {
    */
   @Test
   void aJobInOneLargeDatagramIsAnswered() throws Exception {
-    StringBuilder xs = new StringBuilder();
-    for (int i = 0; i < 1000; i++) {
-      xs.append(i == 0 ? "" : ",").append(i % 10);
-    }
-    String job = "{\"id\":\"one\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":1},\"inputs\":{\"x\":[" + xs + "],\"y\":[" + xs + "]}}";
+    String job = saxpyOf("one", 1000);
     assertTrue(job.length() > 2048, "the job fits Californium's default datagram");
-    var serializer = new org.eclipse.californium.core.network.serialization.UdpDataSerializer();
-    var parser = new org.eclipse.californium.core.network.serialization.UdpDataParser();
-    java.net.InetSocketAddress gw = new java.net.InetSocketAddress("127.0.0.1", gateway.coapPort());
-    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-      socket.setSoTimeout(10_000);
-      Request r = Request.newPost();
-      r.setURI(base + "/jobs?d=dev1");
-      r.setMID(77);
-      r.setToken(new byte[] {7});
-      r.setPayload(job);
-      r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_JSON);
-      byte[] bytes = serializer.getByteArray(r);
-      socket.send(new java.net.DatagramPacket(bytes, bytes.length, gw));
-      java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[65_536], 65_536);
-      socket.receive(in);
-      var answer = parser.parseMessage(java.util.Arrays.copyOf(in.getData(), in.getLength()));
-      assertEquals(77, answer.getMID());
-      assertEquals(ResponseCode.CONTENT, ((org.eclipse.californium.core.coap.Response) answer).getCode(), answer.getPayloadString());
-    }
+    Request r = confirmablePost(base + "/jobs?d=dev1", 77);
+    r.setPayload(job);
+    r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_JSON);
+    var answer = rawExchange(new org.eclipse.californium.core.network.serialization.UdpDataSerializer().getByteArray(r));
+    assertEquals(77, answer.getMID());
+    assertEquals(ResponseCode.CONTENT, answer.getCode(), answer.getPayloadString());
   }
 
   /**
@@ -200,25 +212,14 @@ class CoapEndToEndTest {
    */
   @Test
   void aBlockLongerThanItsBlock1SizeIsRefused() throws Exception {
-    Request r = Request.newPost();
-    r.setURI(base + "/jobs?d=dev1");
-    r.setMID(78);
-    r.setToken(new byte[] {8});
+    Request r = confirmablePost(base + "/jobs?d=dev1", 78);
     r.getOptions().setBlock1(6, true, 0);
     r.setPayload(new byte[1024]);
     byte[] valid = new org.eclipse.californium.core.network.serialization.UdpDataSerializer().getByteArray(r);
-    byte[] longer = java.util.Arrays.copyOf(valid, valid.length + 51);
-    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-      socket.setSoTimeout(10_000);
-      socket.send(new java.net.DatagramPacket(longer, longer.length, new java.net.InetSocketAddress("127.0.0.1", gateway.coapPort())));
-      java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
-      socket.receive(in);
-      var answer = (org.eclipse.californium.core.coap.Response) new org.eclipse.californium.core.network.serialization.UdpDataParser()
-          .parseMessage(java.util.Arrays.copyOf(in.getData(), in.getLength()));
-      assertEquals(78, answer.getMID());
-      assertEquals(ResponseCode.BAD_REQUEST, answer.getCode());
-      assertTrue(answer.getPayloadString().contains("1075 bytes") && answer.getPayloadString().contains("Block1"), answer.getPayloadString());
-    }
+    var answer = rawExchange(java.util.Arrays.copyOf(valid, valid.length + 51));
+    assertEquals(78, answer.getMID());
+    assertEquals(ResponseCode.BAD_REQUEST, answer.getCode());
+    assertTrue(answer.getPayloadString().contains("1075 bytes") && answer.getPayloadString().contains("Block1"), answer.getPayloadString());
   }
 
   @Test
@@ -235,11 +236,7 @@ class CoapEndToEndTest {
 
   @Test
   void largeJobsAndResultsTravelBlockWise() throws Exception {
-    StringBuilder xs = new StringBuilder();
-    for (int i = 0; i < 3000; i++) {
-      xs.append(i == 0 ? "" : ",").append(i % 97);
-    }
-    String job = "{\"id\":\"big\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":1},\"inputs\":{\"x\":[" + xs + "],\"y\":[" + xs + "]}}";
+    String job = saxpyOf("big", 3000);
     assertTrue(job.length() > 10_000);
     // The client must accept a body larger than Californium's default 8 KiB.
     var config = new org.eclipse.californium.elements.config.Configuration()
