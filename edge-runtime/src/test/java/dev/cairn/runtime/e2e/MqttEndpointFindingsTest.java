@@ -21,7 +21,8 @@ class MqttEndpointFindingsTest {
    * of MqttFuzzTest tolerates these lines, and only these, until the fix.
    */
   static final Pattern VERTX_ERRORS_TODAY = Pattern.compile(
-      "^io\\.vertx\\.core\\.net\\.impl\\.ConnectionBase: |Received an MQTT packet from a not connected client|MQTT endpoint is closed");
+      "^io\\.vertx\\.core\\.net\\.impl\\.ConnectionBase: |Received an MQTT packet from a not connected client|MQTT endpoint is closed"
+          + "|unknown \\w+ reason code");
 
   FuzzedGateway gw;
 
@@ -83,6 +84,19 @@ class MqttEndpointFindingsTest {
     gw = FuzzedGateway.start();
     assertNotEquals(Outcome.SILENT,
         send("101200044d515454048000000000000466757a7a" + "101600044d515454048200000004667a2d30000466757a7a", true));
+    gw.assertNothingFailsSoon();
+  }
+
+  /**
+   * A CONNECT (3.1.1), then a PUBACK with the reason code 1, which no version defines: Vert.x throws
+   * "unknown PUBACK reason code: 1" from its message handler, logged at ERROR with its stack, and the
+   * connection goes on; a connected client can log such a line per packet.
+   */
+  @Disabled("needs the endpoint fix: an acknowledgement with an unknown reason code is logged as an unhandled exception")
+  @Test
+  void anAcknowledgementWithAnUnknownReasonCodeIsNotAnError() throws Exception {
+    gw = FuzzedGateway.start();
+    assertEquals(Outcome.ANSWERED, send("101600044d515454048200000004667a2d30000466757a7a" + "4003000101", false));
     gw.assertNothingFailsSoon();
   }
 
