@@ -145,19 +145,20 @@ class ReceiptFuzzTest {
   }
 
   /**
-   * What an anchor claims: its type and its evidence. The sink's name is the gateway's label for it, and
-   * a TSA's URL says where the token came from: neither is evidence. A time-stamp anchor's time is the
-   * one it shows, or without one the token's own; its token is what the TSA signed (the token's outer
-   * CMS wrapper is not signed, and base64 has more than one spelling of some bytes).
+   * What an anchor claims: its type and the evidence a verifier of that type reads. A local anchor's
+   * commitment; a time-stamp anchor's token (what the TSA signed: the token's outer CMS wrapper is not
+   * signed, and base64 has more than one spelling of some bytes) and the time it shows, or without one
+   * the token's own. Not the sink's name (the gateway's label), a TSA's URL (where the token came from),
+   * nor fields no verifier reads.
    */
   static List<Object> claim(AnchorProof a) {
-    Map<String, String> evidence = new java.util.TreeMap<>(a.evidence());
-    if (a.type().equals("rfc3161")) {
-      evidence.remove("url");
-      evidence.computeIfAbsent("time", t -> dev.cairn.anchor.impl.TimeStamps.genTime(evidence.get("token")));
-      evidence.computeIfPresent("token", (k, token) -> signedPart(token));
-    }
-    return List.of(a.type(), evidence);
+    Map<String, String> e = a.evidence();
+    return switch (a.type()) {
+      case "local" -> java.util.Arrays.asList(a.type(), e.get("commitment"));
+      case "rfc3161" -> java.util.Arrays.asList(a.type(), e.get("token") == null ? null : signedPart(e.get("token")),
+          e.getOrDefault("time", e.get("token") == null ? null : dev.cairn.anchor.impl.TimeStamps.genTime(e.get("token"))));
+      default -> List.of(a.type(), new java.util.TreeMap<>(e));
+    };
   }
 
   private static String signedPart(String token) {
