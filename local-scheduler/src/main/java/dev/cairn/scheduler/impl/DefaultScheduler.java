@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultScheduler implements Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
-  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_ID_LENGTH = JobRequest.MAX_ID_LENGTH;
   /** Characters of a device's name for a kernel or input that a refusal repeats. */
   static final int SHOWN = 40;
 
@@ -216,7 +216,9 @@ public final class DefaultScheduler implements Scheduler {
   private CompletionStage<JobResult> refuse(JobRequest r, JobException e) {
     refusals.incrementAndGet(e.code().ordinal());
     LOG.debug("{} from {} refused: {} {}", r.id(), r.deviceId(), e.code(), e.getMessage());
-    return CompletableFuture.completedFuture(JobResult.error(r.id(), r.deviceId(), e));
+    // An id over the limit is not repeated: the refusal would be as long as the id.
+    String id = r.id().length() <= MAX_ID_LENGTH ? r.id() : null;
+    return CompletableFuture.completedFuture(JobResult.error(id, r.deviceId(), e));
   }
 
   private void work() {
