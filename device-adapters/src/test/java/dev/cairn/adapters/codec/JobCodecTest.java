@@ -237,6 +237,20 @@ class JobCodecTest {
     assertTrue(duplicate.getMessage().contains("Duplicate") && duplicate.getMessage().length() < 500, duplicate.getMessage());
   }
 
+  /**
+   * Found by CoapFuzzTest: an id of 3000 characters was taken, and the refusal of the job (here or in
+   * the scheduler) repeated it whole. It is refused at once, and peekId does not return it.
+   */
+  @Test
+  void refusesAnOverlongIdAndDoesNotPeekIt() {
+    String job = "{\"id\":\"" + "k".repeat(3000) + "\",\"kernel\":\"k\",\"inputs\":{}}";
+    JobException e = refusal(job);
+    assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    assertEquals("field 'id' has 3000 characters; a job id has 1 to 128", e.getMessage());
+    assertNull(codec.peekId(job.getBytes(StandardCharsets.UTF_8), PayloadFormat.JSON));
+    assertEquals("k".repeat(128), codec.peekId(("{\"id\":\"" + "k".repeat(128) + "\",").getBytes(StandardCharsets.UTF_8), PayloadFormat.JSON));
+  }
+
   @Test
   void sniffsCborMapsAndTakesEverythingElseAsJson() {
     assertEquals(PayloadFormat.CBOR, PayloadFormat.sniff(new byte[] {(byte) 0xa3}));

@@ -108,7 +108,7 @@ public final class JacksonJobCodec implements JobCodec {
         String field = p.currentName();
         JsonToken t = p.nextToken();
         switch (field) {
-          case "id" -> id = text(t, "id");
+          case "id" -> id = checkedId(text(t, "id"));
           case "kernel" -> kernel = text(t, "kernel");
           case "params" -> params = params(t);
           case "inputs" -> inputs = inputs(t);
@@ -152,6 +152,13 @@ public final class JacksonJobCodec implements JobCodec {
             + "; a JSON escape of a surrogate must be followed by its pair, and CBOR text must be UTF-8");
       }
       return s;
+    }
+
+    private static String checkedId(String id) {
+      if (id.length() > JobRequest.MAX_ID_LENGTH) {
+        throw bad("field 'id' has " + id.length() + " characters; a job id has 1 to " + JobRequest.MAX_ID_LENGTH);
+      }
+      return id;
     }
 
     private long integer(JsonToken t, String field, long min, long max) throws IOException {
@@ -331,7 +338,8 @@ public final class JacksonJobCodec implements JobCodec {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         if ("id".equals(field)) {
-          return v == JsonToken.VALUE_STRING ? p.getText() : null;
+          // An id over the limit is no id: a refusal naming it would be as long as it.
+          return v == JsonToken.VALUE_STRING && p.getTextLength() <= JobRequest.MAX_ID_LENGTH ? p.getText() : null;
         }
         p.skipChildren();
       }
