@@ -1,7 +1,9 @@
 package dev.cairn.anchor;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
@@ -21,8 +23,8 @@ import java.util.Map;
  *  "anchors": [{"sink": "local", "type": "local", "evidence": {...}}], "publicKey": ...}</pre>
  */
 public final class ReceiptCodec {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final CBORMapper CBOR = new CBORMapper();
+  private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final CBORMapper CBOR = CBORMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   private static final HexFormat HEX = HexFormat.of();
 
   private ReceiptCodec() {}
@@ -43,7 +45,13 @@ public final class ReceiptCodec {
     }
   }
 
-  /** Reads a receipt in JSON or CBOR (told apart by the first byte). */
+  /**
+   * Reads a receipt in JSON or CBOR (told apart by the first byte). Each field must have its own type:
+   * text, a whole number, or bytes (lowercase hex text in JSON, a byte string or hex text in CBOR); a
+   * field given twice is refused, so that no two readers can take a receipt to say different things.
+   *
+   * @throws IllegalArgumentException naming the field that is missing or wrong
+   */
   public static Receipt read(byte[] bytes) {
     JsonNode root;
     try {
@@ -54,25 +62,29 @@ public final class ReceiptCodec {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("not a receipt: expected an object");
     }
-    int version = root.path("version").asInt(-1);
-    if (version != Receipt.VERSION) {
-      throw new IllegalArgumentException("receipt version " + root.path("version") + " is not supported; this reads version " + Receipt.VERSION);
+    JsonNode version = required(root, "version");
+    if (!version.isIntegralNumber() || version.asLong() != Receipt.VERSION) {
+      throw new IllegalArgumentException("receipt version " + version + " is not supported; this reads version " + Receipt.VERSION);
     }
-    JsonNode c = required(root, "checkpoint");
-    Checkpoint checkpoint = new Checkpoint(required(c, "origin").asText(), required(c, "batch").asLong(),
-        required(c, "size").asLong(), required(c, "first").asLong(), bytes(c, "root"), bytes(c, "prev"),
-        required(c, "time").asLong(), bytes(c, "signature"));
+    JsonNode c = object(root, "checkpoint");
+    Checkpoint checkpoint = new Checkpoint(text(c, "origin"), integer(c, "batch"), integer(c, "size"), integer(c, "first"),
+        bytes(c, "root"), bytes(c, "prev"), integer(c, "time"), bytes(c, "signature"));
     List<byte[]> path = new ArrayList<>();
-    for (JsonNode n : required(root, "path")) {
+    for (JsonNode n : array(root, "path")) {
       path.add(bytes(n, "path"));
     }
     List<AnchorProof> anchors = new ArrayList<>();
-    for (JsonNode a : required(root, "anchors")) {
+    for (JsonNode a : array(root, "anchors")) {
+      if (!a.isObject()) {
+        throw new IllegalArgumentException("receipt field 'anchors' must hold objects, held " + a.getNodeType());
+      }
       Map<String, String> evidence = new LinkedHashMap<>();
-      a.path("evidence").fields().forEachRemaining(e -> evidence.put(e.getKey(), e.getValue().asText()));
-      anchors.add(new AnchorProof(required(a, "sink").asText(), required(a, "type").asText(), evidence));
+      if (a.has("evidence")) {
+        object(a, "evidence").fields().forEachRemaining(e -> evidence.put(e.getKey(), text(a.get("evidence"), e.getKey())));
+      }
+      anchors.add(new AnchorProof(text(a, "sink"), text(a, "type"), evidence));
     }
-    return new Receipt(version, bytes(root, "leaf"), required(root, "index").asLong(), path, checkpoint, anchors,
+    return new Receipt(Receipt.VERSION, bytes(root, "leaf"), integer(root, "index"), path, checkpoint, anchors,
         root.has("publicKey") ? bytes(root, "publicKey") : new byte[0]);
   }
 
@@ -84,16 +96,43 @@ public final class ReceiptCodec {
     return v;
   }
 
+  private static JsonNode object(JsonNode n, String field) {
+    return typed(n, field, JsonNode::isObject, "an object");
+  }
+
+  private static JsonNode array(JsonNode n, String field) {
+    return typed(n, field, JsonNode::isArray, "an array");
+  }
+
+  private static String text(JsonNode n, String field) {
+    return typed(n, field, JsonNode::isTextual, "text").textValue();
+  }
+
+  private static long integer(JsonNode n, String field) {
+    return typed(n, field, v -> v.isIntegralNumber() && v.canConvertToLong(), "a whole number").longValue();
+  }
+
+  private static JsonNode typed(JsonNode n, String field, java.util.function.Predicate<JsonNode> ok, String what) {
+    JsonNode v = required(n, field);
+    if (!ok.test(v)) {
+      throw new IllegalArgumentException("receipt field '" + field + "' must be " + what + ", was " + v.getNodeType());
+    }
+    return v;
+  }
+
   private static byte[] bytes(JsonNode parent, String field) {
     JsonNode v = parent.isObject() ? required(parent, field) : parent;
     try {
       if (v.isBinary()) {
         return v.binaryValue();
       }
-      return HEX.parseHex(v.asText());
+      if (v.isTextual()) {
+        return HEX.parseHex(v.textValue());
+      }
     } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException("receipt field '" + field + "' is not hex or bytes", e);
     }
+    throw new IllegalArgumentException("receipt field '" + field + "' must be hex text or bytes, was " + v.getNodeType());
   }
 
   private static ObjectNode tree(Receipt r, boolean binary) {

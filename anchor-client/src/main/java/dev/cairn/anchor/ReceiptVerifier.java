@@ -100,6 +100,11 @@ public final class ReceiptVerifier {
           return new Check(name, false, "the anchor has no time-stamp token");
         }
         String problem = TimeStamps.check(token, commitment, tsaCert);
+        String time = a.evidence().get("time");
+        if (problem == null && time != null && !time.equals(TimeStamps.genTime(token))) {
+          // The receipt shows this time to its reader: it must be the one the TSA signed.
+          problem = "the anchor says it was time-stamped at " + time + ", its token at " + TimeStamps.genTime(token);
+        }
         return new Check(name, problem == null, problem == null
             ? "RFC 3161 time-stamp of " + TimeStamps.genTime(token) + " by " + tsaCert.getSubjectX500Principal().getName()
             : problem);

@@ -149,6 +149,55 @@ class ReceiptTest {
     assertEquals("anchor tsa", failed(ReceiptVerifier.verify(r, key, null, device)));
   }
 
+  /**
+   * Found by ReceiptFuzzTest: a field of another type was read as if it were right ({@code "sink": -1}
+   * as the name "-1", {@code "index": "0"} as 0, an object as empty bytes, an object of anchors as a list
+   * of them), and a field given twice was read by its last copy. Each is refused, naming the field.
+   */
+  @Test
+  void fieldsOfTheWrongTypeOrGivenTwiceAreRefusedNamingThem() throws Exception {
+    get(service.append(leaf("w1", 1)));
+    get(service.sealNow());
+    String json = new String(ReceiptCodec.toJson(awaitReady("w1").receipt()), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(allOk(ReceiptVerifier.verify(ReceiptCodec.read(json.getBytes()), service.publicKey(), tsa.certificate, null)));
+    Map<String, String> damaged = Map.of(
+        json.replaceFirst("\"sink\" : \"local\"", "\"sink\" : -1"), "'sink' must be text",
+        json.replaceFirst("\"index\" : 0", "\"index\" : \"0\""), "'index' must be a whole number",
+        json.replaceFirst("\"index\" : 0", "\"index\" : 0.5"), "'index' must be a whole number",
+        json.replaceFirst("\"root\" : \"[0-9a-f]+\"", "\"root\" : {}"), "'root' must be hex text or bytes",
+        json.replaceFirst("\"anchors\" : \\[", "\"anchors\" : {\"a\" : [").replaceFirst("\\]\\s*,\\s*\"publicKey", "]}, \"publicKey"),
+        "'anchors' must be an array",
+        json.replaceFirst("\"version\" : 1", "\"version\" : \"1\""), "version \"1\" is not supported",
+        json.replaceFirst("\"index\" : 0", "\"index\" : 0, \"index\" : 0"), "Duplicate field 'index'");
+    damaged.forEach((receipt, message) -> {
+      assertTrue(!receipt.equals(json), "the test did not damage the receipt for: " + message);
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> ReceiptCodec.read(receipt.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      assertTrue(e.getMessage().contains(message), e.getMessage() + " (expected: " + message + ")");
+    });
+  }
+
+  /**
+   * Found by ReceiptFuzzTest: a time-stamp anchor whose "time" was changed still verified, though the
+   * receipt shows that time to its reader. It must be the time the TSA signed.
+   */
+  @Test
+  void aTimeStampAnchorShowingAnotherTimeThanItsTokenFails() throws Exception {
+    get(service.append(leaf("tt", 1)));
+    get(service.sealNow());
+    Receipt r = awaitReady("tt").receipt();
+    List<AnchorProof> anchors = new ArrayList<>();
+    for (AnchorProof a : r.anchors()) {
+      Map<String, String> evidence = new java.util.HashMap<>(a.evidence());
+      evidence.computeIfPresent("time", (k, t) -> t.replace("20", "19"));
+      anchors.add(new AnchorProof(a.sink(), a.type(), evidence));
+    }
+    Receipt backdated = new Receipt(1, r.leaf(), r.index(), r.path(), r.checkpoint(), anchors, r.publicKey());
+    List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(backdated, service.publicKey(), tsa.certificate, null);
+    assertEquals("anchor tsa", failed(checks));
+    assertTrue(checks.stream().anyMatch(c -> c.detail().contains("its token at")), checks.toString());
+  }
+
   @Test
   void whileTheTsaIsDownBatchesWaitAndAreAnchoredOnceEachWhenItReturns() throws Exception {
     tsa.down.set(true);

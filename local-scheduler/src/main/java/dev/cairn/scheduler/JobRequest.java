@@ -32,6 +32,8 @@ public record JobRequest(
   public static final int MIN_PRIORITY = 0;
   public static final int MAX_PRIORITY = 9;
   public static final int DEFAULT_PRIORITY = 5;
+  /** The longest job id, in characters: a refusal names the job by its id only up to this length. */
+  public static final int MAX_ID_LENGTH = 128;
 
   public JobRequest {
     Objects.requireNonNull(deviceId, "deviceId");

@@ -95,6 +95,31 @@ class DefaultSchedulerTest {
     assertTrue(t.startsWith("cairn-worker-"), t);
   }
 
+  /**
+   * Found by CoapFuzzTest: the refusal of an unknown kernel repeated its name whole, so a job naming a
+   * kernel of 3000 characters got a refusal longer than a CoAP block (a device's client may keep only the
+   * first). It repeats at most 40 characters now, saying how long the name was.
+   */
+  @Test
+  void refusalsRepeatAShortPieceOfALongName() throws Exception {
+    start();
+    JobResult r = get(scheduler.submit(new JobRequest("d", "long", "k".repeat(3000), Map.of(), Map.of(), 5, 0, 10)));
+    assertRefused(ErrorCode.UNKNOWN_KERNEL, "no kernel '" + "k".repeat(40) + "... (3000 characters)' is installed", r);
+    assertTrue(r.message().length() < 200, r.message());
+  }
+
+  /**
+   * Found by CoapFuzzTest: the refusal of an id longer than 128 characters repeated the id whole in the
+   * result, so a 3000-character id made a refusal longer than a CoAP block. The result names no id then.
+   */
+  @Test
+  void theRefusalOfAnOverlongIdDoesNotRepeatIt() throws Exception {
+    start();
+    JobResult r = get(scheduler.submit(new JobRequest("d", "k".repeat(3000), "test.add", Map.of(), Map.of(), 5, 0, 10)));
+    assertRefused(ErrorCode.BAD_REQUEST, "job id must be 1 to 128 characters, was 3000", r);
+    assertNull(r.id());
+  }
+
   @Test
   void refusesEachBadAdmissionWithItsCode() throws Exception {
     start();

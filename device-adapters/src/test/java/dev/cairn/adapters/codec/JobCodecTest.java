@@ -177,6 +177,80 @@ class JobCodecTest {
     assertTrue(new String(codec.encode(anonymous, PayloadFormat.JSON), StandardCharsets.UTF_8).startsWith("{\"status\""));
   }
 
+  /**
+   * Found by JobCodecFuzzTest: text with unpaired surrogates (a device sends one as a JSON escape) made
+   * Jackson refuse to write the result, so the device got no answer at all.
+   */
+  @Test
+  void encodesUnpairedSurrogatesAsReplacementCharacters() throws Exception {
+    Map<String, Object> outputs = new LinkedHashMap<>();
+    outputs.put("y\ud883\ud864", new float[] {1});
+    JobResult ok = JobResult.ok("j\udc00", "d", outputs, "jvm", 1, 1, null, null);
+    JobResult err = JobResult.error("\ud800", "d", ErrorCode.BAD_REQUEST, "unknown field 'a\ud800b'");
+    for (PayloadFormat f : PayloadFormat.values()) {
+      ObjectMapper mapper = f == PayloadFormat.CBOR ? new CBORMapper() : new ObjectMapper();
+      JsonNode n = mapper.readTree(codec.encode(ok, f));
+      assertEquals("j\ufffd", n.path("id").asText());
+      assertTrue(n.path("outputs").has("y\ufffd\ufffd"), n.toString());
+      JsonNode e = mapper.readTree(codec.encode(err, f));
+      assertEquals("unknown field 'a\ufffdb'", e.path("message").asText());
+    }
+  }
+
+  /**
+   * Found by JobCodecFuzzTest: an unpaired surrogate (a JSON escape, or its three bytes in CBOR text) was
+   * taken into the request, and the receipt leaf holds '?' in its place, so ids "j\\ud800" and
+   * "j\\ud801" would commit to the same leaf bytes. It is refused, naming the field.
+   */
+  @Test
+  void refusesTextWithUnpairedSurrogates() {
+    JobException id = refusal("{\"id\":\"j\\ud800\",\"kernel\":\"k\",\"inputs\":{}}");
+    assertEquals(ErrorCode.BAD_REQUEST, id.code());
+    assertTrue(id.getMessage().contains("field 'id' is not well-formed Unicode") && id.getMessage().contains("U+D800"), id.getMessage());
+    assertTrue(refusal("{\"id\":\"a\",\"kernel\":\"k\",\"inputs\":{\"\\udc00\":[1]}}").getMessage().contains("input name"));
+    assertTrue(refusal("{\"id\":\"a\",\"kernel\":\"k\",\"params\":{\"m\":\"\\udbff!\"},\"inputs\":{}}").getMessage().contains("params.m"));
+    // A surrogate pair is a character like any other.
+    assertEquals("j\ud83d\ude00", json("{\"id\":\"j\\ud83d\\ude00\",\"kernel\":\"k\",\"inputs\":{}}").id());
+    // {"id": <CBOR text of the three bytes ED A0 80>, ...}
+    byte[] cbor = java.util.HexFormat.of().parseHex("a3" + "626964" + "63eda080" + "666b65726e656c" + "616b" + "66696e70757473" + "a0");
+    JobException c = assertThrows(JobException.class, () -> codec.decode("d", cbor, PayloadFormat.CBOR, 10));
+    assertTrue(c.getMessage().contains("field 'id'"), c.getMessage());
+  }
+
+  /**
+   * Found by JobCodecFuzzTest: a refusal repeated the device's text whole, e.g. all 1000 digits of a
+   * number given as the id, or a field name as long as the payload. It now shows at most 40 characters
+   * of it (and 300 of a parser's message), saying how long it was.
+   */
+  @Test
+  void refusalsRepeatAShortPieceOfTheDevicesText() {
+    String digits = "1" + "0".repeat(999);
+    JobException number = refusal("{\"id\":" + digits + ",\"kernel\":\"k\",\"inputs\":{}}");
+    assertTrue(number.getMessage().startsWith("field 'id' must be a string, was the number 1000000000"), number.getMessage());
+    assertTrue(number.getMessage().contains("(1000 characters)") && number.getMessage().length() < 200, number.getMessage());
+    String name = "n".repeat(5000);
+    JobException unknown = refusal("{\"id\":\"a\",\"kernel\":\"k\",\"inputs\":{},\"" + name + "\":1}");
+    assertTrue(unknown.getMessage().contains("(5000 characters)") && unknown.getMessage().length() < 300, unknown.getMessage());
+    JobException input = refusal("{\"id\":\"a\",\"kernel\":\"k\",\"inputs\":{\"" + name + "\":[true]}}");
+    assertTrue(input.getMessage().startsWith("inputs.nnnn") && input.getMessage().length() < 400, input.getMessage());
+    JobException duplicate = refusal("{\"id\":\"a\",\"params\":{\"" + name + "\":1,\"" + name + "\":2}}");
+    assertTrue(duplicate.getMessage().contains("Duplicate") && duplicate.getMessage().length() < 500, duplicate.getMessage());
+  }
+
+  /**
+   * Found by CoapFuzzTest: an id of 3000 characters was taken, and the refusal of the job (here or in
+   * the scheduler) repeated it whole. It is refused at once, and peekId does not return it.
+   */
+  @Test
+  void refusesAnOverlongIdAndDoesNotPeekIt() {
+    String job = "{\"id\":\"" + "k".repeat(3000) + "\",\"kernel\":\"k\",\"inputs\":{}}";
+    JobException e = refusal(job);
+    assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    assertEquals("field 'id' has 3000 characters; a job id has 1 to 128", e.getMessage());
+    assertNull(codec.peekId(job.getBytes(StandardCharsets.UTF_8), PayloadFormat.JSON));
+    assertEquals("k".repeat(128), codec.peekId(("{\"id\":\"" + "k".repeat(128) + "\",").getBytes(StandardCharsets.UTF_8), PayloadFormat.JSON));
+  }
+
   @Test
   void sniffsCborMapsAndTakesEverythingElseAsJson() {
     assertEquals(PayloadFormat.CBOR, PayloadFormat.sniff(new byte[] {(byte) 0xa3}));

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultScheduler implements Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
-  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_ID_LENGTH = JobRequest.MAX_ID_LENGTH;
+  /** Characters of a device's name for a kernel or input that a refusal repeats. */
+  static final int SHOWN = 40;
 
   private volatile SchedulerOptions options;
   private volatile KernelCatalog catalog;
@@ -158,15 +160,23 @@ public final class DefaultScheduler implements Scheduler {
     KernelCatalog catalog = this.catalog;
     DeviceAdmission.check(policy, r, catalog);
     Kernel kernel = catalog.find(r.kernel()).orElseThrow(() -> new JobException(ErrorCode.UNKNOWN_KERNEL,
-        "no kernel '" + r.kernel() + "' is installed on this gateway; installed: "
+        "no kernel '" + shown(r.kernel()) + "' is installed on this gateway; installed: "
             + catalog.all().stream().map(k -> k.spec().name()).collect(Collectors.joining(", "))));
     for (Map.Entry<String, float[]> in : new java.util.TreeMap<>(r.inputs()).entrySet()) {
       if (in.getValue().length > options.maxElementsPerInput()) {
-        throw new JobException(ErrorCode.TOO_LARGE, "input '" + in.getKey() + "' has " + in.getValue().length
+        throw new JobException(ErrorCode.TOO_LARGE, "input '" + shown(in.getKey()) + "' has " + in.getValue().length
             + " elements; this gateway accepts at most " + options.maxElementsPerInput() + " per input");
       }
     }
     return kernel;
+  }
+
+  /**
+   * A device's name for something, as a refusal repeats it: at most {@link #SHOWN} characters, so that a
+   * refusal stays a few lines however long the name (a kernel name can be as long as the payload).
+   */
+  static String shown(String name) {
+    return name.length() <= SHOWN ? name : name.substring(0, SHOWN) + "... (" + name.length() + " characters)";
   }
 
   private static KernelArgs checkArgs(Kernel kernel, JobRequest r) {
@@ -226,7 +236,9 @@ public final class DefaultScheduler implements Scheduler {
   private CompletionStage<JobResult> refuse(JobRequest r, JobException e) {
     refusals.incrementAndGet(e.code().ordinal());
     LOG.debug("{} from {} refused: {} {}", r.id(), r.deviceId(), e.code(), e.getMessage());
-    return CompletableFuture.completedFuture(JobResult.error(r.id(), r.deviceId(), e));
+    // An id over the limit is not repeated: the refusal would be as long as the id.
+    String id = r.id().length() <= MAX_ID_LENGTH ? r.id() : null;
+    return CompletableFuture.completedFuture(JobResult.error(id, r.deviceId(), e));
   }
 
   private void work() {

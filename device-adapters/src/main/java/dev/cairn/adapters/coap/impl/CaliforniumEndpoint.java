@@ -26,6 +26,7 @@ import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint.Builder;
+import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.elements.config.Configuration;
@@ -45,6 +46,12 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   /** Suggested wait for a device that got BUSY, seconds (Max-Age of the 5.03). */
   static final int BUSY_RETRY_SECONDS = 5;
   private static final Pattern DEVICE = Pattern.compile("[^/+#]{1,128}");
+  /**
+   * Datagrams are read whole up to the largest UDP payload. With Californium's default of 2 KiB a longer
+   * one (a device that does not send block-wise) was cut and dropped without an answer, so the device
+   * could only time out; read whole, it is answered like any request.
+   */
+  static final int MAX_DATAGRAM_BYTES = 65_535;
 
   static {
     CoapConfig.register();
@@ -87,10 +94,12 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     Configuration config = dev.cairn.adapters.coap.CoapEndpoint.boundedDeduplication(new Configuration())
         .set(CoapConfig.MAX_RESOURCE_BODY_SIZE, Math.max(maxBody, 8192))
         .set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024)
-        .set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
+        .set(CoapConfig.MAX_MESSAGE_SIZE, 1024)
+        .set(UdpConfig.UDP_DATAGRAM_SIZE, MAX_DATAGRAM_BYTES);
     server = new CoapServer(config);
     if (options.plain()) {
       endpoint = new Builder().setConfiguration(config)
+          .setDataSerializerAndParser(new UdpDataSerializer(), new BlockSizeParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
           .setInetSocketAddress(new InetSocketAddress(options.host(), options.port())).build();
       server.addEndpoint(endpoint);
     }
@@ -115,7 +124,9 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
             org.eclipse.californium.elements.config.CertificateAuthenticationMode.NEEDED);
       }
       var dtls = new org.eclipse.californium.scandium.DTLSConnector(dtlsConfig.build());
-      dtlsEndpoint = new Builder().setConfiguration(config).setConnector(dtls).build();
+      dtlsEndpoint = new Builder().setConfiguration(config).setConnector(dtls)
+          .setDataSerializerAndParser(new UdpDataSerializer(), new BlockSizeParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
+          .build();
       server.addEndpoint(dtlsEndpoint);
     }
     JobsResource jobsResource = new JobsResource();

@@ -33,6 +33,8 @@ public final class JacksonJobCodec implements JobCodec {
   static final String ALLOWED_FIELDS = "id, kernel, params, inputs, priority, deadlineMs";
   /** RFC 8746: typed array of float32, little endian. */
   static final int TAG_FLOAT32_LE = 85;
+  /** Characters of a parser's own message that a refusal repeats (they can quote the payload). */
+  static final int PARSER_MESSAGE = 300;
   private static final String INPUT_FORMS =
       "inputs are arrays of numbers, {\"dtype\": \"f32\", \"shape\": [n], \"data\": \"<base64>\"}, "
           + "or in CBOR a byte string of little-endian float32 (optionally tag 85)";
@@ -60,9 +62,10 @@ public final class JacksonJobCodec implements JobCodec {
     } catch (JobException e) {
       throw e;
     } catch (JsonProcessingException e) {
-      throw bad("payload is not valid " + format + ": " + e.getOriginalMessage() + where(e.getLocation(), format));
+      throw bad("payload is not valid " + format + ": " + Text.shown(e.getOriginalMessage(), PARSER_MESSAGE)
+          + where(e.getLocation(), format));
     } catch (IOException e) {
-      throw bad("payload could not be read as " + format + ": " + e.getMessage());
+      throw bad("payload could not be read as " + format + ": " + Text.shown(String.valueOf(e.getMessage()), PARSER_MESSAGE));
     }
   }
 
@@ -105,13 +108,13 @@ public final class JacksonJobCodec implements JobCodec {
         String field = p.currentName();
         JsonToken t = p.nextToken();
         switch (field) {
-          case "id" -> id = text(t, "id");
+          case "id" -> id = checkedId(text(t, "id"));
           case "kernel" -> kernel = text(t, "kernel");
           case "params" -> params = params(t);
           case "inputs" -> inputs = inputs(t);
           case "priority" -> priority = (int) integer(t, "priority", 0, 9);
           case "deadlineMs" -> deadlineMs = integer(t, "deadlineMs", 0, 86_400_000L);
-          default -> throw bad("unknown field '" + field + "'; a job has the fields " + ALLOWED_FIELDS);
+          default -> throw bad("unknown field '" + Text.shown(field) + "'; a job has the fields " + ALLOWED_FIELDS);
         }
       }
       if (p.nextToken() != null) {
@@ -134,7 +137,28 @@ public final class JacksonJobCodec implements JobCodec {
       if (t != JsonToken.VALUE_STRING) {
         throw bad("field '" + field + "' must be a string, was " + describe(t));
       }
-      return p.getText();
+      return wellFormed(p.getText(), "field '" + field + "'");
+    }
+
+    /**
+     * Refuses text with an unpaired surrogate: UTF-8 cannot carry it, so the receipt leaf and the journal
+     * would hold '?' in its place, and two different ids or inputs would commit to the same bytes.
+     */
+    private static String wellFormed(String s, String what) {
+      int at = Text.unpairedSurrogate(s);
+      if (at >= 0) {
+        throw bad(what + " is not well-formed Unicode: it has an unpaired surrogate (U+"
+            + Integer.toHexString(s.charAt(at)).toUpperCase(Locale.ROOT) + ") at character " + at
+            + "; a JSON escape of a surrogate must be followed by its pair, and CBOR text must be UTF-8");
+      }
+      return s;
+    }
+
+    private static String checkedId(String id) {
+      if (id.length() > JobRequest.MAX_ID_LENGTH) {
+        throw bad("field 'id' has " + id.length() + " characters; a job id has 1 to " + JobRequest.MAX_ID_LENGTH);
+      }
+      return id;
     }
 
     private long integer(JsonToken t, String field, long min, long max) throws IOException {
@@ -148,7 +172,7 @@ public final class JacksonJobCodec implements JobCodec {
         v = Long.MAX_VALUE;
       }
       if (v < min || v > max) {
-        throw bad("field '" + field + "' must be from " + min + " to " + max + ", was " + p.getText());
+        throw bad("field '" + field + "' must be from " + min + " to " + max + ", was " + Text.shown(p.getText()));
       }
       return v;
     }
@@ -159,14 +183,15 @@ public final class JacksonJobCodec implements JobCodec {
       }
       Map<String, Object> out = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
+        String name = wellFormed(p.currentName(), "a name in 'params'");
+        String shown = Text.shown(name);
         JsonToken v = p.nextToken();
         if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
           out.put(name, p.getDoubleValue());
         } else if (v == JsonToken.VALUE_STRING) {
-          out.put(name, p.getText());
+          out.put(name, wellFormed(p.getText(), "params." + shown));
         } else {
-          throw bad("params." + name + " must be a number or a string, was " + describe(v));
+          throw bad("params." + shown + " must be a number or a string, was " + describe(v));
         }
       }
       return out;
@@ -178,21 +203,23 @@ public final class JacksonJobCodec implements JobCodec {
       }
       Map<String, float[]> out = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
+        String name = wellFormed(p.currentName(), "an input name");
+        // Messages name the input by at most SHOWN characters of its name.
+        String shown = Text.shown(name);
         JsonToken v = p.nextToken();
         float[] values;
         if (v == JsonToken.START_ARRAY) {
-          values = numberArray(name);
+          values = numberArray(shown);
         } else if (v == JsonToken.VALUE_EMBEDDED_OBJECT) {
           int tag = p instanceof CBORParser c ? c.getCurrentTag() : -1;
           if (tag != -1 && tag != TAG_FLOAT32_LE) {
-            throw bad("inputs." + name + " has CBOR tag " + tag + "; only tag 85 (float32, little endian) is accepted");
+            throw bad("inputs." + shown + " has CBOR tag " + tag + "; only tag 85 (float32, little endian) is accepted");
           }
-          values = littleEndian(name, p.getBinaryValue());
+          values = littleEndian(shown, p.getBinaryValue());
         } else if (v == JsonToken.START_OBJECT) {
-          values = typedBinary(name);
+          values = typedBinary(shown);
         } else {
-          throw bad("inputs." + name + " is " + describe(v) + "; " + INPUT_FORMS);
+          throw bad("inputs." + shown + " is " + describe(v) + "; " + INPUT_FORMS);
         }
         out.put(name, values);
       }
@@ -213,7 +240,7 @@ public final class JacksonJobCodec implements JobCodec {
         }
         double d = p.getDoubleValue();
         if (Double.isFinite(d) && Math.abs(d) > Float.MAX_VALUE) {
-          throw bad("inputs." + name + "[" + n + "] is " + p.getText() + ", outside the float32 range (about ±3.4e38)");
+          throw bad("inputs." + name + "[" + n + "] is " + Text.shown(p.getText()) + ", outside the float32 range (about ±3.4e38)");
         }
         if (n == values.length) {
           values = Arrays.copyOf(values, (int) Math.min((long) n * 2, maxElements));
@@ -254,11 +281,11 @@ public final class JacksonJobCodec implements JobCodec {
               throw bad("inputs." + name + ".data must be base64 text (or a CBOR byte string)");
             }
           }
-          default -> throw bad("inputs." + name + " has an unknown field '" + field + "'; allowed: dtype, shape, data");
+          default -> throw bad("inputs." + name + " has an unknown field '" + Text.shown(field) + "'; allowed: dtype, shape, data");
         }
       }
       if (!"f32".equals(dtype)) {
-        throw bad("inputs." + name + ".dtype is " + (dtype == null ? "missing" : "'" + dtype + "'") + "; only \"f32\" is supported");
+        throw bad("inputs." + name + ".dtype is " + (dtype == null ? "missing" : "'" + Text.shown(dtype) + "'") + "; only \"f32\" is supported");
       }
       if (data == null) {
         throw bad("inputs." + name + ".data is missing");
@@ -288,8 +315,8 @@ public final class JacksonJobCodec implements JobCodec {
         return "missing";
       }
       return switch (t) {
-        case VALUE_STRING -> "the string \"" + abbreviate(p.getText()) + "\"";
-        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + p.getText();
+        case VALUE_STRING -> "the string \"" + Text.shown(p.getText()) + "\"";
+        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + Text.shown(p.getText());
         case VALUE_TRUE, VALUE_FALSE -> p.getText();
         case VALUE_NULL -> "null";
         case START_ARRAY -> "an array";
@@ -299,9 +326,6 @@ public final class JacksonJobCodec implements JobCodec {
       };
     }
 
-    private static String abbreviate(String s) {
-      return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-    }
   }
 
   @Override
@@ -314,7 +338,8 @@ public final class JacksonJobCodec implements JobCodec {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         if ("id".equals(field)) {
-          return v == JsonToken.VALUE_STRING ? p.getText() : null;
+          // An id over the limit is no id: a refusal naming it would be as long as it.
+          return v == JsonToken.VALUE_STRING && p.getTextLength() <= JobRequest.MAX_ID_LENGTH ? p.getText() : null;
         }
         p.skipChildren();
       }
@@ -324,34 +349,38 @@ public final class JacksonJobCodec implements JobCodec {
     }
   }
 
+  /**
+   * Text that came from a device (ids, names it gave, messages that repeat them) may hold unpaired
+   * surrogates; they are written as U+FFFD, so that every result can be sent.
+   */
   @Override
   public byte[] encode(JobResult r, PayloadFormat format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator g = factory(format).createGenerator(out)) {
       g.writeStartObject();
       if (r.id() != null) {
-        g.writeStringField("id", r.id());
+        g.writeStringField("id", Text.writable(r.id()));
       }
       g.writeStringField("status", r.isOk() ? "ok" : "error");
       if (r.isOk()) {
         g.writeObjectFieldStart("outputs");
         for (Map.Entry<String, Object> e : r.outputs().entrySet()) {
-          g.writeFieldName(e.getKey());
+          g.writeFieldName(Text.writable(e.getKey()));
           writeValue(g, e.getValue());
         }
         g.writeEndObject();
-        g.writeStringField("backend", r.backend());
+        g.writeStringField("backend", Text.writable(r.backend()));
         g.writeNumberField("queueMicros", r.queueMicros());
         g.writeNumberField("runMicros", r.runMicros());
         if (r.leaf() != null) {
-          g.writeStringField("leaf", r.leaf());
+          g.writeStringField("leaf", Text.writable(r.leaf()));
         }
         if (r.salt() != null) {
-          g.writeStringField("salt", r.salt());
+          g.writeStringField("salt", Text.writable(r.salt()));
         }
       } else {
         g.writeStringField("code", r.code().name());
-        g.writeStringField("message", r.message());
+        g.writeStringField("message", Text.writable(r.message()));
       }
       g.writeEndObject();
     } catch (IOException e) {
