@@ -26,7 +26,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttServerOptions;
-import dev.cairn.adapters.mqtt.impl.PacketSizeGuard;
+import dev.cairn.adapters.mqtt.impl.PacketFramer;
 
 /**
  * Listens for MQTT like {@code MqttServerImpl}, with what a device-facing server needs beyond it:
@@ -34,10 +34,11 @@ import dev.cairn.adapters.mqtt.impl.PacketSizeGuard;
  *   <li>every TCP connection is offered to {@link Hooks#admit} before a byte is read (connection limits);
  *   <li>a CONNECT must arrive within the connect timeout of the connection's start, however slowly its
  *       bytes trickle in;
- *   <li>a packet longer than the largest allowed is refused from its fixed header, before it is buffered
- *       ({@link PacketSizeGuard}); Netty's decoder alone buffers the whole packet before it checks its length;
- *   <li>a malformed packet, or a packet type a client may not send, closes the connection (the decoder
- *       would otherwise discard everything after it and keep the connection open);
+ *   <li>the decoder is given one whole packet at a time ({@link PacketFramer}): a packet longer than the largest
+ *       allowed is refused from its fixed header, before it is buffered, and a whole packet the decoder makes
+ *       nothing of is malformed (Netty's decoder alone would buffer the claimed length, or wait for ever);
+ *   <li>a malformed packet, a packet type a client may not send, or one Vert.x refuses by throwing closes the
+ *       connection (the decoder would otherwise discard everything after it and keep the connection open);
  *   <li>a CONNECT that carries a user name but no password keeps its user name: Vert.x MQTT 5.0.7 drops such
  *       a user name ({@code MqttServerConnection.handleConnect} builds {@code MqttAuth} only when both are
  *       present), but the device contract names a device by its user name and {@code mosquitto_pub -u dev1}
@@ -91,7 +92,7 @@ public final class CairnMqttListener {
       }, e -> { }, options);
       state.connectTimer = vertx.setTimer(connectTimeoutMs, id -> {
         if (state.endpoint == null) {
-          PacketSizeGuard.closeNow(soi);
+          PacketFramer.closeNow(soi);
         }
       });
       // Not closeHandler: Vert.x sets its own on the socket when the CONNECT arrives.
@@ -100,9 +101,9 @@ public final class CairnMqttListener {
         hooks.closed(soi);
       });
       soi.eventHandler(event -> {
-        if (event instanceof PacketSizeGuard.TooLarge t) {
+        if (event instanceof PacketFramer.Refused r) {
           state.refused = true;
-          hooks.refusedPacket(state.endpoint, soi, true, t.toString());
+          hooks.refusedPacket(state.endpoint, soi, r.tooLarge(), r.reason());
         }
         ReferenceCountUtil.release(event);
       });
@@ -118,8 +119,15 @@ public final class CairnMqttListener {
           hooks.refusedPacket(state.endpoint, soi, false, problem);
           return;
         }
-        synchronized (conn) {
-          conn.handleMessage(msg);
+        try {
+          synchronized (conn) {
+            conn.handleMessage(msg);
+          }
+        } catch (RuntimeException e) {
+          // Vert.x refuses some packets by throwing (one before CONNECT, a second CONNECT, an unknown reason
+          // code); the connection goes, the gateway's log gets a line about the client, not an error.
+          state.refused = true;
+          hooks.refusedPacket(state.endpoint, soi, false, "protocol error: " + e.getMessage());
         }
       });
     });
@@ -152,9 +160,11 @@ public final class CairnMqttListener {
   }
 
   private static void initChannel(ChannelPipeline pipeline, MqttServerOptions options, long connectTimeoutMs) {
-    pipeline.addBefore("handler", "packetSizeGuard", new PacketSizeGuard(options.getMaxMessageSize()));
+    PacketFramer framer = new PacketFramer(options.getMaxMessageSize());
+    pipeline.addBefore("handler", "packetFramer", framer);
     pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
     pipeline.addBefore("handler", "mqttDecoder", new MqttDecoder(options.getMaxMessageSize(), options.getMaxClientIdLength()));
+    pipeline.addBefore("handler", "decodedCounter", framer.counter());
     pipeline.addBefore("handler", "userNameOnly", new KeepUserNameWithoutPassword());
     // Vert.x removes these two by name when the CONNECT arrives; the timer in listen() is the real deadline.
     int idleSeconds = (int) Math.max(1, (connectTimeoutMs + 999) / 1000);

@@ -51,13 +51,11 @@ final class FuzzedGateway implements AutoCloseable {
   private final long heapBefore;
   private final Queue<String> uncaught = new ConcurrentLinkedQueue<>();
   private final Queue<String> errors = new ConcurrentLinkedQueue<>();
-  /** Errors known to be logged today, each kept as a disabled regression test until its fix lands. */
-  private final List<Pattern> tolerated = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
   private final AppenderBase<ILoggingEvent> errorLog = new AppenderBase<>() {
     @Override
     protected void append(ILoggingEvent e) {
-      if (e.getLevel().isGreaterOrEqual(Level.ERROR) && !isTolerated(e)) {
+      if (e.getLevel().isGreaterOrEqual(Level.ERROR)) {
         errors.add(e.getLoggerName() + ": " + e.getFormattedMessage()
             + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName() + ": "
                 + e.getThrowableProxy().getMessage() + ")"));
@@ -99,22 +97,6 @@ final class FuzzedGateway implements AutoCloseable {
 
   private static ch.qos.logback.classic.Logger root() {
     return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-  }
-
-  /**
-   * From now on, an error logged whose "logger: message exception-message" matches one of
-   * {@code patterns} is not a failure: errors logged today whose fix has not landed, each kept as a
-   * disabled regression test. Replaces the patterns given before; none restores the strict check.
-   */
-  void tolerate(Pattern... patterns) {
-    tolerated.clear();
-    tolerated.addAll(List.of(patterns));
-  }
-
-  private boolean isTolerated(ILoggingEvent e) {
-    String text = e.getLoggerName() + ": " + e.getFormattedMessage()
-        + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage());
-    return tolerated.stream().anyMatch(p -> p.matcher(text).find());
   }
 
   /**

@@ -5,25 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.cairn.runtime.e2e.MqttFuzzTest.Outcome;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * What MqttFuzzTest found in the MQTT endpoint of today, each input kept as an example. They wait for
- * the endpoint's rewrite (CONNECT timeout, closing on a malformed packet); enable each with its fix,
- * and MqttFuzzTest's strict property with all of them.
+ * What MqttFuzzTest found in the MQTT endpoint, each input kept as a regression example of its fix: the CONNECT
+ * timeout, the decoder given whole packets (a whole packet it cannot decode is malformed), and a packet Vert.x
+ * refuses by throwing closing its connection without an error in the gateway's log.
  */
 class MqttEndpointFindingsTest {
-  /**
-   * What Vert.x logs at ERROR today for malformed packets (the examples below); the lenient property
-   * of MqttFuzzTest tolerates these lines, and only these, until the fix.
-   */
-  static final Pattern VERTX_ERRORS_TODAY = Pattern.compile(
-      "^io\\.vertx\\.core\\.net\\.impl\\.ConnectionBase: |Received an MQTT packet from a not connected client|MQTT endpoint is closed"
-          + "|unknown \\w+ reason code");
-
   FuzzedGateway gw;
 
   @AfterEach
@@ -42,7 +32,6 @@ class MqttEndpointFindingsTest {
    * any CONNECT: the decoder fails, and the connection stays open, neither answered nor closed (until
    * Vert.x's 90 s idle timeout before a CONNECT).
    */
-  @Disabled("needs the endpoint fix: a connection whose packet fails to decode is not closed")
   @Test
   void aConnectionWhosePacketFailsToDecodeIsClosed() throws Exception {
     gw = FuzzedGateway.start();
@@ -55,7 +44,6 @@ class MqttEndpointFindingsTest {
    * closed, but Vert.x logs each at ERROR (io.vertx.core.net.impl.ConnectionBase), so any client can
    * fill the gateway's log at will.
    */
-  @Disabled("needs the endpoint fix: malformed packets are logged at ERROR by Vert.x")
   @Test
   void malformedPacketsAreNotLoggedAsErrors() throws Exception {
     gw = FuzzedGateway.start();
@@ -65,7 +53,6 @@ class MqttEndpointFindingsTest {
   }
 
   /** A PUBACK as the first packet: closed, but logged at ERROR as an unhandled exception with its stack. */
-  @Disabled("needs the endpoint fix: a packet before CONNECT is logged as an unhandled exception")
   @Test
   void aPacketBeforeConnectIsRefusedWithoutAnError() throws Exception {
     gw = FuzzedGateway.start();
@@ -78,7 +65,6 @@ class MqttEndpointFindingsTest {
    * the same segment: Vert.x closes the closed endpoint again and logs "MQTT endpoint is closed" as an
    * unhandled exception at ERROR.
    */
-  @Disabled("needs the endpoint fix: a CONNECT after a refused one is logged as an unhandled exception")
   @Test
   void aConnectAfterARefusedOneIsNotAnError() throws Exception {
     gw = FuzzedGateway.start();
@@ -92,7 +78,6 @@ class MqttEndpointFindingsTest {
    * "unknown PUBACK reason code: 1" from its message handler, logged at ERROR with its stack, and the
    * connection goes on; a connected client can log such a line per packet.
    */
-  @Disabled("needs the endpoint fix: an acknowledgement with an unknown reason code is logged as an unhandled exception")
   @Test
   void anAcknowledgementWithAnUnknownReasonCodeIsNotAnError() throws Exception {
     gw = FuzzedGateway.start();
@@ -104,7 +89,6 @@ class MqttEndpointFindingsTest {
    * The first six bytes of a CONNECT, and then nothing: the endpoint waits for the rest until its
    * CONNECT timeout (today Vert.x's 90 s, with no setting), holding a connection slot meanwhile.
    */
-  @Disabled("needs the endpoint fix: the CONNECT timeout setting mqtt.connectTimeoutMs")
   @Test
   void anIncompleteConnectIsClosedWithinTheConnectTimeout() throws Exception {
     gw = FuzzedGateway.start("connectTimeoutMs: 1000");

@@ -40,6 +40,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(VertxMqttEndpoint.class);
   /** Room above the payload limit for topic and properties, so a merely oversize job gets TOO_LARGE. */
   static final int MESSAGE_SIZE_HEADROOM = 64 * 1024;
+  /** How long a refused connection's last answers may take to leave before it is closed anyway. */
+  static final long CLOSE_GRACE_MS = 2000;
   /** Bytes of an MQTT fixed header at most: the type byte and four of remaining length. */
   private static final int FIXED_HEADER_BYTES = 5;
 
@@ -172,8 +174,14 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
           ep.disconnect(tooLarge ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET,
               MqttProperties.NO_PROPERTIES);
         } else {
-          PacketSizeGuard.closeNow(socket);
+          socket.close();
         }
+        // What was already answered (a CONNACK) goes out first; a client that does not read is not waited for.
+        vertx.setTimer(CLOSE_GRACE_MS, t -> {
+          if (socket.channelHandlerContext().channel().isOpen()) {
+            PacketFramer.closeNow(socket);
+          }
+        });
       }
 
       @Override
@@ -266,7 +274,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     slowReadersClosed.incrementAndGet();
     LOG.warn("{} closed: more than {} bytes of results wait to be sent to it from {}; it is not reading them"
         + " (mqtt.maxQueuedBytesPerConnection)", c.deviceId, options.maxQueuedBytesPerConnection(), c.remoteAddress());
-    PacketSizeGuard.closeNow(c.socket);
+    PacketFramer.closeNow(c.socket);
     return true;
   }
 
