@@ -1,2 +1,5 @@
-/** The loopback admin HTTP API (Vert.x Web): health and counters. */
+/**
+ * The admin HTTP API (Vert.x Web): health, counters, the gateway's key and receipts. Loopback by default;
+ * elsewhere behind a bearer token or TLS client certificates ({@code AdminAccess}).
+ */
 package dev.cairn.runtime.admin;

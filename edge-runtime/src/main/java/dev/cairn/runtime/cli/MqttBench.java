@@ -84,8 +84,7 @@ final class MqttBench implements Callable<Integer> {
       results.put("Mosquitto relay", run("Mosquitto relay", port -> startMosquitto(mosquitto, port), null));
     }
     footprint.measure(this);
-    MqttSecurityBench.Figures secured = new MqttSecurityBench(this)
-        .measure((footprint.heldMb - footprint.heldIdleMb) * 1024 / Math.max(1, footprint.held));
+    MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")));
     return 0;
   }

@@ -145,9 +145,9 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       public boolean admit(NetSocketInternal socket) {
         String address = address(socket);
         String refusal = stopping ? "the gateway is stopping" : sockets.tryOpen(address);
+        socket.channelHandlerContext().channel().attr(COUNTED_AS).set(address);
         if (refusal != null) {
           refusedSockets.warn("closed a new connection from {}: {}", address, refusal);
-          socket.channelHandlerContext().channel().attr(NOT_COUNTED).set(true);
           return false;
         }
         return true;
@@ -155,9 +155,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
 
       @Override
       public void closed(NetSocketInternal socket) {
-        if (!Boolean.TRUE.equals(socket.channelHandlerContext().channel().attr(NOT_COUNTED).get())) {
-          sockets.closed(address(socket));
-        }
+        // The address it was counted under: a closed channel may no longer know its peer.
+        sockets.closed(socket.channelHandlerContext().channel().attr(COUNTED_AS).get());
       }
 
       @Override
@@ -195,7 +194,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     };
   }
 
-  private static final io.netty.util.AttributeKey<Boolean> NOT_COUNTED = io.netty.util.AttributeKey.valueOf("cairn.mqtt.notCounted");
+  private static final io.netty.util.AttributeKey<String> COUNTED_AS = io.netty.util.AttributeKey.valueOf("cairn.mqtt.address");
 
   private static String address(NetSocketInternal socket) {
     return socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
