@@ -25,6 +25,21 @@ public interface AnchorService {
   /** Completes once the leaf is durable (committed to the journal). */
   CompletionStage<SealedLeaf> append(LeafInput input);
 
+  /**
+   * Appends a leaf that is not a job's (a usage statement, say) as it is; it is sealed and anchored like
+   * any other and its receipt is found by {@link #receipt} under {@code lookupDevice} and {@code lookupJob}.
+   */
+  CompletionStage<SealedLeaf> appendLeaf(String lookupDevice, String lookupJob, byte[] leaf);
+
+  /** Signs {@code body} with the gateway key in {@code domain} ({@link Statements#message}). */
+  byte[] signStatement(String domain, byte[] body);
+
+  /**
+   * Calls {@code leaves} on the calling thread with every leaf journaled at or after
+   * {@code createdFromMs} in journal order, read on a connection of its own; returns how many. For start-up.
+   */
+  long scanLeaves(long createdFromMs, java.util.function.Consumer<byte[]> leaves);
+
   /** Seals the open batch now, if it has leaves; completes with the number of leaves sealed. */
   CompletionStage<Long> sealNow();
 

@@ -12,6 +12,10 @@ import java.util.Objects;
  * @param outputs the job's outputs: values {@code float[]}, {@code int[]}, {@link Double} or {@link Long}
  * @param receivedMillis when the gateway received the job, Unix epoch milliseconds
  * @param completedMillis when the job completed, Unix epoch milliseconds
+ * @param inputBytes bytes of the job's inputs (4 per float), for metering
+ * @param queueMicros time the job waited in the queue
+ * @param runMicros wall time of its run
+ * @param cpuMicros CPU time of its run (0 where it cannot be measured)
  */
 public record LeafInput(
     String deviceId,
@@ -22,7 +26,18 @@ public record LeafInput(
     Map<String, Object> outputs,
     String backend,
     long receivedMillis,
-    long completedMillis) {
+    long completedMillis,
+    long inputBytes,
+    long queueMicros,
+    long runMicros,
+    long cpuMicros) {
+
+  /** A leaf without metering figures (they read 0). */
+  public LeafInput(String deviceId, String jobId, String kernel, String kernelVersion, byte[] inputDigest,
+      Map<String, Object> outputs, String backend, long receivedMillis, long completedMillis) {
+    this(deviceId, jobId, kernel, kernelVersion, inputDigest, outputs, backend, receivedMillis, completedMillis,
+        0, 0, 0, 0);
+  }
 
   public LeafInput {
     Objects.requireNonNull(deviceId, "deviceId");
@@ -32,5 +47,8 @@ public record LeafInput(
     Objects.requireNonNull(inputDigest, "inputDigest");
     Objects.requireNonNull(outputs, "outputs");
     Objects.requireNonNull(backend, "backend");
+    if (inputBytes < 0 || queueMicros < 0 || runMicros < 0 || cpuMicros < 0) {
+      throw new IllegalArgumentException("metering figures cannot be negative");
+    }
   }
 }

@@ -107,7 +107,14 @@ class CborTest {
       m.put("be", "jvm");
       m.put("rx", t);
       m.put("done", t + 5);
-      assertArrayEquals(Cbor.encode(m), Cbor.leaf("gateway-1", "dev\u00fc1", "j-".repeat(20), "vector.saxpy", "1.0.0", in, out, "jvm", t, t + 5));
+      m.put("ib", t / 3);
+      m.put("ob", 1024L);
+      m.put("q", t % 1000);
+      m.put("cpu", 70_000L);
+      m.put("run", t / 7);
+      Cbor.Metered metered = new Cbor.Metered(t / 3, 1024, t % 1000, 70_000, t / 7);
+      assertArrayEquals(Cbor.encode(m), Cbor.leaf("gateway-1", "dev\u00fc1", "j-".repeat(20), "vector.saxpy", "1.0.0",
+          in, out, "jvm", t, t + 5, metered));
     }
   }
 }

@@ -28,6 +28,15 @@ final class AnchorSealer implements ResultSealer {
     return Canonical.inputDigest(request.kernel(), params, request.inputs());
   }
 
+  /** 4 bytes a float, as the kernels take them. */
+  static long inputBytes(JobRequest request) {
+    long n = 0;
+    for (float[] v : request.inputs().values()) {
+      n += 4L * v.length;
+    }
+    return n;
+  }
+
   @Override
   public CompletionStage<Seal> seal(CompletedJob job) {
     JobRequest request = job.request();
@@ -41,7 +50,11 @@ final class AnchorSealer implements ResultSealer {
             job.outputs(),
             job.backend(),
             job.received().toEpochMilli(),
-            job.completed().toEpochMilli());
+            job.completed().toEpochMilli(),
+            inputBytes(request),
+            job.queueMicros(),
+            job.runMicros(),
+            job.cpuMicros());
     return anchor
         .append(leaf)
         .thenApply(sealed -> new Seal(HEX.formatHex(sealed.leafHash()), HEX.formatHex(sealed.salt())));

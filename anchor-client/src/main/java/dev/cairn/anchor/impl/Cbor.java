@@ -121,29 +121,46 @@ public final class Cbor {
   }
 
   /**
-   * The leaf map, written straight into one buffer with its keys in canonical order (k, v, be, gw,
-   * in, kv, rx, dev, job, out, done: shorter keys first, then bytewise). Equal to {@link #encode} of
-   * the same map, without its per-entry allocations and sorting: leaves are on the hot path.
+   * What a job's leaf says of the work it took, for usage metering: input and output bytes, queue,
+   * run and CPU time in microseconds.
+   */
+  public record Metered(long inputBytes, long outputBytes, long queueMicros, long cpuMicros, long runMicros) {
+    public static final Metered NONE = new Metered(0, 0, 0, 0, 0);
+  }
+
+  /**
+   * The leaf map, written straight into one buffer with its keys in canonical order (k, q, v, be, gw,
+   * ib, in, kv, ob, rx, cpu, dev, job, out, run, done: shorter keys first, then bytewise). Equal to
+   * {@link #encode} of the same map, without its per-entry allocations and sorting: leaves are on the
+   * hot path.
    */
   public static byte[] leaf(String gatewayId, String deviceId, String jobId, String kernel, String kernelVersion,
-      byte[] inputDigest, byte[] outputCommitment, String backend, long receivedMs, long completedMs) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(160 + deviceId.length() + jobId.length());
-    head(out, 5, 11);
+      byte[] inputDigest, byte[] outputCommitment, String backend, long receivedMs, long completedMs, Metered m) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(200 + deviceId.length() + jobId.length());
+    head(out, 5, 16);
     text(out, "k");
     text(out, kernel);
+    text(out, "q");
+    write(out, m.queueMicros());
     text(out, "v");
     head(out, 0, 1);
     text(out, "be");
     text(out, backend);
     text(out, "gw");
     text(out, gatewayId);
+    text(out, "ib");
+    write(out, m.inputBytes());
     text(out, "in");
     head(out, 2, inputDigest.length);
     out.writeBytes(inputDigest);
     text(out, "kv");
     text(out, kernelVersion);
+    text(out, "ob");
+    write(out, m.outputBytes());
     text(out, "rx");
     write(out, receivedMs);
+    text(out, "cpu");
+    write(out, m.cpuMicros());
     text(out, "dev");
     text(out, deviceId);
     text(out, "job");
@@ -151,6 +168,8 @@ public final class Cbor {
     text(out, "out");
     head(out, 2, outputCommitment.length);
     out.writeBytes(outputCommitment);
+    text(out, "run");
+    write(out, m.runMicros());
     text(out, "done");
     write(out, completedMs);
     return out.toByteArray();

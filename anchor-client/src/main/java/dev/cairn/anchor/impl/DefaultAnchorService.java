@@ -16,6 +16,7 @@ import dev.cairn.anchor.Checkpoint;
 import dev.cairn.anchor.LeafInput;
 import dev.cairn.anchor.Merkle;
 import dev.cairn.anchor.SealedLeaf;
+import dev.cairn.anchor.Statements;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -59,6 +60,7 @@ public final class DefaultAnchorService implements AnchorService {
     final long createdMs;
     final CompletableFuture<SealedLeaf> done = new CompletableFuture<>();
     long seq;
+    long outputBytes;
 
     Pending(String deviceId, String jobId, byte[] leaf, byte[] leafHash, byte[] salt, long createdMs) {
       this.deviceId = deviceId;
@@ -205,6 +207,44 @@ public final class DefaultAnchorService implements AnchorService {
 
   @Override
   public CompletionStage<SealedLeaf> append(LeafInput in) {
+    CompletableFuture<SealedLeaf> refused = admit();
+    if (refused != null) {
+      return refused;
+    }
+    byte[] salt = new byte[16];
+    RANDOM.get().nextBytes(salt);
+    byte[] outputs = Cbor.outputBytes(in.outputs());
+    byte[] commitment = Hashes.sha256(salt, outputs);
+    Cbor.Metered metered = new Cbor.Metered(in.inputBytes(), outputs.length, in.queueMicros(), in.cpuMicros(),
+        in.runMicros());
+    byte[] leaf = Cbor.leaf(options.gatewayId(), in.deviceId(), in.jobId(), in.kernel(), in.kernelVersion(),
+        in.inputDigest(), commitment, in.backend(), in.receivedMillis(), in.completedMillis(), metered);
+    Pending p = new Pending(in.deviceId(), in.jobId(), leaf, Merkle.leafHash(leaf), salt, clock.millis());
+    p.outputBytes = outputs.length;
+    return enqueue(p);
+  }
+
+  @Override
+  public CompletionStage<SealedLeaf> appendLeaf(String lookupDevice, String lookupJob, byte[] leaf) {
+    CompletableFuture<SealedLeaf> refused = admit();
+    if (refused != null) {
+      return refused;
+    }
+    return enqueue(new Pending(lookupDevice, lookupJob, leaf.clone(), Merkle.leafHash(leaf), new byte[0], clock.millis()));
+  }
+
+  @Override
+  public byte[] signStatement(String domain, byte[] body) {
+    return key.sign(Statements.message(domain, body));
+  }
+
+  @Override
+  public long scanLeaves(long createdFromMs, java.util.function.Consumer<byte[]> leaves) {
+    return LeafScan.scan(options.dataDir(), createdFromMs, leaves);
+  }
+
+  /** Null when a leaf may be appended (and is counted as pending), else the refusal. */
+  private CompletableFuture<SealedLeaf> admit() {
     if (closing) {
       return CompletableFuture.failedFuture(closedError());
     }
@@ -213,12 +253,10 @@ public final class DefaultAnchorService implements AnchorService {
       return CompletableFuture.failedFuture(new AnchorException(AnchorErrorCode.OVERLOADED,
           options.maxPendingLeaves() + " leaves are already waiting for the journal; the disk is not keeping up"));
     }
-    byte[] salt = new byte[16];
-    RANDOM.get().nextBytes(salt);
-    byte[] commitment = Hashes.sha256(salt, Cbor.outputBytes(in.outputs()));
-    byte[] leaf = Cbor.leaf(options.gatewayId(), in.deviceId(), in.jobId(), in.kernel(), in.kernelVersion(),
-        in.inputDigest(), commitment, in.backend(), in.receivedMillis(), in.completedMillis());
-    Pending p = new Pending(in.deviceId(), in.jobId(), leaf, Merkle.leafHash(leaf), salt, clock.millis());
+    return null;
+  }
+
+  private CompletionStage<SealedLeaf> enqueue(Pending p) {
     commands.add(p);
     if (closed.isDone()) {
       // Raced with close() or the writer's stop: the writer is gone and will never take it.
@@ -451,7 +489,7 @@ public final class DefaultAnchorService implements AnchorService {
     }
     updateStats();
     for (Pending p : leaves) {
-      p.done.complete(new SealedLeaf(p.seq, p.leafHash, p.salt));
+      p.done.complete(new SealedLeaf(p.seq, p.leafHash, p.salt, p.outputBytes));
     }
   }
 

@@ -6,6 +6,7 @@ import dev.cairn.kernels.Kernel;
 import dev.cairn.kernels.KernelArgs;
 import dev.cairn.kernels.KernelArgumentException;
 import dev.cairn.kernels.KernelCatalog;
+import dev.cairn.kernels.RunCpu;
 import dev.cairn.scheduler.CompletedJob;
 import dev.cairn.scheduler.DevicePolicy;
 import dev.cairn.scheduler.ErrorCode;
@@ -338,12 +339,14 @@ public final class DefaultScheduler implements Scheduler {
     Kernel kernel = live.get(0).kernel;
     List<Map<String, Object>> outputs;
     Backend ran = backend;
+    long cpu = RunCpu.start();
     try {
       outputs = run(kernel, live, backend);
     } catch (BackendException e) {
       // The backend has logged why; the jobs still run, on the CPU.
       ran = placement.cpu();
       start = ticker.nanos();
+      cpu = RunCpu.start();
       try {
         outputs = run(kernel, live, ran);
       } catch (RuntimeException again) {
@@ -356,13 +359,14 @@ public final class DefaultScheduler implements Scheduler {
     }
     long end = ticker.nanos();
     long runMicros = (end - start) / 1000;
+    long cpuMicros = RunCpu.since(cpu) / 1000 / live.size();
     placement.record(kernel, ran, live.get(0).args.elementCount(), (end - start) / live.size());
     byBackend.computeIfAbsent(ran.name(), n -> new AtomicLong()).addAndGet(live.size());
     if (live.size() > 1) {
       batches.incrementAndGet();
     }
     for (int i = 0; i < live.size(); i++) {
-      seal(live.get(i), outputs.get(i), ran.name(), (start - live.get(i).receivedNanos) / 1000, runMicros);
+      seal(live.get(i), outputs.get(i), ran.name(), (start - live.get(i).receivedNanos) / 1000, runMicros, cpuMicros);
     }
   }
 
@@ -381,10 +385,11 @@ public final class DefaultScheduler implements Scheduler {
     }
   }
 
-  private void seal(Queued job, Map<String, Object> outputs, String backendName, long queueMicros, long runMicros) {
+  private void seal(Queued job, Map<String, Object> outputs, String backendName, long queueMicros, long runMicros,
+      long cpuMicros) {
     JobRequest r = job.request;
     CompletedJob done = new CompletedJob(r, job.kernel.spec().version(), job.args.params(), job.inputDigest, outputs,
-        backendName, job.received, clock.instant());
+        backendName, job.received, clock.instant(), queueMicros, runMicros, cpuMicros);
     CompletionStage<ResultSealer.Seal> seal;
     try {
       seal = sealer.seal(done);

@@ -1,6 +1,8 @@
 package dev.cairn.kernels.impl;
 
 import dev.cairn.kernels.Parallel;
+import dev.cairn.kernels.RunCpu;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,12 +52,13 @@ final class ChunkRunner implements Parallel, AutoCloseable {
       for (Thread h : helpers) {
         LockSupport.unpark(h);
       }
-      loop.work();
+      loop.work(false);
       loop.awaitDone();
     } finally {
       current = null;
       helpersInUse.unlock();
     }
+    RunCpu.addHelped(loop.helperCpuNanos.get());
     Throwable failure = loop.failure.get();
     if (failure instanceof RuntimeException e) {
       throw e;
@@ -69,7 +72,7 @@ final class ChunkRunner implements Parallel, AutoCloseable {
     while (!closed) {
       Loop loop = current;
       if (loop != null && loop.hasChunksLeft()) {
-        loop.work();
+        loop.work(true);
         continue;
       }
       spinThenPark(() -> closed || workWaiting());
@@ -114,6 +117,8 @@ final class ChunkRunner implements Parallel, AutoCloseable {
     final AtomicInteger next = new AtomicInteger();
     final AtomicInteger done = new AtomicInteger();
     final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** CPU the helpers spent on this loop's chunks, for {@link RunCpu}. */
+    final AtomicLong helperCpuNanos = new AtomicLong();
 
     Loop(int size, int grain, int chunks, RangeBody body, Thread caller) {
       this.size = size;
@@ -127,8 +132,10 @@ final class ChunkRunner implements Parallel, AutoCloseable {
       return next.get() < chunks;
     }
 
-    void work() {
+    /** Runs chunks until none are left; a helper adds its CPU time before it counts a chunk done. */
+    void work(boolean helper) {
       for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+        long cpu = helper ? RunCpu.threadNanos() : 0;
         try {
           if (failure.get() == null) {
             int from = c * grain;
@@ -137,6 +144,9 @@ final class ChunkRunner implements Parallel, AutoCloseable {
         } catch (Throwable t) {
           failure.compareAndSet(null, t);
         } finally {
+          if (helper) {
+            helperCpuNanos.addAndGet(RunCpu.threadNanos() - cpu);
+          }
           if (done.incrementAndGet() == chunks) {
             LockSupport.unpark(caller);
           }
