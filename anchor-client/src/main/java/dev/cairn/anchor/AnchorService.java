@@ -36,9 +36,10 @@ public interface AnchorService {
 
   /**
    * Calls {@code leaves} on the calling thread with every leaf journaled at or after
-   * {@code createdFromMs} in journal order, read on a connection of its own; returns how many. For start-up.
+   * {@code createdFromMs}, in journal order, and the time it was journaled (ms), read on a connection of
+   * its own; returns how many. For start-up.
    */
-  long scanLeaves(long createdFromMs, java.util.function.Consumer<byte[]> leaves);
+  long scanLeaves(long createdFromMs, java.util.function.ObjLongConsumer<byte[]> leaves);
 
   /** Seals the open batch now, if it has leaves; completes with the number of leaves sealed. */
   CompletionStage<Long> sealNow();

@@ -6,11 +6,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. */
-final class MutableClock extends Clock {
-  private final AtomicLong millis = new AtomicLong(1_764_000_000_000L);
+/** A clock tests move by hand (also used by the edge-runtime tests, through the test jar). */
+public final class MutableClock extends Clock {
+  private final AtomicLong millis;
 
-  void advanceMillis(long ms) {
+  public MutableClock() {
+    this(1_764_000_000_000L);
+  }
+
+  public MutableClock(long startMillis) {
+    millis = new AtomicLong(startMillis);
+  }
+
+  public void advanceMillis(long ms) {
     millis.addAndGet(ms);
   }
 

@@ -3,6 +3,8 @@ package dev.cairn.runtime;
 import dev.cairn.anchor.AnchorService;
 import dev.cairn.anchor.Canonical;
 import dev.cairn.anchor.LeafInput;
+import dev.cairn.anchor.usage.UsageTotals;
+import dev.cairn.runtime.metering.UsageMeter;
 import dev.cairn.scheduler.CompletedJob;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.ResultSealer;
@@ -18,9 +20,12 @@ final class AnchorSealer implements ResultSealer {
   private static final HexFormat HEX = HexFormat.of();
 
   private final AnchorService anchor;
+  private final UsageMeter meter;
 
-  AnchorSealer(AnchorService anchor) {
+  /** @param meter counts each job once its leaf is durable, or null when metering is off */
+  AnchorSealer(AnchorService anchor, UsageMeter meter) {
     this.anchor = anchor;
+    this.meter = meter;
   }
 
   @Override
@@ -57,6 +62,12 @@ final class AnchorSealer implements ResultSealer {
             job.cpuMicros());
     return anchor
         .append(leaf)
-        .thenApply(sealed -> new Seal(HEX.formatHex(sealed.leafHash()), HEX.formatHex(sealed.salt())));
+        .thenApply(sealed -> {
+          if (meter != null) {
+            meter.record(leaf.deviceId(), leaf.kernel(), leaf.completedMillis(),
+                UsageTotals.ofJob(leaf.cpuMicros(), leaf.inputBytes(), sealed.outputBytes(), leaf.runMicros()));
+          }
+          return new Seal(HEX.formatHex(sealed.leafHash()), HEX.formatHex(sealed.salt()));
+        });
   }
 }

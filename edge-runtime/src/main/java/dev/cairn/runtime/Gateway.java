@@ -7,6 +7,8 @@ import dev.cairn.kernels.Backends;
 import dev.cairn.kernels.KernelCatalog;
 import dev.cairn.runtime.admin.AdminApi;
 import dev.cairn.runtime.config.GatewayConfig;
+import dev.cairn.runtime.metering.EpochSealer;
+import dev.cairn.runtime.metering.QuotaScheduler;
 import dev.cairn.scheduler.Scheduler;
 import dev.cairn.scheduler.Ticker;
 import io.vertx.core.Future;
@@ -41,6 +43,7 @@ public final class Gateway {
   private Vertx vertx;
   private final java.util.List<Backend> backends = new java.util.ArrayList<>();
   private AnchorService anchor;
+  private EpochSealer usage;
   private Scheduler scheduler;
   private volatile MqttEndpoint mqtt;
   private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
@@ -100,12 +103,18 @@ public final class Gateway {
     }
     try {
       anchor = AnchorService.open(config.anchorOptions(), clock);
+      if (config.metering().enabled()) {
+        usage = EpochSealer.start(anchor, config.gatewayId(), config.dataDir(), config.metering().epochSeconds(), clock);
+      }
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();
       scheduler =
           Scheduler.create(
-              config.schedulerOptions(), config.enabledKernels(kernels), backends, new AnchorSealer(anchor), clock,
-              Ticker.system());
+              config.schedulerOptions(), config.enabledKernels(kernels), backends,
+              new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
+      if (usage != null) {
+        scheduler = new QuotaScheduler(scheduler, usage.meter(), clock, config.acl().quotas());
+      }
       vertx = Vertx.vertx();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
@@ -161,9 +170,14 @@ public final class Gateway {
             .compose(v -> scheduler == null
                 ? Future.<Void>succeededFuture()
                 : Future.fromCompletionStage(scheduler.stop()).recover(this::logged))
-            .compose(v -> anchor == null
-                ? Future.<Void>succeededFuture()
-                : Future.fromCompletionStage(anchor.close()).recover(this::logged))
+            .compose(v -> {
+              if (usage != null) {
+                usage.close();
+              }
+              return anchor == null
+                  ? Future.<Void>succeededFuture()
+                  : Future.fromCompletionStage(anchor.close()).recover(this::logged);
+            })
             .compose(v -> {
               backends.forEach(Backend::close);
               return vertx == null ? Future.<Void>succeededFuture() : vertx.close();
@@ -203,6 +217,9 @@ public final class Gateway {
 
   private void closeQuietly() {
     try {
+      if (usage != null) {
+        usage.close();
+      }
       if (anchor != null) {
         anchor.close().toCompletableFuture().join();
       }
@@ -298,6 +315,9 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     scheduler.reconfigure(next.schedulerOptions(), next.enabledKernels(kernels));
+    if (scheduler instanceof QuotaScheduler quotas) {
+      quotas.setQuotas(next.acl().quotas());
+    }
     Future<Void> anchoring = anchoringChanged ? Future.fromCompletionStage(anchor.reconfigure(anchorOptions)) : Future.succeededFuture();
     if (coapChanged) {
       if (coap != null) {
@@ -361,6 +381,15 @@ public final class Gateway {
 
   public AnchorService anchor() {
     return anchor;
+  }
+
+  /** Usage metering's sealer, or null when {@code metering.enabled} is false. */
+  public EpochSealer usage() {
+    return usage;
+  }
+
+  public Clock clock() {
+    return clock;
   }
 
   public MqttEndpoint mqtt() {

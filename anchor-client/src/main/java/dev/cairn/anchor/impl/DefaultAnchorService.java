@@ -239,7 +239,7 @@ public final class DefaultAnchorService implements AnchorService {
   }
 
   @Override
-  public long scanLeaves(long createdFromMs, java.util.function.Consumer<byte[]> leaves) {
+  public long scanLeaves(long createdFromMs, java.util.function.ObjLongConsumer<byte[]> leaves) {
     return LeafScan.scan(options.dataDir(), createdFromMs, leaves);
   }
 

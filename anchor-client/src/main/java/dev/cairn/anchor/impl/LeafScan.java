@@ -8,7 +8,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -18,18 +18,21 @@ import org.sqlite.SQLiteConfig;
 final class LeafScan {
   private LeafScan() {}
 
-  /** Calls {@code leaves} with every leaf journaled at or after {@code createdFromMs}; returns how many. */
-  static long scan(Path dataDir, long createdFromMs, Consumer<byte[]> leaves) {
+  /**
+   * Calls {@code leaves} with every leaf journaled at or after {@code createdFromMs} and the time it was
+   * journaled; returns how many.
+   */
+  static long scan(Path dataDir, long createdFromMs, ObjLongConsumer<byte[]> leaves) {
     SQLiteConfig config = new SQLiteConfig();
     config.setReadOnly(true);
     String url = "jdbc:sqlite:" + dataDir.resolve(Journal.FILE);
     try (Connection db = DriverManager.getConnection(url, config.toProperties());
-        PreparedStatement q = db.prepareStatement("SELECT leaf FROM leaves WHERE created_ms >= ? ORDER BY seq")) {
+        PreparedStatement q = db.prepareStatement("SELECT leaf, created_ms FROM leaves WHERE created_ms >= ? ORDER BY seq")) {
       q.setLong(1, createdFromMs);
       long n = 0;
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
-          leaves.accept(rs.getBytes(1));
+          leaves.accept(rs.getBytes(1), rs.getLong(2));
           n++;
         }
       }

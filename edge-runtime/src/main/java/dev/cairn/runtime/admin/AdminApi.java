@@ -80,6 +80,8 @@ public final class AdminApi {
           .onFailure(e -> ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
               .end(new JsonObject().put("status", "ERROR").put("detail", e.getMessage()).encode()));
     });
+    dev.cairn.runtime.metering.UsageRoutes.mount(router, vertx, gateway.usage(), gateway.config().gatewayId(),
+        gateway.clock());
     router.get("/v1/stats").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(stats().encodePrettily()));

@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Receipt receipt = ReceiptCodec.read(read(receiptFile, "receipt"));
-    byte[] key = pinnedKey();
+    byte[] key = publicKey("--gateway-key", gatewayKey);
     X509Certificate cert = tsaCert == null ? null : certificate(tsaCert);
     ReceiptVerifier.DeviceResult result = resultFile == null ? null : deviceResult(resultFile);
     List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(receipt, key, cert, ethRpc, result);
@@ -64,29 +64,30 @@ final class VerifyCommand implements Callable<Integer> {
     return 1;
   }
 
-  private byte[] pinnedKey() throws IOException {
-    String text = gatewayKey.trim();
+  /** An Ed25519 public key given as 64 hex digits or as a file holding them (a gateway.pub). */
+  static byte[] publicKey(String option, String value) throws IOException {
+    String text = value.trim();
     if (!text.matches("[0-9a-fA-F]{64}")) {
       Path p = Path.of(text);
       if (!Files.isRegularFile(p)) {
-        throw new IllegalArgumentException("--gateway-key '" + gatewayKey + "' is neither 64 hex digits nor a readable file");
+        throw new IllegalArgumentException(option + " '" + value + "' is neither 64 hex digits nor a readable file");
       }
       text = Files.readString(p, StandardCharsets.US_ASCII).trim();
     }
     if (!text.matches("[0-9a-fA-F]{64}")) {
-      throw new IllegalArgumentException("--gateway-key must hold an Ed25519 public key as 64 hex digits (as in gateway.pub)");
+      throw new IllegalArgumentException(option + " must hold an Ed25519 public key as 64 hex digits (as in gateway.pub)");
     }
     return HexFormat.of().parseHex(text);
   }
 
-  private static byte[] read(Path p, String what) throws IOException {
+  static byte[] read(Path p, String what) throws IOException {
     if (!Files.isRegularFile(p)) {
       throw new IllegalArgumentException(what + " file " + p + " does not exist");
     }
     return Files.readAllBytes(p);
   }
 
-  private static X509Certificate certificate(Path p) throws IOException {
+  static X509Certificate certificate(Path p) throws IOException {
     try (InputStream in = Files.newInputStream(p)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     } catch (CertificateException e) {

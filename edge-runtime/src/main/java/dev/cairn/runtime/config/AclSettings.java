@@ -50,6 +50,36 @@ public final class AclSettings {
     return new DevicePolicies(base, own);
   }
 
+  /** A device's usage quota per metering epoch; 0 means no limit. */
+  public record Quota(long jobsPerEpoch, double cpuSecondsPerEpoch) {
+    public static final Quota NONE = new Quota(0, 0);
+
+    public boolean limited() {
+      return jobsPerEpoch > 0 || cpuSecondsPerEpoch > 0;
+    }
+  }
+
+  /** The usage quotas: {@code acl.default}'s for every device without its own, merged field by field. */
+  public record Quotas(Quota defaults, Map<String, Quota> devices) {
+    public static final Quotas NONE = new Quotas(Quota.NONE, Map.of());
+
+    public Quota forDevice(String device) {
+      return devices.getOrDefault(device, defaults);
+    }
+
+    public boolean any() {
+      return defaults.limited() || devices.values().stream().anyMatch(Quota::limited);
+    }
+  }
+
+  /** The usage quotas ({@code jobsPerEpoch}, {@code cpuSecondsPerEpoch}) the metering enforces. */
+  public Quotas quotas() {
+    Quota base = defaults.quota(Quota.NONE);
+    Map<String, Quota> own = new LinkedHashMap<>();
+    devices.entries.forEach((id, e) -> own.put(id, e.quota(base)));
+    return new Quotas(base, Map.copyOf(own));
+  }
+
   /**
    * {@code acl.devices:} a mapping of device ids to entries. Read by {@link Reader}, so that a wrong id is
    * reported at its line (Jackson gives errors of an any-setter no location).
@@ -75,7 +105,7 @@ public final class AclSettings {
           try {
             DevicePolicies.checkDeviceId(id);
             if (p.nextToken() != JsonToken.START_OBJECT) {
-              throw error(p, "must be a mapping of kernels, jobsPerSecond, bytesPerSecond, maxInFlight");
+              throw error(p, "must be a mapping of kernels, jobsPerSecond, bytesPerSecond, maxInFlight, jobsPerEpoch, cpuSecondsPerEpoch");
             }
             devices.entries.put(id, ctxt.readValue(p, Entry.class));
           } catch (IllegalArgumentException e) {
@@ -100,6 +130,8 @@ public final class AclSettings {
     private Integer jobsPerSecond;
     private Integer bytesPerSecond;
     private Integer maxInFlight;
+    private Long jobsPerEpoch;
+    private Double cpuSecondsPerEpoch;
 
     /** {@code kernels: [vector.saxpy, ...]}: only these; each must be installed. */
     @JsonProperty("kernels")
@@ -138,6 +170,29 @@ public final class AclSettings {
         throw new IllegalArgumentException("must be 0 (the gateway's limits.maxInFlightPerDevice) or a positive number of jobs, was " + value);
       }
       maxInFlight = value;
+    }
+
+    /** {@code jobsPerEpoch}: jobs a device may run per metering epoch (0: no limit). */
+    @JsonProperty("jobsPerEpoch")
+    public void setJobsPerEpoch(long value) {
+      if (value < 0) {
+        throw new IllegalArgumentException("must be 0 (no limit) or a positive number of jobs per epoch, was " + value);
+      }
+      jobsPerEpoch = value;
+    }
+
+    /** {@code cpuSecondsPerEpoch}: CPU seconds a device's jobs may take per metering epoch (0: no limit). */
+    @JsonProperty("cpuSecondsPerEpoch")
+    public void setCpuSecondsPerEpoch(double value) {
+      if (!(value >= 0) || Double.isInfinite(value)) {
+        throw new IllegalArgumentException("must be 0 (no limit) or a positive number of CPU seconds per epoch, was " + value);
+      }
+      cpuSecondsPerEpoch = value;
+    }
+
+    Quota quota(Quota base) {
+      return new Quota(jobsPerEpoch != null ? jobsPerEpoch : base.jobsPerEpoch(),
+          cpuSecondsPerEpoch != null ? cpuSecondsPerEpoch : base.cpuSecondsPerEpoch());
     }
 
     /** {@code base} with the fields this entry sets. */

@@ -1,6 +1,7 @@
 package dev.cairn.runtime.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,6 +88,24 @@ class AclSettingsTest {
   void unknownFieldsListWhatIsAllowed() {
     refused("acl:\n  defaults: {jobsPerSecond: 1}\n", "gw.yaml:2:", "unknown setting 'acl.defaults'", "default, devices");
     refused("acl:\n  devices:\n    d1: {jobsPerSec: 1}\n", "gw.yaml:3:", "unknown setting 'acl.devices.d1.jobsPerSec'",
-        "bytesPerSecond, jobsPerSecond, kernels, maxInFlight");
+        "bytesPerSecond, cpuSecondsPerEpoch, jobsPerEpoch, jobsPerSecond, kernels, maxInFlight");
+  }
+
+  @Test
+  void usageQuotasMergeFieldByFieldAndBadValuesAreNamed() {
+    AclSettings.Quotas q = ConfigLoader.parse("gw.yaml", """
+        acl:
+          default: {jobsPerEpoch: 100}
+          devices:
+            big: {cpuSecondsPerEpoch: 2.5}
+            free: {jobsPerEpoch: 0}
+        """).acl().quotas();
+    assertEquals(new AclSettings.Quota(100, 0), q.forDevice("anyone"));
+    assertEquals(new AclSettings.Quota(100, 2.5), q.forDevice("big"));
+    assertFalse(q.forDevice("free").limited());
+    assertFalse(ConfigLoader.defaults().acl().quotas().any());
+    refused("acl:\n  default: {jobsPerEpoch: -1}\n", "gw.yaml:2:", "must be 0 (no limit) or a positive number of jobs per epoch");
+    refused("acl:\n  devices:\n    d1: {cpuSecondsPerEpoch: -0.5}\n", "gw.yaml:3:", "CPU seconds per epoch");
+    refused("metering: {epochSeconds: 10}\n", "gw.yaml:1:", "must be 60 to 2678400 seconds");
   }
 }

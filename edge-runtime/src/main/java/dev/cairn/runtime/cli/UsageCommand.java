@@ -1,0 +1,50 @@
+package dev.cairn.runtime.cli;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cairn usage}: a running gateway's usage per device and kernel, open epoch included. */
+@Command(name = "usage", mixinStandardHelpOptions = true, subcommands = UsageVerifyCommand.class,
+    description = "Usage per device and kernel from a running gateway's admin API (sealed epochs and the open one), "
+        + "as JSON or CSV. 'cairn usage verify' checks usage statements offline.")
+final class UsageCommand implements Callable<Integer> {
+  @Option(names = "--admin", paramLabel = "URL", description = "the gateway's admin API (default ${DEFAULT-VALUE})",
+      defaultValue = AdminClient.DEFAULT_ADMIN)
+  String admin;
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE", description = "a file holding the admin token")
+  Path tokenFile;
+
+  @Option(names = "--device", paramLabel = "ID", description = "one device only")
+  String device;
+
+  @Option(names = "--from", paramLabel = "TIME", description = "ISO-8601 instant or Unix ms (default: the beginning)")
+  String from;
+
+  @Option(names = "--to", paramLabel = "TIME", description = "ISO-8601 instant or Unix ms (default: now)")
+  String to;
+
+  @Option(names = "--csv", description = "CSV, one row per device and kernel")
+  boolean csv;
+
+  @Override
+  public Integer call() throws Exception {
+    StringBuilder q = new StringBuilder("/v1/usage?format=").append(csv ? "csv" : "json");
+    param(q, "device", device);
+    param(q, "from", from);
+    param(q, "to", to);
+    System.out.print(AdminClient.get(admin, tokenFile, q.toString()));
+    System.out.flush();
+    return 0;
+  }
+
+  static void param(StringBuilder q, String name, String value) {
+    if (value != null) {
+      q.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+  }
+}
