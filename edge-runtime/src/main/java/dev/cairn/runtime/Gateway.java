@@ -92,11 +92,14 @@ public final class Gateway {
     dev.cairn.adapters.coap.CoapEndpointOptions coapOptions;
     dev.cairn.adapters.mqtt.MqttEndpointOptions mqttOptions;
     dev.cairn.runtime.config.AdminSettings.Access adminAccess;
+    dev.cairn.runtime.config.MeteringSettings.Settlement settlement;
     try {
       // Settings that read files (device keys) or depend on each other are checked before anything is opened.
       coapOptions = config.coapOptions();
       mqttOptions = config.mqttOptions();
       adminAccess = config.admin().access();
+      settlement = config.metering().settlement(
+          config.anchor().sinks().contains("ethereum") ? config.anchor().ethereum().privateKeyFile() : null);
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       return Future.failedFuture(e);
@@ -104,7 +107,8 @@ public final class Gateway {
     try {
       anchor = AnchorService.open(config.anchorOptions(), clock);
       if (config.metering().enabled()) {
-        usage = EpochSealer.start(anchor, config.gatewayId(), config.dataDir(), config.metering().epochSeconds(), clock);
+        usage = EpochSealer.start(anchor, config.gatewayId(), config.dataDir(), config.metering().epochSeconds(), clock,
+            settlement);
       }
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();

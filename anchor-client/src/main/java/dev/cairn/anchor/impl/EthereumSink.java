@@ -4,21 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.anchor.AnchorProof;
 import dev.cairn.anchor.AnchorSink;
 import dev.cairn.anchor.Checkpoint;
-import java.io.IOException;
+import dev.cairn.anchor.usage.EthereumPayer;
 import java.math.BigInteger;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Hash;
-import org.web3j.crypto.RawTransaction;
-import org.web3j.crypto.TransactionEncoder;
 
 /**
  * Commits the checkpoint hash as the calldata of a transaction from the gateway's account to itself,
@@ -29,29 +23,23 @@ import org.web3j.crypto.TransactionEncoder;
  */
 public final class EthereumSink implements AnchorSink {
   private static final HexFormat HEX = HexFormat.of();
-  /** 21000 plus calldata: 32 non-zero bytes at most 16 gas each, with room to spare. */
-  static final BigInteger GAS_LIMIT = BigInteger.valueOf(30_000);
 
   private final String name;
-  private final JsonRpc rpc;
-  private final Credentials account;
+  private final EthereumPayer payer;
   private final int confirmations;
-  private final Duration pollInterval;
   private final Duration maxWait;
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
   public EthereumSink(String name, URI rpcUrl, String privateKeyHex, int confirmations, Duration pollInterval,
       Duration timeout, Duration maxWait) {
     this.name = name;
-    this.rpc = new JsonRpc(rpcUrl, timeout);
-    this.account = Credentials.create(privateKeyHex);
+    this.payer = new EthereumPayer(rpcUrl, privateKeyHex, confirmations, pollInterval, timeout);
     this.confirmations = confirmations;
-    this.pollInterval = pollInterval;
     this.maxWait = maxWait;
   }
 
   public String address() {
-    return account.getAddress();
+    return payer.address();
   }
 
   @Override
@@ -76,58 +64,14 @@ public final class EthereumSink implements AnchorSink {
   private CompletionStage<AnchorProof> submit(byte[] commitment, Memo memo) {
     CompletionStage<String> signed = memo.recalled() != null
         ? CompletableFuture.completedFuture(memo.recalled())
-        : sign(commitment).thenCompose(raw -> memo.remember(raw).thenApply(v -> raw));
-    return signed.thenCompose(raw -> {
-      String txHash = "0x" + HEX.formatHex(Hash.sha3(HEX.parseHex(raw.substring(2))));
-      return rpc.call("eth_getTransactionByHash", txHash).thenCompose(known -> known.isNull()
-          ? rpc.call("eth_sendRawTransaction", raw).thenApply(JsonNode::asText)
-          : CompletableFuture.completedFuture(txHash));
-    }).thenCompose(txHash -> awaitConfirmed(txHash, System.nanoTime() + maxWait.toNanos()));
-  }
-
-  private CompletionStage<String> sign(byte[] commitment) {
-    String from = account.getAddress();
-    return rpc.call("eth_chainId").thenCompose(chain -> rpc.call("eth_getTransactionCount", from, "pending")
-        .thenCompose(nonce -> rpc.call("eth_gasPrice").thenApply(price -> {
-          RawTransaction tx = RawTransaction.createTransaction(BigInteger.valueOf(JsonRpc.quantity(nonce)),
-              new BigInteger(price.asText().substring(2), 16), GAS_LIMIT, from, BigInteger.ZERO, "0x" + HEX.formatHex(commitment));
-          byte[] bytes = TransactionEncoder.signMessage(tx, JsonRpc.quantity(chain), account);
-          return "0x" + HEX.formatHex(bytes);
-        })));
-  }
-
-  /** Polls for the receipt, then for {@code confirmations} blocks, then records where it landed. */
-  private CompletionStage<AnchorProof> awaitConfirmed(String txHash, long deadline) {
-    return rpc.call("eth_getTransactionReceipt", txHash).thenCompose(receipt -> {
-      if (receipt.isNull()) {
-        return later(txHash, deadline, "transaction " + txHash + " is not mined yet");
-      }
-      if (!"0x1".equals(receipt.path("status").asText())) {
-        throw new CompletionException(new IOException("transaction " + txHash + " failed on chain"));
-      }
-      long block = JsonRpc.quantity(receipt.path("blockNumber"));
-      String blockHash = receipt.path("blockHash").asText();
-      return rpc.call("eth_blockNumber").thenCompose(head -> {
-        if (JsonRpc.quantity(head) - block + 1 < confirmations) {
-          return later(txHash, deadline, "transaction " + txHash + " has fewer than " + confirmations + " confirmations");
-        }
-        return rpc.call("eth_chainId").thenApply(chain -> new AnchorProof(name, "ethereum", Map.of(
-            "chainId", Long.toString(JsonRpc.quantity(chain)),
-            "txHash", txHash,
-            "blockNumber", Long.toString(block),
-            "blockHash", blockHash,
-            "from", account.getAddress(),
-            "confirmations", Integer.toString(confirmations))));
-      });
-    });
-  }
-
-  private CompletionStage<AnchorProof> later(String txHash, long deadline, String why) {
-    if (System.nanoTime() > deadline) {
-      throw new CompletionException(new IOException(why + " after " + maxWait.toSeconds() + " s; will look again"));
-    }
-    Executor delayed = CompletableFuture.delayedExecutor(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-    return CompletableFuture.supplyAsync(() -> null, delayed).thenCompose(x -> awaitConfirmed(txHash, deadline));
+        : payer.sign(payer.address(), BigInteger.ZERO, commitment).thenCompose(raw -> memo.remember(raw).thenApply(v -> raw));
+    return signed.thenCompose(raw -> payer.sendAndConfirm(raw, maxWait)).thenApply(c -> new AnchorProof(name, "ethereum", Map.of(
+        "chainId", Long.toString(c.chainId()),
+        "txHash", c.txHash(),
+        "blockNumber", Long.toString(c.blockNumber()),
+        "blockHash", c.blockHash(),
+        "from", payer.address(),
+        "confirmations", Integer.toString(confirmations))));
   }
 
   /** Checks an ethereum anchor against a node: null when it holds, else why not. */

@@ -107,26 +107,51 @@ public final class AnchorSettings {
     }
 
     dev.cairn.anchor.AnchorSink build() {
-      java.net.URI url = rpc.require("anchor.ethereum.rpcUrl");
+      return dev.cairn.anchor.AnchorSinks.ethereum("ethereum", rpcUrl("anchor.ethereum"), privateKey("anchor.ethereum"),
+          confirmations, pollInterval(), timeout());
+    }
+
+    /** The node's URL, required: {@code prefix} names the section in the error. */
+    java.net.URI rpcUrl(String prefix) {
+      return rpc.require(prefix + ".rpcUrl");
+    }
+
+    public java.nio.file.Path privateKeyFile() {
+      return privateKeyFile;
+    }
+
+    int confirmations() {
+      return confirmations;
+    }
+
+    java.time.Duration pollInterval() {
+      return java.time.Duration.ofMillis(pollIntervalMs);
+    }
+
+    java.time.Duration timeout() {
+      return java.time.Duration.ofMillis(rpc.timeoutMs);
+    }
+
+    /** The account's private key (hex) from an owner-only file: {@code prefix} names the section in errors. */
+    String privateKey(String prefix) {
       if (privateKeyFile == null) {
-        throw new ConfigException("anchor sink ethereum needs the setting anchor.ethereum.privateKeyFile");
+        throw new ConfigException(prefix + " needs the setting " + prefix + ".privateKeyFile");
       }
       String key;
       try {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(privateKeyFile);
         if (perms.stream().anyMatch(x -> !x.name().startsWith("OWNER"))) {
-          throw new ConfigException("anchor.ethereum.privateKeyFile " + privateKeyFile
+          throw new ConfigException(prefix + ".privateKeyFile " + privateKeyFile
               + " is readable or writable by others; an account key must be owner-only: chmod 600 " + privateKeyFile);
         }
         key = java.nio.file.Files.readString(privateKeyFile).trim();
       } catch (java.io.IOException e) {
-        throw new ConfigException("anchor.ethereum.privateKeyFile " + privateKeyFile + " cannot be read: " + e.getMessage());
+        throw new ConfigException(prefix + ".privateKeyFile " + privateKeyFile + " cannot be read: " + e.getMessage());
       }
       if (!key.matches("(0x)?[0-9a-fA-F]{64}")) {
-        throw new ConfigException("anchor.ethereum.privateKeyFile " + privateKeyFile + " must hold a secp256k1 private key as 64 hex digits");
+        throw new ConfigException(prefix + ".privateKeyFile " + privateKeyFile + " must hold a secp256k1 private key as 64 hex digits");
       }
-      return dev.cairn.anchor.AnchorSinks.ethereum("ethereum", url, key, confirmations,
-          java.time.Duration.ofMillis(pollIntervalMs), java.time.Duration.ofMillis(rpc.timeoutMs));
+      return key;
     }
   }
 
@@ -165,7 +190,7 @@ public final class AnchorSettings {
 
     java.net.URI require(String setting) {
       if (url == null) {
-        throw new ConfigException("anchor sink needs the setting " + setting);
+        throw new ConfigException("the setting " + setting + " is required here");
       }
       return url;
     }

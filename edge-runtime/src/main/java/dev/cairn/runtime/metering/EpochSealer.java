@@ -6,6 +6,7 @@ import dev.cairn.anchor.usage.JobLeaf;
 import dev.cairn.anchor.usage.SignedUsage;
 import dev.cairn.anchor.usage.UsageStatement;
 import dev.cairn.anchor.usage.UsageTotals;
+import dev.cairn.runtime.config.MeteringSettings;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -42,6 +43,7 @@ public final class EpochSealer implements AutoCloseable {
   private final ScheduledExecutorService thread;
   private volatile Consumer<List<SignedUsage>> onSealed = list -> {};
   private boolean appendsFailed;
+  private Settlement settlement;
 
   private EpochSealer(AnchorService anchor, String gatewayId, Clock clock, UsageStore store, UsageMeter meter) {
     this.anchor = anchor;
@@ -60,9 +62,11 @@ public final class EpochSealer implements AutoCloseable {
    * Opens {@code usage.db} in {@code dataDir}, rebuilds the open epochs from the journal and starts the
    * timer. Call before jobs run.
    *
-   * @throws IllegalStateException when usage.db cannot be opened or was sealed with another epoch length
+   * @param settlement how statements are paid, or null
+   * @throws IllegalStateException when usage.db cannot be opened
    */
-  public static EpochSealer start(AnchorService anchor, String gatewayId, Path dataDir, int epochSeconds, Clock clock) {
+  public static EpochSealer start(AnchorService anchor, String gatewayId, Path dataDir, int epochSeconds, Clock clock,
+      MeteringSettings.Settlement settlement) {
     UsageStore store;
     try {
       store = UsageStore.open(dataDir);
@@ -75,6 +79,9 @@ public final class EpochSealer implements AutoCloseable {
       long sealedAt = store.sealedAtMs();
       UsageMeter meter = new UsageMeter(epochSeconds, sealedThrough);
       EpochSealer s = new EpochSealer(anchor, gatewayId, clock, store, meter);
+      if (settlement != null) {
+        s.settlement = new Settlement(settlement, store, clock, s.thread, gatewayId);
+      }
       long openFrom = (sealedThrough + 1) * epochMs;
       long[] counted = {0};
       long scanned = anchor.scanLeaves(sealedAt > 0 ? Math.min(sealedAt, openFrom) : openFrom, (leaf, createdMs) ->
@@ -120,6 +127,9 @@ public final class EpochSealer implements AutoCloseable {
         appendsFailed = false;
         appendUnappended();
       }
+      if (settlement != null) {
+        settlement.pump();
+      }
     } catch (RuntimeException e) {
       LOG.error("{} metering tick failed", gatewayId, e);
     }
@@ -139,7 +149,7 @@ public final class EpochSealer implements AutoCloseable {
       statements.add(u);
     }));
     try {
-      store.seal(due, clock.millis(), statements);
+      store.seal(due, clock.millis(), statements, settlement == null ? List.of() : settlement.paymentsFor(statements));
     } catch (SQLException e) {
       LOG.error("{} usage of epochs {} to {} could not be stored; it stays open and is sealed at the next try: {}",
           gatewayId, before + 1, due, e.getMessage());
@@ -214,6 +224,11 @@ public final class EpochSealer implements AutoCloseable {
     }
     return CompletableFuture.allOf(out.toArray(CompletableFuture[]::new))
         .thenApply(v -> out.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** Confirmed and waiting payments. Blocks on SQLite. */
+  public long[] paymentCounts() throws SQLException {
+    return store.paymentCounts();
   }
 
   /** Sealed statement rows without receipts, for reports. Blocks on SQLite. */

@@ -44,6 +44,9 @@ final class UsageStore implements AutoCloseable {
           + "from_ms INTEGER NOT NULL, hash BLOB NOT NULL, json TEXT NOT NULL, appended INTEGER NOT NULL DEFAULT 0, "
           + "PRIMARY KEY (kind, subject, epoch))");
       s.execute("CREATE INDEX IF NOT EXISTS statements_by_time ON statements(from_ms)");
+      s.execute("CREATE TABLE IF NOT EXISTS payments (statement BLOB PRIMARY KEY, seq INTEGER NOT NULL, pay_to TEXT NOT NULL, "
+          + "wei TEXT NOT NULL, raw_tx TEXT, tx_hash TEXT, confirmed INTEGER NOT NULL DEFAULT 0, block INTEGER, "
+          + "attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT)");
     }
     UsageStore store = new UsageStore(db);
     store.loadLastHashes();
@@ -77,8 +80,11 @@ final class UsageStore implements AutoCloseable {
     return v == null ? 0 : Long.parseLong(v);
   }
 
-  /** Stores the statements of epochs up to {@code epoch} and marks them sealed, in one synced transaction. */
-  synchronized void seal(long epoch, long nowMs, List<SignedUsage> statements) throws SQLException {
+  /**
+   * Stores the statements of epochs up to {@code epoch} and their payments, and marks them sealed, in one
+   * synced transaction.
+   */
+  synchronized void seal(long epoch, long nowMs, List<SignedUsage> statements, List<Payment> payments) throws SQLException {
     db.setAutoCommit(false);
     try (PreparedStatement insert = db.prepareStatement(
         "INSERT INTO statements (kind, subject, epoch, from_ms, hash, json) VALUES (?, ?, ?, ?, ?, ?)")) {
@@ -92,6 +98,7 @@ final class UsageStore implements AutoCloseable {
         insert.addBatch();
       }
       insert.executeBatch();
+      insertPayments(payments);
       putMeta("sealed_through", Long.toString(epoch));
       putMeta("sealed_at_ms", Long.toString(nowMs));
       db.commit();
@@ -107,12 +114,7 @@ final class UsageStore implements AutoCloseable {
   }
 
   synchronized void markAppended(String kind, String subject, long epoch) throws SQLException {
-    try (PreparedStatement u = db.prepareStatement("UPDATE statements SET appended = 1 WHERE kind = ? AND subject = ? AND epoch = ?")) {
-      u.setString(1, kind);
-      u.setString(2, subject);
-      u.setLong(3, epoch);
-      u.executeUpdate();
-    }
+    update("UPDATE statements SET appended = 1 WHERE kind = ? AND subject = ? AND epoch = ?", kind, subject, epoch);
   }
 
   /** Statements whose leaf may not be in the journal yet (the gateway stopped in between). */
@@ -168,6 +170,68 @@ final class UsageStore implements AutoCloseable {
     try (PreparedStatement u = db.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")) {
       u.setString(1, key);
       u.setString(2, value);
+      u.executeUpdate();
+    }
+  }
+
+  /** A payment of one statement: to whom, how much, and the signed transaction once there is one. */
+  record Payment(byte[] statement, String payTo, java.math.BigInteger wei, String rawTx, int attempts) {}
+
+  /** Adds payments not already there (a statement is paid once), within the caller's transaction. */
+  private void insertPayments(List<Payment> payments) throws SQLException {
+    try (PreparedStatement insert = db.prepareStatement("INSERT OR IGNORE INTO payments (statement, seq, pay_to, wei) "
+        + "VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM payments), ?, ?)")) {
+      for (Payment p : payments) {
+        insert.setBytes(1, p.statement());
+        insert.setString(2, p.payTo());
+        insert.setString(3, p.wei().toString());
+        insert.executeUpdate();
+      }
+    }
+  }
+
+  /** The oldest unconfirmed payment, if it is due at {@code nowMs}: payments go out in order, one at a time. */
+  synchronized java.util.Optional<Payment> nextPayment(long nowMs) throws SQLException {
+    try (PreparedStatement q = db.prepareStatement("SELECT statement, pay_to, wei, raw_tx, attempts, next_attempt_ms "
+        + "FROM payments WHERE confirmed = 0 ORDER BY seq LIMIT 1")) {
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next() || rs.getLong(6) > nowMs) {
+          return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Payment(rs.getBytes(1), rs.getString(2), new java.math.BigInteger(rs.getString(3)),
+            rs.getString(4), rs.getInt(5)));
+      }
+    }
+  }
+
+  /** Keeps the signed transaction before it is broadcast, so a restart sends the same one. */
+  synchronized void signed(byte[] statement, String rawTx, String txHash) throws SQLException {
+    update("UPDATE payments SET raw_tx = ?, tx_hash = ? WHERE statement = ? AND raw_tx IS NULL", rawTx, txHash, statement);
+  }
+
+  synchronized void paid(byte[] statement, long block) throws SQLException {
+    update("UPDATE payments SET confirmed = 1, block = ?, last_error = NULL WHERE statement = ?", block, statement);
+  }
+
+  synchronized void paymentFailed(byte[] statement, int attempts, long nextAttemptMs, String error) throws SQLException {
+    update("UPDATE payments SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE statement = ?", attempts,
+        nextAttemptMs, error, statement);
+  }
+
+  /** Counts of payments: confirmed and waiting. */
+  synchronized long[] paymentCounts() throws SQLException {
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT coalesce(sum(confirmed), 0), count(*) - coalesce(sum(confirmed), 0) FROM payments")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2)};
+    }
+  }
+
+  private void update(String sql, Object... args) throws SQLException {
+    try (PreparedStatement u = db.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        u.setObject(i + 1, args[i]);
+      }
       u.executeUpdate();
     }
   }

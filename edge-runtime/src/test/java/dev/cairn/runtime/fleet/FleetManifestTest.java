@@ -158,6 +158,9 @@ class FleetManifestTest {
     if (field.has("enum")) {
       return field.path("enum").get(0).asText();
     }
+    if (field.has("examples")) {
+      return "\"" + field.path("examples").get(0).asText() + "\"";
+    }
     return switch (field.path("type").asText()) {
       case "boolean" -> "true";
       case "integer" -> String.valueOf(Math.max(field.path("minimum").asLong(0), Math.min(4096, field.path("maximum").asLong(4096))));

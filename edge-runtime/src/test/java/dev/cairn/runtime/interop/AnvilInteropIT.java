@@ -19,8 +19,6 @@ import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.e2e.TestGateways;
 import dev.cairn.runtime.cli.CairnCommand;
 import dev.cairn.runtime.e2e.Mqtt5Device;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,8 +36,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,63 +44,34 @@ import org.junit.jupiter.api.io.TempDir;
 /** The ethereum sink against anvil (Foundry's Ethereum dev node, npm {@code @foundry-rs/anvil}) on 127.0.0.1. */
 class AnvilInteropIT {
   static final ObjectMapper JSON = new ObjectMapper();
-  /** Anvil's first well-known dev account. */
-  static final String DEV_KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-  static final String DEV_ADDRESS = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+  static final String DEV_KEY = Anvil.DEV_KEY;
+  static final String DEV_ADDRESS = Anvil.DEV_ADDRESS;
 
   @TempDir Path dir;
-  Process anvil;
+  Anvil anvil;
   URI rpc;
   final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
   void startAnvil() throws Exception {
-    String bin = ExternalTools.require("anvil", "npm package @foundry-rs/anvil (npm install -g @foundry-rs/anvil)");
-    anvil = new ProcessBuilder(bin, "--host", "127.0.0.1", "--port", "0", "--block-time", "1").redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(anvil.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      Pattern listening = Pattern.compile("Listening on 127\\.0\\.0\\.1:(\\d+)");
-      try {
-        for (String line; (line = out.readLine()) != null; ) {
-          Matcher m = listening.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-      } catch (java.io.IOException e) {
-        port.completeExceptionally(e);
-      }
-      port.completeExceptionally(new AssertionError("anvil exited before listening"));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    rpc = URI.create("http://127.0.0.1:" + port.get(60, TimeUnit.SECONDS));
+    anvil = Anvil.start();
+    rpc = anvil.rpc;
   }
 
   @AfterEach
   void stopAnvil() throws Exception {
-    anvil.destroy();
-    anvil.waitFor(10, TimeUnit.SECONDS);
+    anvil.close();
   }
 
   JsonNode call(String method, Object... params) throws Exception {
-    Map<String, Object> req = Map.of("jsonrpc", "2.0", "id", 1, "method", method, "params", List.of(params));
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(rpc).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req))).build(), HttpResponse.BodyHandlers.ofString());
-    return JSON.readTree(r.body()).path("result");
+    return anvil.call(method, params);
   }
 
   /** Calldata of every transaction sent from the dev account, with how often each appears. */
   Map<String, Integer> anchoredCommitments() throws Exception {
     Map<String, Integer> seen = new HashMap<>();
-    long head = Long.parseLong(call("eth_blockNumber").asText().substring(2), 16);
-    for (long b = 0; b <= head; b++) {
-      for (JsonNode tx : call("eth_getBlockByNumber", "0x" + Long.toHexString(b), true).path("transactions")) {
-        if (DEV_ADDRESS.equalsIgnoreCase(tx.path("from").asText())) {
-          seen.merge(tx.path("input").asText().toLowerCase(), 1, Integer::sum);
-        }
-      }
+    for (JsonNode tx : anvil.transactionsFrom(DEV_ADDRESS)) {
+      seen.merge(tx.path("input").asText().toLowerCase(), 1, Integer::sum);
     }
     return seen;
   }
