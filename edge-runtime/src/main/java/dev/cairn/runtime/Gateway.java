@@ -108,7 +108,7 @@ public final class Gateway {
       anchor = AnchorService.open(config.anchorOptions(), clock);
       if (config.metering().enabled()) {
         usage = EpochSealer.start(anchor, config.gatewayId(), config.dataDir(), config.metering().epochSeconds(), clock,
-            settlement);
+            settlement).retention(config.metering().retention());
       }
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();

@@ -45,6 +45,9 @@ final class MqttBench implements Callable<Integer> {
   @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md and the plots go (default ${DEFAULT-VALUE})")
   Path docs;
 
+  @Option(names = "--only", paramLabel = "PART", description = "run one part only: metering (usage metering on and off)")
+  String only;
+
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
 
   /** One load run's medians. */
@@ -66,9 +69,17 @@ final class MqttBench implements Callable<Integer> {
     if (rounds < 1 || seconds < 1 || jobs < 100 || hold < 1) {
       throw new IllegalArgumentException("--rounds and --seconds must be at least 1, --jobs at least 100, --hold at least 1");
     }
+    if (only != null && !only.equals("metering")) {
+      throw new IllegalArgumentException("--only takes metering, was '" + only + "'");
+    }
     launcher = BenchReport.Launcher.current();
     work = Files.createTempDirectory("cairn-bench-mqtt");
     System.out.println(BenchReport.conditions());
+    if (only != null) {
+      Path file = BenchReport.writeSection(docs, "mqtt-metering", new MeteringBench(this).measure());
+      System.out.println("wrote " + file);
+      return 0;
+    }
     Map<String, Map<String, Result>> results = new LinkedHashMap<>();
     Map<String, String> notes = new LinkedHashMap<>();
     Footprint footprint = new Footprint();
@@ -86,6 +97,7 @@ final class MqttBench implements Callable<Integer> {
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")));
+    BenchReport.writeSection(docs, "mqtt-metering", new MeteringBench(this).measure());
     return 0;
   }
 

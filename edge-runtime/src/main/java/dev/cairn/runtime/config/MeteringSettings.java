@@ -22,6 +22,7 @@ public final class MeteringSettings {
 
   private boolean enabled = true;
   private int epochSeconds = DEFAULT_EPOCH_SECONDS;
+  private int retentionDays = 90;
   private String settlement = "none";
   private final AnchorSettings.Ethereum ethereum = new AnchorSettings.Ethereum();
   private String payTo;
@@ -51,6 +52,19 @@ public final class MeteringSettings {
           + UsageStatement.MAX_EPOCH_SECONDS + " seconds (one minute to 31 days), was " + value);
     }
     epochSeconds = value;
+  }
+
+  /** Days of statements kept in usage.db; older ones remain leaves of the journal, with their receipts. */
+  public java.time.Duration retention() {
+    return java.time.Duration.ofDays(retentionDays);
+  }
+
+  @JsonProperty("retentionDays")
+  public void setRetentionDays(int value) {
+    if (value < 1 || value > 36_500) {
+      throw new IllegalArgumentException("must be 1 to 36500 days, was " + value);
+    }
+    retentionDays = value;
   }
 
   @JsonProperty("settlement")

@@ -44,6 +44,8 @@ public final class EpochSealer implements AutoCloseable {
   private volatile Consumer<List<SignedUsage>> onSealed = list -> {};
   private boolean appendsFailed;
   private Settlement settlement;
+  private long retentionMs = Long.MAX_VALUE;
+  private long lastPruneMs;
 
   private EpochSealer(AnchorService anchor, String gatewayId, Clock clock, UsageStore store, UsageMeter meter) {
     this.anchor = anchor;
@@ -130,8 +132,35 @@ public final class EpochSealer implements AutoCloseable {
       if (settlement != null) {
         settlement.pump();
       }
+      prune();
     } catch (RuntimeException e) {
       LOG.error("{} metering tick failed", gatewayId, e);
+    }
+  }
+
+  /**
+   * Keeps {@code metering.retentionDays} of statements in usage.db (each subject's last, and those not yet
+   * paid or journaled, stay): older ones are still leaves of the journal, with their receipts.
+   */
+  public EpochSealer retention(java.time.Duration retention) {
+    this.retentionMs = retention.toMillis();
+    return this;
+  }
+
+  private void prune() {
+    long now = clock.millis();
+    if (retentionMs == Long.MAX_VALUE || now - lastPruneMs < 3_600_000) {
+      return;
+    }
+    lastPruneMs = now;
+    try {
+      int n = store.prune(now - retentionMs);
+      if (n > 0) {
+        LOG.info("{} removed {} usage statements older than {} days from {}", gatewayId, n, retentionMs / 86_400_000,
+            UsageStore.FILE);
+      }
+    } catch (SQLException e) {
+      LOG.warn("{} could not remove old usage statements: {}", gatewayId, e.getMessage());
     }
   }
 

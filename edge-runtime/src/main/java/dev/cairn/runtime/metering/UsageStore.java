@@ -1,8 +1,7 @@
 package dev.cairn.runtime.metering;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.anchor.usage.SignedUsage;
-import dev.cairn.anchor.usage.UsageCodec;
+import dev.cairn.anchor.usage.UsageStatement;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,12 +16,11 @@ import java.util.Map;
 
 /**
  * The sealed usage statements, in {@code usage.db} beside the journal (SQLite, synchronous=FULL): each
- * statement's signed JSON, whether its leaf is in the journal yet, and the last sealed epoch. Used from
+ * statement's signed body and signature, whether its leaf is in the journal yet, and the last sealed epoch. Used from
  * the metering thread and the admin API's worker threads; every method is synchronized.
  */
 final class UsageStore implements AutoCloseable {
   static final String FILE = "usage.db";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A stored statement. */
   record Row(String kind, String subject, long epoch, SignedUsage usage, boolean appended) {}
@@ -41,7 +39,7 @@ final class UsageStore implements AutoCloseable {
       s.execute("PRAGMA synchronous=FULL");
       s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS statements (kind TEXT NOT NULL, subject TEXT NOT NULL, epoch INTEGER NOT NULL, "
-          + "from_ms INTEGER NOT NULL, hash BLOB NOT NULL, json TEXT NOT NULL, appended INTEGER NOT NULL DEFAULT 0, "
+          + "from_ms INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL, signature BLOB NOT NULL, appended INTEGER NOT NULL DEFAULT 0, "
           + "PRIMARY KEY (kind, subject, epoch))");
       s.execute("CREATE INDEX IF NOT EXISTS statements_by_time ON statements(from_ms)");
       s.execute("CREATE TABLE IF NOT EXISTS payments (statement BLOB PRIMARY KEY, seq INTEGER NOT NULL, pay_to TEXT NOT NULL, "
@@ -87,14 +85,15 @@ final class UsageStore implements AutoCloseable {
   synchronized void seal(long epoch, long nowMs, List<SignedUsage> statements, List<Payment> payments) throws SQLException {
     db.setAutoCommit(false);
     try (PreparedStatement insert = db.prepareStatement(
-        "INSERT INTO statements (kind, subject, epoch, from_ms, hash, json) VALUES (?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO statements (kind, subject, epoch, from_ms, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       for (SignedUsage u : statements) {
         insert.setString(1, u.statement().subjectKind());
         insert.setString(2, u.statement().subjectId());
         insert.setLong(3, u.statement().epoch());
         insert.setLong(4, u.statement().fromMs());
         insert.setBytes(5, u.hash());
-        insert.setString(6, JSON.writeValueAsString(UsageCodec.toJson(u)));
+        insert.setBytes(6, u.body());
+        insert.setBytes(7, u.signature());
         insert.addBatch();
       }
       insert.executeBatch();
@@ -105,9 +104,9 @@ final class UsageStore implements AutoCloseable {
       for (SignedUsage u : statements) {
         lastHash.put(u.statement().subjectKind() + "/" + u.statement().subjectId(), u.hash());
       }
-    } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (SQLException e) {
       db.rollback();
-      throw e instanceof SQLException s ? s : new SQLException(e);
+      throw e;
     } finally {
       db.setAutoCommit(true);
     }
@@ -143,16 +142,17 @@ final class UsageStore implements AutoCloseable {
 
   private List<Row> query(String where, Binder binder, int limit) throws SQLException {
     List<Row> out = new ArrayList<>();
-    try (PreparedStatement q = db.prepareStatement("SELECT kind, subject, epoch, json, appended FROM statements " + where)) {
+    try (PreparedStatement q = db.prepareStatement("SELECT kind, subject, epoch, body, signature, appended FROM statements " + where)) {
       binder.bind(q);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next() && out.size() < limit) {
-          SignedUsage u = UsageCodec.read(JSON.readTree(rs.getString(4)));
-          out.add(new Row(rs.getString(1), rs.getString(2), rs.getLong(3), u, rs.getInt(5) == 1));
+          byte[] body = rs.getBytes(4);
+          SignedUsage u = new SignedUsage(UsageStatement.parse(body), body, rs.getBytes(5), null, null, null);
+          out.add(new Row(rs.getString(1), rs.getString(2), rs.getLong(3), u, rs.getInt(6) == 1));
         }
       }
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new SQLException("a stored statement is not JSON: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new SQLException("a stored statement cannot be read: " + e.getMessage(), e);
     }
     return out;
   }
@@ -216,6 +216,32 @@ final class UsageStore implements AutoCloseable {
   synchronized void paymentFailed(byte[] statement, int attempts, long nextAttemptMs, String error) throws SQLException {
     update("UPDATE payments SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE statement = ?", attempts,
         nextAttemptMs, error, statement);
+  }
+
+  /**
+   * Removes statements whose epoch started before {@code beforeMs} once their leaves are in the journal,
+   * and their confirmed payments; each subject's last statement stays (the next one chains to it).
+   * Returns how many statements went.
+   */
+  synchronized int prune(long beforeMs) throws SQLException {
+    db.setAutoCommit(false);
+    try (PreparedStatement payments = db.prepareStatement("DELETE FROM payments WHERE confirmed = 1 AND statement IN "
+            + "(SELECT hash FROM statements WHERE from_ms < ? AND appended = 1)");
+        PreparedStatement statements = db.prepareStatement("DELETE FROM statements WHERE from_ms < ? AND appended = 1 "
+            + "AND epoch < (SELECT max(epoch) FROM statements t WHERE t.kind = statements.kind AND t.subject = statements.subject) "
+            + "AND hash NOT IN (SELECT statement FROM payments WHERE confirmed = 0)")) {
+      payments.setLong(1, beforeMs);
+      payments.executeUpdate();
+      statements.setLong(1, beforeMs);
+      int n = statements.executeUpdate();
+      db.commit();
+      return n;
+    } catch (SQLException e) {
+      db.rollback();
+      throw e;
+    } finally {
+      db.setAutoCommit(true);
+    }
   }
 
   /** Counts of payments: confirmed and waiting. */
