@@ -9,6 +9,8 @@ import dev.cairn.runtime.admin.AdminApi;
 import dev.cairn.runtime.config.GatewayConfig;
 import dev.cairn.runtime.metering.EpochSealer;
 import dev.cairn.runtime.metering.QuotaScheduler;
+import dev.cairn.runtime.metrics.GatewayMetrics;
+import dev.cairn.runtime.metrics.MetricsScheduler;
 import dev.cairn.scheduler.Scheduler;
 import dev.cairn.scheduler.Ticker;
 import io.vertx.core.Future;
@@ -44,6 +46,7 @@ public final class Gateway {
   private final java.util.List<Backend> backends = new java.util.ArrayList<>();
   private AnchorService anchor;
   private EpochSealer usage;
+  private GatewayMetrics metrics;
   private Scheduler scheduler;
   private volatile MqttEndpoint mqtt;
   private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
@@ -119,6 +122,10 @@ public final class Gateway {
       if (usage != null) {
         scheduler = new QuotaScheduler(scheduler, usage.meter(), clock, config.acl().quotas());
       }
+      if (config.metrics().enabled()) {
+        metrics = new GatewayMetrics();
+        scheduler = new MetricsScheduler(scheduler, metrics.registry(), clock);
+      }
       vertx = Vertx.vertx();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
@@ -126,6 +133,9 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler);
+    if (metrics != null) {
+      metrics.bind(this, config.anchor().sinks());
+    }
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
     try {
@@ -184,6 +194,9 @@ public final class Gateway {
             })
             .compose(v -> {
               backends.forEach(Backend::close);
+              if (metrics != null) {
+                metrics.close();
+              }
               return vertx == null ? Future.<Void>succeededFuture() : vertx.close();
             })
             .onComplete(ar -> {
@@ -385,6 +398,11 @@ public final class Gateway {
 
   public AnchorService anchor() {
     return anchor;
+  }
+
+  /** The metrics registry, or null when {@code metrics.enabled} is false. */
+  public GatewayMetrics metrics() {
+    return metrics;
   }
 
   /** Usage metering's sealer, or null when {@code metering.enabled} is false. */

@@ -43,6 +43,15 @@ public interface Scheduler {
   SchedulerOptions options();
 
   /**
+   * Told by an adapter of a job it refused itself, before {@link #submit} (a payload it could not decode,
+   * a wrong topic, too large), so that metrics and the refusal log count every refusal. Does nothing by
+   * default.
+   *
+   * @param jobId the job's id if the adapter could read one, else null
+   */
+  default void refusedBeforeSubmit(String deviceId, String jobId, ErrorCode code, String message) {}
+
+  /**
    * Changes limits, device policies and installed kernels while running: new jobs are admitted under the
    * new ones; jobs already accepted finish as they are. A device's rate keeps what it has left, up to
    * its new burst.

@@ -152,6 +152,7 @@ public final class DefaultAnchorService implements AnchorService {
   private volatile AnchorStats stats;
   private final Map<String, AnchorSink> sinks = new LinkedHashMap<>();
   private final java.util.TreeMap<Long, Anchoring> anchoring = new java.util.TreeMap<>();
+  private long syncNanos;
   private final List<Consumer<AnchoredBatch>> listeners = new CopyOnWriteArrayList<>();
 
   private DefaultAnchorService(AnchorOptions options, Clock clock, GatewayKey key, Journal journal) throws SQLException {
@@ -471,6 +472,7 @@ public final class DefaultAnchorService implements AnchorService {
     for (Pending p : leaves) {
       p.seq = nextSeq++;
     }
+    long syncStart = System.nanoTime();
     try {
       journal.appendLeaves(leaves, clock.millis());
     } catch (SQLException e) {
@@ -484,6 +486,7 @@ public final class DefaultAnchorService implements AnchorService {
     }
     pendingLeaves.addAndGet(-leaves.size());
     leafSyncs++;
+    syncNanos += System.nanoTime() - syncStart;
     for (Pending p : leaves) {
       unsealed.add(new Journal.Unsealed(p.seq, p.leafHash, p.createdMs));
     }
@@ -661,6 +664,7 @@ public final class DefaultAnchorService implements AnchorService {
     LOG.debug("{} batch {} anchored by {}", options.gatewayId(), r.batch(), r.sink());
     if (a.sinks.isEmpty()) {
       anchoring.remove(r.batch());
+      updateStats();
       if (!listeners.isEmpty()) {
         notifyAnchored(a.checkpoint);
       }
@@ -754,7 +758,15 @@ public final class DefaultAnchorService implements AnchorService {
   }
 
   private void updateStats() {
+    Map<String, AnchorStats.Backlog> backlog = new java.util.TreeMap<>();
+    for (Anchoring a : anchoring.values()) {
+      for (String sink : a.sinks.keySet()) {
+        AnchorStats.Backlog b = backlog.get(sink);
+        backlog.put(sink, b == null ? new AnchorStats.Backlog(1, a.checkpoint.timeMillis())
+            : new AnchorStats.Backlog(b.batches() + 1, Math.min(b.oldestMillis(), a.checkpoint.timeMillis())));
+      }
+    }
     stats = new AnchorStats(nextSeq, last == null ? 0 : last.batch(), last == null ? 0 : last.treeSize(),
-        last == null ? null : HEX.formatHex(last.root()), leafSyncs);
+        last == null ? null : HEX.formatHex(last.root()), leafSyncs, syncNanos, backlog);
   }
 }

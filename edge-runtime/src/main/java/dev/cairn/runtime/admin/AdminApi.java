@@ -34,6 +34,7 @@ public final class AdminApi {
         gateway.config().mqtt().auth() != dev.cairn.adapters.mqtt.MqttEndpointOptions.AuthMode.NONE, gateway.mqtt());
     Router router = Router.router(vertx);
     router.route("/v1/receipts/:deviceId/*").handler(who::deviceOrAdmin);
+    router.route("/metrics").handler(who::admin);
     router.route("/v1/*").handler(ctx -> {
       if (ctx.request().path().startsWith("/v1/receipts/")) {
         ctx.next();
@@ -80,6 +81,7 @@ public final class AdminApi {
           .onFailure(e -> ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
               .end(new JsonObject().put("status", "ERROR").put("detail", e.getMessage()).encode()));
     });
+    dev.cairn.runtime.metrics.StatusRoutes.mount(router, gateway);
     dev.cairn.runtime.metering.UsageRoutes.mount(router, vertx, gateway.usage(), gateway.config().gatewayId(),
         gateway.clock());
     router.get("/v1/stats").handler(ctx -> ctx.response()

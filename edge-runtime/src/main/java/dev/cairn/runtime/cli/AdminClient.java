@@ -15,6 +15,20 @@ final class AdminClient {
 
   private AdminClient() {}
 
+  /** {@code --admin URL} and {@code --admin-token-file FILE}, for the commands that ask a running gateway. */
+  static final class Options {
+    @picocli.CommandLine.Option(names = "--admin", paramLabel = "URL",
+        description = "the gateway's admin API (default ${DEFAULT-VALUE})", defaultValue = DEFAULT_ADMIN)
+    String admin;
+
+    @picocli.CommandLine.Option(names = "--admin-token-file", paramLabel = "FILE", description = "a file holding the admin token")
+    Path tokenFile;
+  }
+
+  static String get(Options o, String pathAndQuery) throws IOException, InterruptedException {
+    return get(o.admin, o.tokenFile, pathAndQuery);
+  }
+
   /** The body of a 200 answer; any other status is an error naming it and what the gateway said. */
   static String get(String admin, Path tokenFile, String pathAndQuery) throws IOException, InterruptedException {
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(admin.replaceAll("/+$", "") + pathAndQuery))

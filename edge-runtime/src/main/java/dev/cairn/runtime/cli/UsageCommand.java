@@ -2,7 +2,6 @@ package dev.cairn.runtime.cli;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,12 +11,7 @@ import picocli.CommandLine.Option;
     description = "Usage per device and kernel from a running gateway's admin API (sealed epochs and the open one), "
         + "as JSON or CSV. 'cairn usage verify' checks usage statements offline.")
 final class UsageCommand implements Callable<Integer> {
-  @Option(names = "--admin", paramLabel = "URL", description = "the gateway's admin API (default ${DEFAULT-VALUE})",
-      defaultValue = AdminClient.DEFAULT_ADMIN)
-  String admin;
-
-  @Option(names = "--admin-token-file", paramLabel = "FILE", description = "a file holding the admin token")
-  Path tokenFile;
+  @picocli.CommandLine.Mixin AdminClient.Options adminApi;
 
   @Option(names = "--device", paramLabel = "ID", description = "one device only")
   String device;
@@ -37,7 +31,7 @@ final class UsageCommand implements Callable<Integer> {
     param(q, "device", device);
     param(q, "from", from);
     param(q, "to", to);
-    System.out.print(AdminClient.get(admin, tokenFile, q.toString()));
+    System.out.print(AdminClient.get(adminApi, q.toString()));
     System.out.flush();
     return 0;
   }

@@ -41,6 +41,7 @@ public final class GatewayConfig {
   private final AnchorSettings anchor = new AnchorSettings();
   private final AclSettings acl = new AclSettings();
   private final MeteringSettings metering = new MeteringSettings();
+  private final Metrics metrics = new Metrics();
 
   public String gatewayId() {
     return gatewayId;
@@ -167,6 +168,25 @@ public final class GatewayConfig {
   @JsonProperty("metering")
   public MeteringSettings metering() {
     return metering;
+  }
+
+  @JsonProperty("metrics")
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** {@code metrics:} Prometheus metrics at {@code GET /metrics} and the status page (default on). */
+  public static final class Metrics {
+    private boolean enabled = true;
+
+    public boolean enabled() {
+      return enabled;
+    }
+
+    @JsonProperty("enabled")
+    public void setEnabled(boolean value) {
+      enabled = value;
+    }
   }
 
   /**

@@ -1,14 +1,12 @@
 package dev.cairn.runtime.metering;
 
 import dev.cairn.anchor.usage.UsageTotals;
-import dev.cairn.kernels.KernelCatalog;
 import dev.cairn.runtime.config.AclSettings;
 import dev.cairn.scheduler.ErrorCode;
+import dev.cairn.scheduler.ForwardingScheduler;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.JobResult;
 import dev.cairn.scheduler.Scheduler;
-import dev.cairn.scheduler.SchedulerOptions;
-import dev.cairn.scheduler.SchedulerStats;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -20,14 +18,13 @@ import java.util.concurrent.CompletionStage;
  * other job goes to the scheduler it wraps. A job already admitted runs to its end, so usage can pass
  * a CPU quota by the jobs in flight when it was reached.
  */
-public final class QuotaScheduler implements Scheduler {
-  private final Scheduler inner;
+public final class QuotaScheduler extends ForwardingScheduler {
   private final UsageMeter meter;
   private final Clock clock;
   private volatile AclSettings.Quotas quotas;
 
   public QuotaScheduler(Scheduler inner, UsageMeter meter, Clock clock, AclSettings.Quotas quotas) {
-    this.inner = inner;
+    super(inner);
     this.meter = meter;
     this.clock = clock;
     this.quotas = quotas;
@@ -58,35 +55,5 @@ public final class QuotaScheduler implements Scheduler {
       }
     }
     return inner.submit(request);
-  }
-
-  @Override
-  public SchedulerOptions options() {
-    return inner.options();
-  }
-
-  @Override
-  public void reconfigure(SchedulerOptions options, KernelCatalog kernels) {
-    inner.reconfigure(options, kernels);
-  }
-
-  @Override
-  public CompletionStage<Void> calibrated() {
-    return inner.calibrated();
-  }
-
-  @Override
-  public KernelCatalog catalog() {
-    return inner.catalog();
-  }
-
-  @Override
-  public SchedulerStats stats() {
-    return inner.stats();
-  }
-
-  @Override
-  public CompletionStage<Void> stop() {
-    return inner.stop();
   }
 }

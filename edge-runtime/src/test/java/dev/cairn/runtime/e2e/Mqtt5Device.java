@@ -95,6 +95,21 @@ public final class Mqtt5Device implements AutoCloseable {
     publish(topic, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), 1);
   }
 
+  /**
+   * Publishes a job to the device's jobs topic and returns the next message as JSON. A refused job's
+   * PUBACK may carry an error reason code, which Paho reports by throwing; the result says why.
+   */
+  public JsonNode runJob(String json) throws Exception {
+    try {
+      publishJson("cairn/" + deviceId + "/jobs", json);
+    } catch (MqttException e) {
+      if (e.getReasonCode() < 0x80 || !isConnected()) {
+        throw e;
+      }
+    }
+    return next().json();
+  }
+
   /** The next message, waiting at most 10 s. */
   public Received next() throws InterruptedException {
     Received r = received.poll(10, TimeUnit.SECONDS);

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,17 +58,6 @@ class UsageEndToEndTest {
     }
   }
 
-  JsonNode run(Mqtt5Device device, String json) throws Exception {
-    try {
-      device.publishJson("cairn/" + device.deviceId + "/jobs", json);
-    } catch (MqttException e) {
-      if (e.getReasonCode() < 0x80) {
-        throw e;
-      }
-    }
-    return device.next().json();
-  }
-
   HttpResponse<String> get(String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -87,12 +75,12 @@ class UsageEndToEndTest {
     try (Mqtt5Device dev1 = Mqtt5Device.connect(gateway.mqttPort(), "dev1").subscribe("cairn/dev1/results");
         Mqtt5Device capped = Mqtt5Device.connect(gateway.mqttPort(), "capped").subscribe("cairn/capped/results")) {
       for (int i = 0; i < 3; i++) {
-        assertEquals("ok", run(dev1, SAXPY.formatted("a" + i)).path("status").asText());
+        assertEquals("ok", dev1.runJob(SAXPY.formatted("a" + i)).path("status").asText());
       }
-      assertEquals("ok", run(dev1, STATS.formatted("s0")).path("status").asText());
-      assertEquals("ok", run(capped, SAXPY.formatted("c0")).path("status").asText());
-      assertEquals("ok", run(capped, SAXPY.formatted("c1")).path("status").asText());
-      JsonNode refused = run(capped, SAXPY.formatted("c2"));
+      assertEquals("ok", dev1.runJob(STATS.formatted("s0")).path("status").asText());
+      assertEquals("ok", capped.runJob(SAXPY.formatted("c0")).path("status").asText());
+      assertEquals("ok", capped.runJob(SAXPY.formatted("c1")).path("status").asText());
+      JsonNode refused = capped.runJob(SAXPY.formatted("c2"));
       assertEquals("BUSY", refused.path("code").asText(), refused.toString());
       assertEquals("device capped: its quota of 2 jobs per epoch is used (2 jobs); it resets at 2026-12-07T11:00:00Z "
           + "(in 2700 s)", refused.path("message").asText());
@@ -153,7 +141,7 @@ class UsageEndToEndTest {
 
     // A job in the new epoch, then a restart: the sealed statements stay and the open epoch is rebuilt.
     try (Mqtt5Device dev1 = Mqtt5Device.connect(gateway.mqttPort(), "dev1").subscribe("cairn/dev1/results")) {
-      assertEquals("ok", run(dev1, SAXPY.formatted("b0")).path("status").asText());
+      assertEquals("ok", dev1.runJob(SAXPY.formatted("b0")).path("status").asText());
     }
     TestGateways.stop(gateway);
     start();

@@ -270,7 +270,9 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
         }
         request = codec.decode(deviceId, payload, format, scheduler.options().maxElementsPerInput());
       } catch (JobException e) {
-        ex.respond(response(JobResult.error(codec.peekId(payload, format), deviceId, e), format));
+        String id = codec.peekId(payload, format);
+        scheduler.refusedBeforeSubmit(deviceId, id, e.code(), e.getMessage());
+        ex.respond(response(JobResult.error(id, deviceId, e), format));
         return;
       }
       String key = deviceId + "/" + request.id();

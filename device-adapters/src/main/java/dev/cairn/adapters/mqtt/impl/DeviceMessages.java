@@ -222,6 +222,7 @@ final class DeviceMessages {
   private void refuse(DeviceConnection c, Reply reply, byte[] payload, ErrorCode code, String message) {
     String id = payload == null ? null : codec.peekId(payload, reply.format());
     LOG.debug("{} job {} refused: {} {}", c.deviceId, id, code, message);
+    scheduler.refusedBeforeSubmit(c.deviceId, id, code, message);
     delivery.deliver(c.deviceId, reply, JobResult.error(id, c.deviceId, code, message));
   }
 
