@@ -21,6 +21,8 @@ public final class StatusRoutes {
       "/", new String[] {"status/index.html", "text/html; charset=utf-8"},
       "/assets/status.js", new String[] {"status/status.js", "text/javascript; charset=utf-8"},
       "/assets/status.css", new String[] {"status/status.css", "text/css; charset=utf-8"},
+      "/favicon.svg", new String[] {"status/favicon.svg", "image/svg+xml"},
+      "/favicon.ico", new String[] {"status/favicon.svg", "image/svg+xml"},
       "/assets/uPlot.iife.min.js", new String[] {UPLOT + "uPlot.iife.min.js", "text/javascript; charset=utf-8"},
       "/assets/uPlot.min.css", new String[] {UPLOT + "uPlot.min.css", "text/css; charset=utf-8"});
 
