@@ -45,7 +45,8 @@ final class MqttBench implements Callable<Integer> {
   @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md and the plots go (default ${DEFAULT-VALUE})")
   Path docs;
 
-  @Option(names = "--only", paramLabel = "PART", description = "run one part only: metering (usage metering on and off)")
+  @Option(names = "--only", paramLabel = "PART",
+      description = "run one part only: metering or metrics (that part on against off, same run)")
   String only;
 
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
@@ -69,14 +70,14 @@ final class MqttBench implements Callable<Integer> {
     if (rounds < 1 || seconds < 1 || jobs < 100 || hold < 1) {
       throw new IllegalArgumentException("--rounds and --seconds must be at least 1, --jobs at least 100, --hold at least 1");
     }
-    if (only != null && !only.equals("metering")) {
-      throw new IllegalArgumentException("--only takes metering, was '" + only + "'");
+    if (only != null && !only.equals("metering") && !only.equals("metrics")) {
+      throw new IllegalArgumentException("--only takes metering or metrics, was '" + only + "'");
     }
     launcher = BenchReport.Launcher.current();
     work = Files.createTempDirectory("cairn-bench-mqtt");
     System.out.println(BenchReport.conditions());
     if (only != null) {
-      Path file = BenchReport.writeSection(docs, "mqtt-metering", new MeteringBench(this).measure());
+      Path file = BenchReport.writeSection(docs, "mqtt-" + only, new OnOffBench(this, only).measure());
       System.out.println("wrote " + file);
       return 0;
     }
@@ -97,7 +98,8 @@ final class MqttBench implements Callable<Integer> {
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")));
-    BenchReport.writeSection(docs, "mqtt-metering", new MeteringBench(this).measure());
+    BenchReport.writeSection(docs, "mqtt-metering", new OnOffBench(this, "metering").measure());
+    BenchReport.writeSection(docs, "mqtt-metrics", new OnOffBench(this, "metrics").measure());
     return 0;
   }
 

@@ -10,23 +10,28 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The cost of usage metering on the MQTT job path: the same loads against a gateway with metering on (the
- * default) and one with {@code metering.enabled: false}, rounds alternating between them in the same run;
- * and the size of a day of statements for 1,000 devices.
+ * The cost of a default-on part of the gateway on the MQTT job path: the same loads against a gateway
+ * with it on and one with it off ({@code offYaml}), rounds alternating between them in the same run. For
+ * usage metering also the size of a day of statements for 1,000 devices.
  */
-final class MeteringBench {
+final class OnOffBench {
   static final List<MqttBench.Load> LOADS = List.of(MqttBench.LOADS.get(3), MqttBench.LOADS.get(4), MqttBench.LOADS.get(6));
 
   private final MqttBench bench;
+  private final String part;
+  private final String offYaml;
 
-  MeteringBench(MqttBench bench) {
+  /** @param part {@code metering} or {@code metrics}: the section whose {@code enabled: false} is the reference */
+  OnOffBench(MqttBench bench, String part) {
     this.bench = bench;
+    this.part = part;
+    this.offYaml = part + ": {enabled: false}\n";
   }
 
   String measure() throws Exception {
-    Path off = bench.work.resolve("metering-off.yaml");
-    Files.writeString(off, "metering: {enabled: false}\nmqtt: {maxConnectionsPerAddress: 2000}\n");
-    Path on = bench.work.resolve("metering-on.yaml");
+    Path off = bench.work.resolve(part + "-off.yaml");
+    Files.writeString(off, offYaml + "mqtt: {maxConnectionsPerAddress: 2000}\n");
+    Path on = bench.work.resolve(part + "-on.yaml");
     Files.writeString(on, "mqtt: {maxConnectionsPerAddress: 2000}\n");
     int onPort = MqttBench.freePort();
     int offPort = MqttBench.freePort();
@@ -34,25 +39,28 @@ final class MeteringBench {
     procs.addAll(bench.startCairn(offPort, List.of("--config", off.toString())));
     Map<String, MqttBench.Result[]> results = new LinkedHashMap<>();
     try {
-      bench.load(onPort, new MqttBench.Load("warm-up", 4, 16, 1), "meter-warm-on");
-      bench.load(offPort, new MqttBench.Load("warm-up", 4, 16, 1), "meter-warm-off");
+      bench.load(onPort, new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-on");
+      bench.load(offPort, new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-off");
       for (MqttBench.Load l : LOADS) {
         List<MqttBench.Result> withMeter = new ArrayList<>();
         List<MqttBench.Result> without = new ArrayList<>();
         for (int r = 0; r < bench.rounds; r++) {
-          withMeter.add(bench.load(onPort, l, "meter-on-" + l.clients() + "-" + l.window() + "-" + r));
-          without.add(bench.load(offPort, l, "meter-off-" + l.clients() + "-" + l.window() + "-" + r));
+          withMeter.add(bench.load(onPort, l, part + "-on-" + l.clients() + "-" + l.window() + "-" + r));
+          without.add(bench.load(offPort, l, part + "-off-" + l.clients() + "-" + l.window() + "-" + r));
         }
         MqttBench.Result a = median(withMeter);
         MqttBench.Result b = median(without);
         results.put(l.name(), new MqttBench.Result[] {a, b});
-        System.out.printf(Locale.ROOT, "metering on/off %-26s %9.0f / %9.0f jobs/s = %.2f  p99 %.2f / %.2f ms%n", l.name(),
+        System.out.printf(Locale.ROOT, part + " on/off %-26s %9.0f / %9.0f jobs/s = %.2f  p99 %.2f / %.2f ms%n", l.name(),
             a.rate(), b.rate(), a.rate() / b.rate(), a.p99() / 1000, b.p99() / 1000);
       }
     } finally {
       for (MqttBench.Proc p : procs) {
         p.stop();
       }
+    }
+    if (!part.equals("metering")) {
+      return markdown(results, null);
     }
     UsageDay.Figures day = UsageDay.measure(1000, Files.createTempDirectory(bench.work, "usage-day"));
     System.out.printf(Locale.ROOT, "a day of statements for %d devices: %d statements, %.1f MB of JSON, usage.db %.1f MB%n",
@@ -66,13 +74,19 @@ final class MeteringBench {
   }
 
   private String markdown(Map<String, MqttBench.Result[]> results, UsageDay.Figures day) {
-    StringBuilder md = new StringBuilder("### Usage metering on the job path\n\n")
-        .append("Two gateways in the same run, one with metering on (the default: every job's usage summed per device for\n")
-        .append("its statements, quotas checked) and one with `metering.enabled: false`; rounds alternate between them,\n")
-        .append("medians of ").append(bench.rounds).append(". Both journal the same leaves (the metering keys are in every leaf).\n\n")
+    StringBuilder md = new StringBuilder(part.equals("metering")
+        ? "### Usage metering on the job path\n\nTwo gateways in the same run, one with metering on (the default: every job's"
+            + " usage summed per device for\nits statements, quotas checked) and one with `metering.enabled: false`. Both"
+            + " journal the same leaves (the metering keys are in every leaf).\n"
+        : "### Metrics on the job path\n\nTwo gateways in the same run, one with metrics on (the default: every job counted"
+            + " and timed in Micrometer's\nregistry) and one with `metrics.enabled: false`; nothing scrapes either.\n")
+        .append("Rounds alternate between them, medians of ").append(bench.rounds).append(".\n\n")
         .append("| load | on jobs/s | off jobs/s | on / off | on p99 ms | off p99 ms |\n|---|---|---|---|---|---|\n");
     results.forEach((load, r) -> md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %.2f |%n", load,
         r[0].rate(), r[1].rate(), r[0].rate() / r[1].rate(), r[0].p99() / 1000, r[1].p99() / 1000)));
+    if (day == null) {
+      return md.toString();
+    }
     md.append(String.format(Locale.ROOT, "%nA day of statements for %d devices (two kernels each, epochs of an hour, sealed by the gateway's "
             + "sealer into a real journal): %d statements, %.0f bytes of signed body and %.0f bytes of JSON each on average "
             + "(without receipts), %.1f MB of JSON a day; usage.db %.1f MB, the journal %.1f MB more for their leaves; "
