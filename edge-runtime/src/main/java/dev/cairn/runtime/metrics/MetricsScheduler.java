@@ -29,7 +29,6 @@ public final class MetricsScheduler extends ForwardingScheduler {
   private final MeterRegistry registry;
   private final Refusals refusals;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public MetricsScheduler(Scheduler inner, MeterRegistry registry, Clock clock) {
     super(inner);
@@ -41,14 +40,50 @@ public final class MetricsScheduler extends ForwardingScheduler {
     return refusals;
   }
 
+  /** One kernel's meters, looked up once per job by its name. */
+  private final class KernelMeters {
+    final String kernel;
+    final Counter accepted;
+    final Timer queue;
+    final Timer latency;
+    final Map<String, Counter> completed = new ConcurrentHashMap<>();
+    final Map<String, Timer> run = new ConcurrentHashMap<>();
+
+    KernelMeters(String kernel) {
+      this.kernel = kernel;
+      accepted = Counter.builder("cairn.jobs.accepted").tag("kernel", kernel).register(registry);
+      queue = histogram("cairn.job.queue", kernel).register(registry);
+      // The status page's recent p50 and p99: over about the last 10 seconds.
+      latency = histogram("cairn.job.latency", kernel).publishPercentiles(0.5, 0.99)
+          .distributionStatisticExpiry(Duration.ofSeconds(10)).distributionStatisticBufferLength(2).register(registry);
+    }
+
+    Counter completed(String backend) {
+      return completed.computeIfAbsent(backend,
+          b -> Counter.builder("cairn.jobs.completed").tag("kernel", kernel).tag("backend", b).register(registry));
+    }
+
+    Timer run(String backend) {
+      return run.computeIfAbsent(backend, b -> histogram("cairn.job.run", kernel).tag("backend", b).register(registry));
+    }
+  }
+
+  private final Map<String, KernelMeters> kernels = new ConcurrentHashMap<>();
+
+  private static Timer.Builder histogram(String name, String kernel) {
+    return Timer.builder(name).tag("kernel", kernel).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(1000)).maximumExpectedValue(Duration.ofSeconds(30));
+  }
+
   @Override
   public CompletionStage<JobResult> submit(JobRequest request) {
     long start = System.nanoTime();
     String kernel = inner.catalog().find(request.kernel()).isPresent() ? request.kernel() : "unknown";
+    KernelMeters m = kernels.computeIfAbsent(kernel, KernelMeters::new);
     CompletionStage<JobResult> stage = inner.submit(request);
     boolean atDoor = stage.toCompletableFuture().isDone();
     if (!atDoor) {
-      counter("cairn.jobs.accepted", "kernel", kernel, null, null).increment();
+      m.accepted.increment();
     }
     return stage.whenComplete((r, e) -> {
       if (r == null) {
@@ -56,48 +91,29 @@ public final class MetricsScheduler extends ForwardingScheduler {
       }
       if (r.isOk()) {
         String backend = r.backend() == null ? "none" : r.backend();
-        counter("cairn.jobs.completed", "kernel", kernel, "backend", backend).increment();
-        timer("cairn.job.queue", kernel, null).record(r.queueMicros(), TimeUnit.MICROSECONDS);
-        timer("cairn.job.run", kernel, backend).record(r.runMicros(), TimeUnit.MICROSECONDS);
-        timer("cairn.job.latency", kernel, null).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        m.completed(backend).increment();
+        m.queue.record(r.queueMicros(), TimeUnit.MICROSECONDS);
+        m.run(backend).record(r.runMicros(), TimeUnit.MICROSECONDS);
+        m.latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       } else if (atDoor) {
-        counter("cairn.jobs.refused", "kernel", kernel, "code", r.code().name()).increment();
+        counter("cairn.jobs.refused", kernel, r.code().name()).increment();
         refusals.add(request.deviceId(), request.id(), r.code(), r.message());
       } else {
-        counter("cairn.jobs.failed", "kernel", kernel, "code", r.code().name()).increment();
+        counter("cairn.jobs.failed", kernel, r.code().name()).increment();
       }
     });
   }
 
   @Override
   public void refusedBeforeSubmit(String deviceId, String jobId, ErrorCode code, String message) {
-    counter("cairn.jobs.refused", "kernel", "none", "code", code.name()).increment();
+    counter("cairn.jobs.refused", "none", code.name()).increment();
     refusals.add(deviceId, jobId, code, message);
     inner.refusedBeforeSubmit(deviceId, jobId, code, message);
   }
 
-  private Counter counter(String name, String k1, String v1, String k2, String v2) {
-    return counters.computeIfAbsent(name + '\0' + v1 + '\0' + v2, key -> {
-      Counter.Builder b = Counter.builder(name).tag(k1, v1);
-      if (k2 != null) {
-        b.tag(k2, v2);
-      }
-      return b.register(registry);
-    });
-  }
-
-  private Timer timer(String name, String kernel, String backend) {
-    return timers.computeIfAbsent(name + '\0' + kernel + '\0' + backend, key -> {
-      Timer.Builder b = Timer.builder(name).tag("kernel", kernel).publishPercentileHistogram()
-          .minimumExpectedValue(Duration.ofNanos(1000)).maximumExpectedValue(Duration.ofSeconds(30));
-      if (backend != null) {
-        b.tag("backend", backend);
-      }
-      if (name.equals("cairn.job.latency")) {
-        // The status page's recent p50 and p99: over about the last 10 seconds.
-        b.publishPercentiles(0.5, 0.99).distributionStatisticExpiry(Duration.ofSeconds(10)).distributionStatisticBufferLength(2);
-      }
-      return b.register(registry);
-    });
+  /** Refusals and failures, by kernel and code (rare: looked up by a built key). */
+  private Counter counter(String name, String kernel, String code) {
+    return counters.computeIfAbsent(name + '\0' + kernel + '\0' + code,
+        key -> Counter.builder(name).tag("kernel", kernel).tag("code", code).register(registry));
   }
 }
