@@ -42,6 +42,7 @@ public final class Gateway {
   private final java.util.List<Backend> backends = new java.util.ArrayList<>();
   private AnchorService anchor;
   private Scheduler scheduler;
+  private dev.cairn.runtime.results.KeepingScheduler keeping;
   private volatile MqttEndpoint mqtt;
   private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
   private AdminApi admin;
@@ -102,17 +103,19 @@ public final class Gateway {
       anchor = AnchorService.open(config.anchorOptions(), clock);
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();
-      scheduler =
+      keeping = dev.cairn.runtime.results.KeepingScheduler.open(
           Scheduler.create(
               config.schedulerOptions(), config.enabledKernels(kernels), backends, new AnchorSealer(anchor), clock,
-              Ticker.system());
+              Ticker.system()),
+          anchor.kept(), clock, config.results().retentionMs());
+      scheduler = keeping;
       vertx = Vertx.vertx();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       closeQuietly();
       return Future.failedFuture(e);
     }
-    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler);
+    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler, keeping);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
     try {
@@ -240,7 +243,7 @@ public final class Gateway {
     if (!options.plain() && options.dtlsPort() < 0) {
       return null;
     }
-    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt);
+    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt, keeping);
     try {
       endpoint.start();
       return endpoint;
@@ -314,7 +317,7 @@ public final class Gateway {
     if (mqttOptions != null) {
       dev.cairn.adapters.mqtt.MqttEndpointOptions o = mqttOptions;
       endpoint = mqtt.stop().compose(v -> {
-        mqtt = MqttEndpoint.create(vertx, o, scheduler);
+        mqtt = MqttEndpoint.create(vertx, o, scheduler, keeping);
         return startMqtt(mqtt, o);
       });
     }
@@ -361,6 +364,11 @@ public final class Gateway {
 
   public AnchorService anchor() {
     return anchor;
+  }
+
+  /** Results kept by job id ({@code results.retention}). */
+  public dev.cairn.scheduler.KeptResults keptResults() {
+    return keeping;
   }
 
   public MqttEndpoint mqtt() {

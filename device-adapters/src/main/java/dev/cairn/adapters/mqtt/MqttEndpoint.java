@@ -15,6 +15,14 @@ public interface MqttEndpoint {
     return new dev.cairn.adapters.mqtt.impl.VertxMqttEndpoint(vertx, options, scheduler);
   }
 
+  /**
+   * An endpoint that also answers {@code {"id": "..."}} on {@code {prefix}/{deviceId}/results/get} with the
+   * kept result of that job.
+   */
+  static MqttEndpoint create(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept) {
+    return new dev.cairn.adapters.mqtt.impl.VertxMqttEndpoint(vertx, options, scheduler, kept);
+  }
+
   /** Binds and completes with the bound port. */
   Future<Integer> start();
 

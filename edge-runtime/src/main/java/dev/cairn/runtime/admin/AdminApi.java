@@ -34,8 +34,9 @@ public final class AdminApi {
         gateway.config().mqtt().auth() != dev.cairn.adapters.mqtt.MqttEndpointOptions.AuthMode.NONE, gateway.mqtt());
     Router router = Router.router(vertx);
     router.route("/v1/receipts/:deviceId/*").handler(who::deviceOrAdmin);
+    router.route("/v1/results/:deviceId/*").handler(who::deviceOrAdmin);
     router.route("/v1/*").handler(ctx -> {
-      if (ctx.request().path().startsWith("/v1/receipts/")) {
+      if (ctx.request().path().startsWith("/v1/receipts/") || ctx.request().path().startsWith("/v1/results/")) {
         ctx.next();
       } else {
         who.admin(ctx);
@@ -80,6 +81,7 @@ public final class AdminApi {
           .onFailure(e -> ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
               .end(new JsonObject().put("status", "ERROR").put("detail", e.getMessage()).encode()));
     });
+    router.get("/v1/results/:deviceId/:jobId").handler(ctx -> KeptResultRoute.handle(ctx, vertx, gateway.keptResults()));
     router.get("/v1/stats").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(stats().encodePrettily()));

@@ -40,6 +40,7 @@ public final class GatewayConfig {
   private final Batch batch = new Batch();
   private final AnchorSettings anchor = new AnchorSettings();
   private final AclSettings acl = new AclSettings();
+  private final ResultsSettings results = new ResultsSettings();
 
   public String gatewayId() {
     return gatewayId;
@@ -161,6 +162,11 @@ public final class GatewayConfig {
   @JsonProperty("acl")
   public AclSettings acl() {
     return acl;
+  }
+
+  @JsonProperty("results")
+  public ResultsSettings results() {
+    return results;
   }
 
   /**

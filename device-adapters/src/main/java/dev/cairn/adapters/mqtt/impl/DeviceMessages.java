@@ -7,6 +7,7 @@ import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.JobResult;
+import dev.cairn.scheduler.KeptResults;
 import dev.cairn.scheduler.Scheduler;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
@@ -33,6 +34,10 @@ final class DeviceMessages {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceMessages.class);
   /** Filters one connection may hold; a device's own subtree needs few. */
   static final int MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
+  /** The subtopic a device publishes {@code {"id": "..."}} to for a kept result. */
+  static final String RESULTS_GET = "results/get";
+  /** The largest fetch request read. */
+  static final int MAX_FETCH_BYTES = 1024;
 
   /** Where results go: the endpoint's routing to the device's subscribed connections. */
   interface Delivery {
@@ -62,8 +67,10 @@ final class DeviceMessages {
   private final Scheduler scheduler;
   private final JobCodec codec;
   private final Delivery delivery;
+  private final KeptResults kept;
 
-  DeviceMessages(MqttEndpointOptions options, Scheduler scheduler, JobCodec codec, Delivery delivery) {
+  DeviceMessages(MqttEndpointOptions options, Scheduler scheduler, KeptResults kept, JobCodec codec, Delivery delivery) {
+    this.kept = kept;
     this.options = options;
     this.scheduler = scheduler;
     this.codec = codec;
@@ -124,6 +131,11 @@ final class DeviceMessages {
       }
     }
     String jobsTopic = c.ownPrefix + "jobs";
+    if (m.topicName().equals(c.ownPrefix + RESULTS_GET) && (responseTopic == null || ownReplyTopic(c, responseTopic))) {
+      ack(c, m, MqttPubAckReasonCode.SUCCESS);
+      fetch(c, responseTopic == null ? reply : reply.withTopic(responseTopic), payload);
+      return;
+    }
     if (!m.topicName().equals(jobsTopic)) {
       ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
       refuse(c, reply, payload, ErrorCode.FORBIDDEN,
@@ -131,7 +143,7 @@ final class DeviceMessages {
       return;
     }
     if (responseTopic != null) {
-      if (!responseTopic.startsWith(c.ownPrefix) || responseTopic.contains("+") || responseTopic.contains("#")) {
+      if (!ownReplyTopic(c, responseTopic)) {
         ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
         refuse(c, reply, payload, ErrorCode.FORBIDDEN,
             "response topic " + responseTopic + " is not under " + c.ownPrefix + "; results may go only to the device's own topics");
@@ -169,6 +181,30 @@ final class DeviceMessages {
       return;
     }
     submit(c, m, request, reply);
+  }
+
+  private static boolean ownReplyTopic(DeviceConnection c, String topic) {
+    return topic.startsWith(c.ownPrefix) && !topic.contains("+") && !topic.contains("#");
+  }
+
+  /** {@code {"id": "..."}} on {@code results/get}: the kept result of that job, or NOT_FOUND, on the reply topic. */
+  private void fetch(DeviceConnection c, Reply reply, byte[] payload) {
+    String id = payload.length > MAX_FETCH_BYTES ? null : codec.peekId(payload, reply.format());
+    if (id == null) {
+      delivery.deliver(c.deviceId, reply, JobResult.error(null, c.deviceId, ErrorCode.BAD_REQUEST,
+          "publish {\"id\": \"<job id>\"} (at most " + MAX_FETCH_BYTES + " bytes) to " + c.ownPrefix + RESULTS_GET));
+      return;
+    }
+    CompletionStage<Optional<JobResult>> found;
+    try {
+      found = kept.find(c.deviceId, id);
+    } catch (RuntimeException e) {
+      found = CompletableFuture.failedFuture(e);
+    }
+    found.whenComplete((r, e) -> c.context.runOnContext(v -> delivery.deliver(c.deviceId, reply, e != null
+        ? JobResult.error(id, c.deviceId, ErrorCode.INTERNAL, "the kept result could not be read: " + e.getMessage())
+        : r.orElseGet(() -> JobResult.error(id, c.deviceId, ErrorCode.NOT_FOUND, "no result of job '" + id
+            + "' is kept for device '" + c.deviceId + "': it did not run here, or its result is past results.retention")))));
   }
 
   private void submit(DeviceConnection c, MqttPublishMessage m, JobRequest request, Reply reply) {

@@ -67,11 +67,15 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   private volatile NetServer tlsServer;
 
   public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler) {
+    this(vertx, options, scheduler, dev.cairn.scheduler.KeptResults.none());
+  }
+
+  public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept) {
     this.vertx = vertx;
     this.options = options;
     this.scheduler = scheduler;
     this.sockets = new SocketLimits(options.maxConnections(), options.maxConnectionsPerAddress());
-    this.messages = new DeviceMessages(options, scheduler, codec, new DeviceMessages.Delivery() {
+    this.messages = new DeviceMessages(options, scheduler, kept, codec, new DeviceMessages.Delivery() {
       @Override
       public void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result) {
         VertxMqttEndpoint.this.deliver(deviceId, reply, result);
