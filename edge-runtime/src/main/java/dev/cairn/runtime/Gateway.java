@@ -115,7 +115,7 @@ public final class Gateway {
       closeQuietly();
       return Future.failedFuture(e);
     }
-    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler, keeping);
+    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler, keeping, config.mqtt().sessions().options(), anchor.kept(), clock);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
     try {
@@ -317,7 +317,7 @@ public final class Gateway {
     if (mqttOptions != null) {
       dev.cairn.adapters.mqtt.MqttEndpointOptions o = mqttOptions;
       endpoint = mqtt.stop().compose(v -> {
-        mqtt = MqttEndpoint.create(vertx, o, scheduler, keeping);
+        mqtt = MqttEndpoint.create(vertx, o, scheduler, keeping, next.mqtt().sessions().options(), anchor.kept(), clock);
         return startMqtt(mqtt, o);
       });
     }

@@ -125,6 +125,25 @@ final class KeptJournal implements KeptStore {
   }
 
   @Override
+  public CompletionStage<List<Stored>> sessions() {
+    return runner.run(() -> {
+      List<Stored> out = new ArrayList<>();
+      try (PreparedStatement q = db.prepareStatement("SELECT s.client_id, s.device, s.subscriptions, s.expires_ms, "
+          + "(SELECT count(*) FROM mqtt_queue m WHERE m.client_id = s.client_id), "
+          + "(SELECT coalesce(sum(length(message)), 0) FROM mqtt_queue m WHERE m.client_id = s.client_id) "
+          + "FROM mqtt_sessions s ORDER BY s.client_id")) {
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Stored(new Session(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getLong(4)),
+                new Usage(rs.getLong(5), rs.getLong(6))));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
   public CompletionStage<Optional<Session>> session(String clientId) {
     return runner.run(() -> {
       try (PreparedStatement q = db.prepareStatement(

@@ -36,6 +36,12 @@ public interface KeptStore {
   /** Counts and bytes of what is kept. */
   record Usage(long count, long bytes) {}
 
+  /** A stored session with what its queue holds. */
+  record Stored(Session session, Usage queued) {}
+
+  /** Every stored session with its queue's size, to take them up again at start. */
+  CompletionStage<List<Stored>> sessions();
+
   /** Creates or replaces a session (its queue stays). */
   CompletionStage<Void> putSession(Session session);
 

@@ -70,6 +70,9 @@ class KeptStoreTest {
     k = s.kept();
     try {
       assertArrayEquals(bytes("subs"), get(k.session("c1")).orElseThrow().subscriptions());
+      List<KeptStore.Stored> all = get(k.sessions());
+      assertEquals(1, all.size());
+      assertEquals(new KeptStore.Usage(3, 6), all.get(0).queued());
       List<KeptStore.Queued> q = get(k.queued("c1", 500));
       assertEquals(List.of(a, c), q.stream().map(KeptStore.Queued::seq).toList(), "m2 expired at 500");
       get(k.dequeue("c1", List.of(a)));
