@@ -8,13 +8,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** Sleeping devices in tests: real Paho v3 and v5 clients that keep their session across connections. */
-final class SessionDevices {
+public final class SessionDevices {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private SessionDevices() {}
 
   /** What arrived on a connection, as JSON. */
-  static final class Inbox {
+  public static final class Inbox {
     final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
 
     void add(byte[] payload) {
@@ -26,7 +26,7 @@ final class SessionDevices {
     }
 
     /** The next message, waiting at most 10 s. */
-    JsonNode next() throws InterruptedException {
+    public JsonNode next() throws InterruptedException {
       JsonNode m = messages.poll(10, TimeUnit.SECONDS);
       if (m == null) {
         throw new AssertionError("nothing arrived within 10 s");
@@ -36,12 +36,12 @@ final class SessionDevices {
   }
 
   /** An MQTT 3.1.1 connection of device {@code user} with client id {@code clientId}, clean session as given. */
-  static final class V3 implements AutoCloseable {
+  public static final class V3 implements AutoCloseable {
     final org.eclipse.paho.client.mqttv3.MqttClient client;
-    final Inbox inbox = new Inbox();
-    final boolean sessionPresent;
+    public final Inbox inbox = new Inbox();
+    public final boolean sessionPresent;
 
-    V3(int port, String user, String clientId, boolean clean) throws Exception {
+    public V3(int port, String user, String clientId, boolean clean) throws Exception {
       client = new org.eclipse.paho.client.mqttv3.MqttClient("tcp://127.0.0.1:" + port, clientId,
           new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
       client.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
@@ -64,12 +64,12 @@ final class SessionDevices {
       sessionPresent = client.connectWithResult(o).getSessionPresent();
     }
 
-    V3 subscribe(String filter) throws Exception {
+    public V3 subscribe(String filter) throws Exception {
       client.subscribe(filter, 1);
       return this;
     }
 
-    void publish(String topic, String json) throws Exception {
+    public void publish(String topic, String json) throws Exception {
       client.publish(topic, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false);
     }
 
@@ -83,12 +83,12 @@ final class SessionDevices {
   }
 
   /** An MQTT 5 connection of device {@code user}: clean start and session expiry as given. */
-  static final class V5 implements AutoCloseable {
+  public static final class V5 implements AutoCloseable {
     final org.eclipse.paho.mqttv5.client.MqttClient client;
-    final Inbox inbox = new Inbox();
-    final boolean sessionPresent;
+    public final Inbox inbox = new Inbox();
+    public final boolean sessionPresent;
 
-    V5(int port, String user, String clientId, boolean cleanStart, long expirySeconds) throws Exception {
+    public V5(int port, String user, String clientId, boolean cleanStart, long expirySeconds) throws Exception {
       client = new org.eclipse.paho.mqttv5.client.MqttClient("tcp://127.0.0.1:" + port, clientId,
           new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
       client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
@@ -120,13 +120,13 @@ final class SessionDevices {
       sessionPresent = client.connectWithResult(o).getSessionPresent();
     }
 
-    V5 subscribe(String filter) throws Exception {
+    public V5 subscribe(String filter) throws Exception {
       client.subscribe(filter, 1);
       return this;
     }
 
     /** Publishes at QoS 1, with an MQTT 5 message expiry interval when not null. */
-    void publish(String topic, String json, Long messageExpirySeconds) throws Exception {
+    public void publish(String topic, String json, Long messageExpirySeconds) throws Exception {
       org.eclipse.paho.mqttv5.common.packet.MqttProperties props = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
       if (messageExpirySeconds != null) {
         props.setMessageExpiryInterval(messageExpirySeconds);

@@ -225,10 +225,11 @@ final class Sessions {
   /**
    * Hands a message to every session of the device subscribed to {@code topic}: at QoS 1 it is queued in the
    * journal (and sent if connected), at QoS 0 sent only if connected. {@code queue} false: sent to connected
-   * sessions only (receipts). False if no session of the device is subscribed.
+   * sessions only (receipts). False if no session of the device is subscribed. Each copy going into the journal
+   * adds its commit to {@code queuedInto}.
    */
   boolean deliver(String deviceId, String topic, Buffer payload, MqttQoS maxQos, byte[] correlation, String contentType,
-      long expirySeconds, boolean queue) {
+      long expirySeconds, boolean queue, List<java.util.concurrent.CompletableFuture<?>> queuedInto) {
     boolean taken = false;
     for (SessionState s : byDevice.getOrDefault(deviceId, Set.of())) {
       MqttQoS qos = s.match(topic, maxQos);
@@ -252,7 +253,9 @@ final class Sessions {
       byte[] bytes = m.encode();
       long expiresMs = expirySeconds > 0 ? clock.millis() + expirySeconds * 1000 : Long.MAX_VALUE;
       s.counted(1, bytes.length);
-      store.enqueue(s.key, bytes, expiresMs).whenComplete((seq, e) -> {
+      java.util.concurrent.CompletableFuture<Long> enqueued = store.enqueue(s.key, bytes, expiresMs).toCompletableFuture();
+      queuedInto.add(enqueued);
+      enqueued.whenComplete((seq, e) -> {
         if (e != null || seq < 0) {
           s.counted(-1, -bytes.length);
           if (e != null) {

@@ -392,10 +392,15 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       String contentType, long expirySeconds, boolean queued) {
     boolean sent = false;
     Buffer buffer = null;
+    // Connections without a session get the message only once the sessions' copies are in the journal: a
+    // result anyone has seen is one a sleeping session keeps through a crash.
+    List<java.util.concurrent.CompletableFuture<?>> kept = new ArrayList<>(0);
     if (sessions != null) {
       buffer = payload.get();
-      sent = sessions.deliver(deviceId, topic, buffer, maxQos, correlation, contentType, expirySeconds, queued);
+      sent = sessions.deliver(deviceId, topic, buffer, maxQos, correlation, contentType, expirySeconds, queued, kept);
     }
+    java.util.concurrent.CompletableFuture<Void> allKept = kept.isEmpty() ? null
+        : java.util.concurrent.CompletableFuture.allOf(kept.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
     for (DeviceConnection c : byDevice.getOrDefault(deviceId, Set.of())) {
       if (c.session != null) {
         continue; // its session had it above
@@ -416,7 +421,12 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       }
       MqttQoS deliverQos = qos;
       Buffer bytes = buffer;
-      c.context.runOnContext(v -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds));
+      if (allKept == null) {
+        c.context.runOnContext(v -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds));
+      } else {
+        allKept.whenComplete((v, e) -> c.context.runOnContext(
+            x -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds)));
+      }
     }
     return sent;
   }
