@@ -7,18 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.runtime.process.GatewayProcess;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,18 +40,18 @@ class SleepingDevicesInteropIT {
     String stdbuf = ExternalTools.require("stdbuf", "coreutils");
     try (GatewayProcess gw = new GatewayProcess(dataDir)) {
       String port = Integer.toString(gw.mqttPort);
-      run(sub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-s", "-c", "-q", "1", "-t", "cairn/dev9/results", "-E");
-      run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-pub", "-q", "1", "-t", "cairn/dev9/jobs",
+      ExternalTools.run(sub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-s", "-c", "-q", "1", "-t", "cairn/dev9/results", "-E");
+      ExternalTools.run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-pub", "-q", "1", "-t", "cairn/dev9/jobs",
           "-m", SAXPY.formatted("j1"));
       awaitKept(gw, "dev9", "j1");
 
       Process back = new ProcessBuilder(stdbuf, "-oL", sub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-s", "-c",
           "-q", "1", "-t", "cairn/dev9/results", "-C", "2", "-W", "30").redirectErrorStream(true).start();
-      BlockingQueue<String> lines = lines(back);
+      BlockingQueue<String> lines = ExternalTools.lines(back);
       JsonNode first = JSON.readTree(awaitLine(lines));
       assertEquals("j1", first.path("id").asText(), first.toString());
       assertEquals("ok", first.path("status").asText(), first.toString());
-      run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-pub", "-q", "1", "-t", "cairn/dev9/jobs",
+      ExternalTools.run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev9", "-i", "dev9-pub", "-q", "1", "-t", "cairn/dev9/jobs",
           "-m", SAXPY.formatted("j2"));
       JsonNode second = JSON.readTree(awaitLine(lines));
       assertEquals("j2", second.path("id").asText(), "the next message is the next job's result: j1 came once");
@@ -73,18 +69,18 @@ class SleepingDevicesInteropIT {
     try (GatewayProcess gw = new GatewayProcess(dataDir)) {
       String port = Integer.toString(gw.mqttPort);
       // -c with MQTT 5: clean start off and a session expiry of "never", which the gateway caps.
-      run(sub, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-s", "-c", "-q", "1",
+      ExternalTools.run(sub, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-s", "-c", "-q", "1",
           "-t", "cairn/dev5/results", "-E");
-      run(pub, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-pub", "-q", "1",
+      ExternalTools.run(pub, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-pub", "-q", "1",
           "-t", "cairn/dev5/jobs", "-m", SAXPY.formatted("k1"));
       awaitKept(gw, "dev5", "k1");
 
-      String resumed = run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-s", "-c", "-q", "1",
+      String resumed = ExternalTools.run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-s", "-c", "-q", "1",
           "-t", "cairn/dev5/jobs", "-e", "cairn/dev5/results", "-W", "30", "-m", SAXPY.formatted("k2"));
       JsonNode queued = firstJson(resumed);
       assertEquals("k1", queued.path("id").asText(), "what waited in the session comes first: " + resumed);
 
-      String fetched = run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-get",
+      String fetched = ExternalTools.run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev5", "-i", "dev5-get",
           "-t", "cairn/dev5/results/get", "-e", "cairn/dev5/replies", "-W", "30", "-m", "{\"id\": \"k1\"}");
       JsonNode kept = firstJson(fetched);
       assertEquals("k1", kept.path("id").asText(), fetched);
@@ -105,30 +101,6 @@ class SleepingDevicesInteropIT {
   private static JsonNode firstJson(String out) throws Exception {
     return JSON.readTree(out.lines().filter(l -> l.startsWith("{")).findFirst()
         .orElseThrow(() -> new AssertionError("no result printed: " + out)));
-  }
-
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
-    assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed: " + out);
-    return out;
-  }
-
-  private static BlockingQueue<String> lines(Process p) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          q.add(line);
-        }
-      } catch (java.io.IOException e) {
-        q.add("read error: " + e);
-      }
-    });
-    t.setDaemon(true);
-    t.start();
-    return q;
   }
 
   private static String awaitLine(BlockingQueue<String> q) throws InterruptedException {
