@@ -32,8 +32,11 @@ final class KeptJournal implements KeptStore {
 
   /** Creates the tables if this journal has none yet (on the thread that opens the journal). */
   static void createTables(Statement s) throws SQLException {
-    s.execute("CREATE TABLE IF NOT EXISTS kept_results (device TEXT NOT NULL, job TEXT NOT NULL, result BLOB NOT NULL, "
-        + "expires_ms INTEGER NOT NULL, PRIMARY KEY (device, job)) WITHOUT ROWID");
+    // A rowid table with the ids in an index of their own: results are kilobytes, and a table keyed by them
+    // (WITHOUT ROWID) would copy whole rows into its inner pages.
+    s.execute("CREATE TABLE IF NOT EXISTS kept_results (id INTEGER PRIMARY KEY, device TEXT NOT NULL, job TEXT NOT NULL, "
+        + "result BLOB NOT NULL, expires_ms INTEGER NOT NULL)");
+    s.execute("CREATE UNIQUE INDEX IF NOT EXISTS kept_results_by_job ON kept_results(device, job)");
     s.execute("CREATE INDEX IF NOT EXISTS kept_results_by_expiry ON kept_results(expires_ms)");
     s.execute("CREATE TABLE IF NOT EXISTS mqtt_sessions (client_id TEXT PRIMARY KEY, device TEXT NOT NULL, "
         + "subscriptions BLOB NOT NULL, expires_ms INTEGER NOT NULL)");

@@ -144,7 +144,19 @@ public final class AdminApi {
             .put("batchesSealed", a.batchesSealed())
             .put("lastTreeSize", a.lastTreeSize())
             .put("lastRoot", a.lastRootHex())
-            .put("leafSyncs", a.leafSyncs()));
+            .put("leafSyncs", a.leafSyncs()))
+        .put("sessions", sessionStats());
+  }
+
+  /** Persistent MQTT sessions and kept results, for operators watching sleeping devices. */
+  private JsonObject sessionStats() {
+    dev.cairn.adapters.mqtt.MqttEndpoint.SessionStats ss = gateway.mqtt().sessionStats();
+    JsonObject o = new JsonObject().put("persistent", ss.sessions()).put("expired", ss.expired())
+        .put("jobsRefusedForFullSessions", ss.refusedJobs());
+    if (gateway.keptResults() instanceof dev.cairn.runtime.results.KeepingScheduler k) {
+      o.put("resultsKept", k.kept()).put("resultsReplayed", k.replayed()).put("retentionMs", k.retentionMs());
+    }
+    return o;
   }
 
   public int actualPort() {

@@ -96,7 +96,7 @@ final class MqttSessionsBench {
         rowBytes = rs.getDouble(2);
       }
       double tableBytes = Double.NaN;
-      try (ResultSet rs = s.executeQuery("SELECT sum(pgsize) FROM dbstat WHERE name IN ('kept_results', 'kept_results_by_expiry')")) {
+      try (ResultSet rs = s.executeQuery("SELECT sum(pgsize) FROM dbstat WHERE name IN ('kept_results', 'kept_results_by_job', 'kept_results_by_expiry')")) {
         if (rs.next() && count > 0) {
           tableBytes = rs.getDouble(1) / count;
         }
@@ -129,7 +129,7 @@ final class MqttSessionsBench {
     }
     md.append(String.format(Locale.ROOT, "%nJournal per kept result: %.0f bytes of row (result, device and job ids, expiry)", f.rowBytesPerResult()));
     if (!Double.isNaN(f.tableBytesPerResult())) {
-      md.append(String.format(Locale.ROOT, ", %.0f bytes of SQLite pages (table and expiry index)", f.tableBytesPerResult()));
+      md.append(String.format(Locale.ROOT, ", %.0f bytes of SQLite pages (table, id and expiry indexes)", f.tableBytesPerResult()));
     }
     md.append(String.format(Locale.ROOT, ", over %d kept results; %d persistent sessions were left in the journal.%n", f.kept(),
         f.sessionsLeft()));

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler as devices see it once results are kept: a successful result is kept in the journal for the
- * retention time before it is released, and a job whose id already has a kept result gets that result back,
+ * The scheduler as devices see it once results are kept: a successful result is handed to the journal to keep
+ * for the retention time as it is released, and a job whose id already has a kept result gets that result back,
  * {@linkplain JobResult#asReplayed() replayed}, without running again. Jobs the {@link KeptIndex} has never
  * seen go straight to the scheduler, so its refusals still come before {@code submit} returns.
  */
@@ -87,7 +87,7 @@ public final class KeepingScheduler implements Scheduler, KeptResults {
             "the journal could not be read for a kept result of this job (" + e.getMessage() + "); retry"));
   }
 
-  /** Runs a job; an ok result is kept before it is released. */
+  /** Runs a job; an ok result is handed to the journal to keep as it is released. */
   private CompletionStage<JobResult> run(JobRequest request, long key) {
     return scheduler.submit(request).thenCompose(r -> {
       if (!r.isOk()) {
@@ -98,13 +98,15 @@ public final class KeepingScheduler implements Scheduler, KeptResults {
       index.add(key);
       keptCount.incrementAndGet();
       sweepIfDue(now);
-      return store.keepResult(request.deviceId(), request.id(), ResultBytes.encode(r), now + retentionMs).handle((v, e) -> {
+      // Not waited for: the journal's writer takes work in order, so a fetch or a resubmission after this result
+      // is released finds it; only a crash in the next few milliseconds can lose the kept copy (the leaf is durable).
+      store.keepResult(request.deviceId(), request.id(), ResultBytes.encode(r), now + retentionMs).whenComplete((v, e) -> {
         if (e != null) {
           LOG.warn("{} job {}: its result could not be kept ({}); it is sent, but cannot be fetched again",
               request.deviceId(), request.id(), e.getMessage());
         }
-        return r;
       });
+      return CompletableFuture.completedFuture(r);
     });
   }
 

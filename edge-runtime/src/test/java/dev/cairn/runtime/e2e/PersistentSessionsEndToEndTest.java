@@ -143,6 +143,7 @@ class PersistentSessionsEndToEndTest {
     }
     assertEquals(List.of("f1", "f2", "f3"), accepted);
     assertEquals(List.of("f4", "f5", "f6"), busy);
+    assertEquals(3, gateway.mqtt().sessionStats().refusedJobs());
     try (SessionDevices.V5 back = new SessionDevices.V5(gateway.mqttPort(), "dev7", "dev7-s", false, 3600)) {
       List<String> got = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
