@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * The persistent-session part of {@code cairn bench mqtt}: the same QoS 1 loads through one Cairn process with
  * clean sessions and with persistent ones (clean session 0: each result goes through the journal's session queue
- * until its PUBACK), alternating round by round; a second Cairn with {@code results.retention: 0} gives the cost
+ * until its PUBACK), load by load in turn; a second Cairn with {@code results.retention: 0} gives the cost
  * of keeping results at all. Then the journal's bytes per kept result, read from the stopped gateway's file.
  */
 final class MqttSessionsBench {
@@ -44,8 +44,29 @@ final class MqttSessionsBench {
     Files.writeString(noRetention, "results: {retention: \"0\"}\nmqtt: {maxConnectionsPerAddress: 5000}\n");
     Path many = bench.work.resolve("sessions.yaml");
     Files.writeString(many, "mqtt: {maxConnectionsPerAddress: 5000}\n");
-    measure(kept, many, runs, List.of(CLEAN, PERSISTENT));
-    measure(unkept, noRetention, runs, List.of(UNKEPT));
+    int keptPort = MqttBench.freePort();
+    int unkeptPort = MqttBench.freePort();
+    MqttBench.Proc withKept = start(keptPort, kept, many);
+    try {
+      MqttBench.Proc without = start(unkeptPort, unkept, noRetention);
+      try {
+        bench.load(keptPort, new MqttBench.Load("warm-up", 4, 16, 1), "warm-kept");
+        bench.load(unkeptPort, new MqttBench.Load("warm-up", 4, 16, 1), "warm-unkept");
+        // Interleaved load by load, so that what else the machine does falls on every mode alike.
+        for (int r = 0; r < bench.rounds; r++) {
+          for (MqttBench.Load l : LOADS) {
+            String tag = l.clients() + "-" + l.window() + "-" + r;
+            add(runs, UNKEPT, l, bench.load(unkeptPort, l, "un-" + tag));
+            add(runs, CLEAN, l, bench.load(keptPort, l, "cs-" + tag));
+            add(runs, PERSISTENT, l, bench.load(keptPort, l, "ps-" + tag, "--persistent"));
+          }
+        }
+      } finally {
+        without.stop();
+      }
+    } finally {
+      withKept.stop();
+    }
     Map<String, Map<String, MqttBench.Result>> byMode = new LinkedHashMap<>();
     for (String mode : List.of(UNKEPT, CLEAN, PERSISTENT)) {
       for (MqttBench.Load l : LOADS) {
@@ -60,27 +81,14 @@ final class MqttSessionsBench {
     return journal(kept, byMode);
   }
 
-  /** One gateway on {@code data}; each round runs every load once in each of {@code modes}, in turn. */
-  private void measure(Path data, Path config, Map<String, Map<String, List<MqttBench.Result>>> runs, List<String> modes)
-      throws Exception {
-    int port = MqttBench.freePort();
-    MqttBench.Proc gw = bench.start("cairn", "ready:", new ArrayList<>(List.of(bench.launcher.java(), "-jar",
-        bench.launcher.jar().toString(), "run", "--mqtt-port", String.valueOf(port), "--admin-port", "0", "--coap-port", "0",
-        "--data-dir", data.toString(), "--config", config.toString())));
-    try {
-      bench.load(port, new MqttBench.Load("warm-up", 4, 16, 1), "warm" + modes.size());
-      for (int r = 0; r < bench.rounds; r++) {
-        for (String mode : modes) {
-          for (MqttBench.Load l : LOADS) {
-            String prefix = (mode.equals(PERSISTENT) ? "ps" : mode.equals(CLEAN) ? "cs" : "un") + "-" + l.clients() + "-" + l.window() + "-" + r;
-            MqttBench.Result res = mode.equals(PERSISTENT) ? bench.load(port, l, prefix, "--persistent") : bench.load(port, l, prefix);
-            runs.computeIfAbsent(mode, k -> new LinkedHashMap<>()).computeIfAbsent(l.name(), k -> new ArrayList<>()).add(res);
-          }
-        }
-      }
-    } finally {
-      gw.stop();
-    }
+  private MqttBench.Proc start(int port, Path data, Path config) throws Exception {
+    return bench.start("cairn", "ready:", new ArrayList<>(List.of(bench.launcher.java(), "-jar", bench.launcher.jar().toString(),
+        "run", "--mqtt-port", String.valueOf(port), "--admin-port", "0", "--coap-port", "0", "--data-dir", data.toString(),
+        "--config", config.toString())));
+  }
+
+  private static void add(Map<String, Map<String, List<MqttBench.Result>>> runs, String mode, MqttBench.Load l, MqttBench.Result r) {
+    runs.computeIfAbsent(mode, k -> new LinkedHashMap<>()).computeIfAbsent(l.name(), k -> new ArrayList<>()).add(r);
   }
 
   /** Reads the stopped gateway's journal: kept results, the pages their table and index take, their rows' bytes. */
@@ -116,7 +124,7 @@ final class MqttSessionsBench {
     StringBuilder md = new StringBuilder("\n### Persistent sessions and kept results\n\n");
     md.append("The loads above at QoS 1 through one Cairn process, devices connecting with clean sessions and with persistent ones\n")
         .append("(MQTT 3.1.1 clean session 0: each result goes into the journal's session queue before it is sent and leaves it at\n")
-        .append("its PUBACK), alternating round by round; and a second Cairn with `results.retention: 0`, which keeps no result.\n")
+        .append("its PUBACK), and through a second Cairn with `results.retention: 0`, which keeps no result, load by load in turn.\n")
         .append("Every result is kept for `results.retention` (24 h) in the other two.\n\n")
         .append("| load | ").append(UNKEPT).append(" | ").append(CLEAN).append(" | ").append(PERSISTENT)
         .append(" | persistent / clean | clean / not kept |\n|---|---|---|---|---|---|\n");

@@ -32,6 +32,38 @@ class PersistentSessionsEndToEndTest {
     return gateway;
   }
 
+  /** Publishes jobs from a clean connection of the device, one after the other; the ids accepted and those refused BUSY. */
+  List<List<String>> flood(String device, int jobs, String bound) throws Exception {
+    List<String> accepted = new ArrayList<>();
+    List<String> busy = new ArrayList<>();
+    try (SessionDevices.V5 pub = new SessionDevices.V5(gateway.mqttPort(), device, device + "-pub", true, 0)) {
+      pub.subscribe("cairn/" + device + "/results");
+      for (int i = 1; i <= jobs; i++) {
+        pub.publish("cairn/" + device + "/jobs", SAXPY.formatted("f" + i), null);
+        JsonNode r = pub.inbox.next();
+        if (r.path("status").asText().equals("ok")) {
+          accepted.add(r.path("id").asText());
+        } else {
+          assertEquals("BUSY", r.path("code").asText(), r.toString());
+          assertTrue(r.path("message").asText().contains(bound), r.toString());
+          busy.add(r.path("id").asText());
+        }
+      }
+    }
+    return List.of(accepted, busy);
+  }
+
+  /** Reconnects the device's session and returns the ids of the first {@code n} results that arrive. */
+  List<String> wake(String device, int n) throws Exception {
+    try (SessionDevices.V5 back = new SessionDevices.V5(gateway.mqttPort(), device, device + "-s", false, 3600)) {
+      List<String> got = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        got.add(back.inbox.next().path("id").asText());
+      }
+      return got;
+    }
+  }
+
   @AfterEach
   void stop() throws Exception {
     if (gateway != null) {
@@ -122,34 +154,21 @@ class PersistentSessionsEndToEndTest {
   @Test
   void floodingWhileAsleepIsRefusedWithBusyAtTheBoundAndEveryAcceptedResultArrives() throws Exception {
     start(3);
-    try (SessionDevices.V5 first = new SessionDevices.V5(gateway.mqttPort(), "dev7", "dev7-s", false, 3600)) {
-      first.subscribe("cairn/dev7/results");
-    }
-    List<String> accepted = new ArrayList<>();
-    List<String> busy = new ArrayList<>();
-    try (SessionDevices.V5 pub = new SessionDevices.V5(gateway.mqttPort(), "dev7", "dev7-pub", true, 0)) {
-      pub.subscribe("cairn/dev7/results");
-      for (int i = 1; i <= 6; i++) {
-        pub.publish("cairn/dev7/jobs", SAXPY.formatted("f" + i), null);
-        JsonNode r = pub.inbox.next();
-        if (r.path("status").asText().equals("ok")) {
-          accepted.add(r.path("id").asText());
-        } else {
-          assertEquals("BUSY", r.path("code").asText(), r.toString());
-          assertTrue(r.path("message").asText().contains("mqtt.sessions.maxQueuedResults 3"), r.toString());
-          busy.add(r.path("id").asText());
-        }
-      }
-    }
-    assertEquals(List.of("f1", "f2", "f3"), accepted);
-    assertEquals(List.of("f4", "f5", "f6"), busy);
+    new SessionDevices.V5(gateway.mqttPort(), "dev7", "dev7-s", false, 3600).subscribe("cairn/dev7/results").close();
+    List<List<String>> outcome = flood("dev7", 6, "mqtt.sessions.maxQueuedResults 3");
+    assertEquals(List.of("f1", "f2", "f3"), outcome.get(0));
+    assertEquals(List.of("f4", "f5", "f6"), outcome.get(1));
     assertEquals(3, gateway.mqtt().sessionStats().refusedJobs());
-    try (SessionDevices.V5 back = new SessionDevices.V5(gateway.mqttPort(), "dev7", "dev7-s", false, 3600)) {
-      List<String> got = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        got.add(back.inbox.next().path("id").asText());
-      }
-      assertEquals(accepted, got, "every result it was told about, in order");
-    }
+    assertEquals(outcome.get(0), wake("dev7", 3), "every result it was told about, in order");
+  }
+
+  @Test
+  void theBytesBoundRefusesTooAndDropsNothing() throws Exception {
+    gateway = TestGateways.startLocal(dataDir, clock, c -> c.mqtt().sessions().setMaxQueuedBytes(1024));
+    new SessionDevices.V5(gateway.mqttPort(), "dev8", "dev8-s", false, 3600).subscribe("cairn/dev8/results").close();
+    List<List<String>> outcome = flood("dev8", 12, "maxQueuedBytes 1024");
+    assertFalse(outcome.get(0).isEmpty(), "some fit");
+    assertFalse(outcome.get(1).isEmpty(), "then the bytes bound refused: " + outcome);
+    assertEquals(outcome.get(0), wake("dev8", outcome.get(0).size()));
   }
 }
