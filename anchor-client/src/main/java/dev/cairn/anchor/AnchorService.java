@@ -58,6 +58,12 @@ public interface AnchorService {
    */
   void onAnchored(java.util.function.Consumer<AnchoredBatch> listener);
 
+  /**
+   * Results and MQTT sessions kept for devices in this journal (one durable store); usable until
+   * {@link #close()}.
+   */
+  dev.cairn.anchor.kept.KeptStore kept();
+
   /** The gateway's Ed25519 public key (32 bytes) that signs checkpoints. */
   byte[] publicKey();
 

@@ -46,8 +46,10 @@ public final class Gateway {
   private final java.util.List<Backend> backends = new java.util.ArrayList<>();
   private AnchorService anchor;
   private EpochSealer usage;
+  private QuotaScheduler quotas;
   private GatewayMetrics metrics;
   private Scheduler scheduler;
+  private dev.cairn.runtime.results.KeepingScheduler keeping;
   private volatile MqttEndpoint mqtt;
   private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
   private AdminApi admin;
@@ -115,13 +117,15 @@ public final class Gateway {
       }
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();
-      scheduler =
-          Scheduler.create(
-              config.schedulerOptions(), config.enabledKernels(kernels), backends,
-              new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
+      Scheduler core = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
+          new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
       if (usage != null) {
-        scheduler = new QuotaScheduler(scheduler, usage.meter(), clock, config.acl().quotas());
+        quotas = new QuotaScheduler(core, usage.meter(), clock, config.acl().quotas());
+        core = quotas;
       }
+      // Outside the quotas: a resubmitted job that is already done gets its kept result, whatever its quota.
+      keeping = dev.cairn.runtime.results.KeepingScheduler.open(core, anchor.kept(), clock, config.results().retentionMs());
+      scheduler = keeping;
       if (config.metrics().enabled()) {
         metrics = new GatewayMetrics();
         scheduler = new MetricsScheduler(scheduler, metrics.registry(), clock);
@@ -132,7 +136,7 @@ public final class Gateway {
       closeQuietly();
       return Future.failedFuture(e);
     }
-    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler);
+    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler, keeping, config.mqtt().sessions().options(), anchor.kept(), clock);
     if (metrics != null) {
       metrics.bind(this, config.anchor().sinks());
     }
@@ -274,7 +278,7 @@ public final class Gateway {
     if (!options.plain() && options.dtlsPort() < 0) {
       return null;
     }
-    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt);
+    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt, keeping);
     try {
       endpoint.start();
       return endpoint;
@@ -332,7 +336,7 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     scheduler.reconfigure(next.schedulerOptions(), next.enabledKernels(kernels));
-    if (scheduler instanceof QuotaScheduler quotas) {
+    if (quotas != null) {
       quotas.setQuotas(next.acl().quotas());
     }
     Future<Void> anchoring = anchoringChanged ? Future.fromCompletionStage(anchor.reconfigure(anchorOptions)) : Future.succeededFuture();
@@ -351,7 +355,7 @@ public final class Gateway {
     if (mqttOptions != null) {
       dev.cairn.adapters.mqtt.MqttEndpointOptions o = mqttOptions;
       endpoint = mqtt.stop().compose(v -> {
-        mqtt = MqttEndpoint.create(vertx, o, scheduler);
+        mqtt = MqttEndpoint.create(vertx, o, scheduler, keeping, next.mqtt().sessions().options(), anchor.kept(), clock);
         return startMqtt(mqtt, o);
       });
     }
@@ -412,6 +416,11 @@ public final class Gateway {
 
   public Clock clock() {
     return clock;
+  }
+
+  /** Results kept by job id ({@code results.retention}). */
+  public dev.cairn.scheduler.KeptResults keptResults() {
+    return keeping;
   }
 
   public MqttEndpoint mqtt() {

@@ -16,6 +16,8 @@ public enum ErrorCode {
   FORBIDDEN,
   /** The device already sent a job with this id. */
   DUPLICATE,
+  /** No result of that job id is kept for the device (never run here, or past {@code results.retention}). */
+  NOT_FOUND,
   /** The gateway failed; the message says what happened. */
   INTERNAL
 }

@@ -10,6 +10,8 @@ import java.util.Objects;
  *
  * @param outputs in the kernel's output order; values are {@code float[]}, {@code int[]},
  *     {@link Double} or {@link Long}
+ * @param replayed the result was kept from an earlier run of the same job (a resubmission or a fetch by
+ *     id), not computed again
  */
 public record JobResult(
     String id,
@@ -22,7 +24,8 @@ public record JobResult(
     long queueMicros,
     long runMicros,
     String leaf,
-    String salt) {
+    String salt,
+    boolean replayed) {
 
   public enum Status {
     OK,
@@ -32,6 +35,17 @@ public record JobResult(
   public JobResult {
     Objects.requireNonNull(status, "status");
     outputs = outputs == null ? Map.of() : outputs;
+  }
+
+  /** A result as computed now (not replayed). */
+  public JobResult(String id, String deviceId, Status status, ErrorCode code, String message, Map<String, Object> outputs,
+      String backend, long queueMicros, long runMicros, String leaf, String salt) {
+    this(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, false);
+  }
+
+  /** The same result, marked as kept from an earlier run. */
+  public JobResult asReplayed() {
+    return new JobResult(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, true);
   }
 
   public static JobResult ok(

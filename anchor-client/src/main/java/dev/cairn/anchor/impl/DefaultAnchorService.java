@@ -89,6 +89,9 @@ public final class DefaultAnchorService implements AnchorService {
   /** A receipt lookup, answered on the writer thread. */
   private record Lookup(String deviceId, String jobId, CompletableFuture<ReceiptLookup> done) {}
 
+  /** Work on the kept results and sessions ({@link KeptJournal}), run on the writer thread. */
+  private record Work(Journal.SqlWork<Object> work, CompletableFuture<Object> done) {}
+
   /** Retry delays: 500 ms doubling to at most a minute, each jittered by ±50%. */
   static final long BACKOFF_BASE_MS = 500;
   static final long BACKOFF_MAX_MS = 60_000;
@@ -154,6 +157,7 @@ public final class DefaultAnchorService implements AnchorService {
   private final java.util.TreeMap<Long, Anchoring> anchoring = new java.util.TreeMap<>();
   private long syncNanos;
   private final List<Consumer<AnchoredBatch>> listeners = new CopyOnWriteArrayList<>();
+  private final KeptJournal kept;
 
   private DefaultAnchorService(AnchorOptions options, Clock clock, GatewayKey key, Journal journal) throws SQLException {
     this.options = options;
@@ -189,6 +193,7 @@ public final class DefaultAnchorService implements AnchorService {
     if (!anchoring.isEmpty()) {
       LOG.info("{} {} sealed batches still wait for anchoring; resuming", options.gatewayId(), anchoring.size());
     }
+    this.kept = new KeptJournal(journal.connection(), this::submitWork);
     this.writer = new Thread(this::write, "cairn-journal");
     this.writer.setDaemon(true);
   }
@@ -371,6 +376,8 @@ public final class DefaultAnchorService implements AnchorService {
         m.done().completeExceptionally(e);
       } else if (o instanceof Reconfigure r) {
         r.done().completeExceptionally(e);
+      } else if (o instanceof Work w) {
+        w.done().completeExceptionally(e);
       }
     }
   }
@@ -391,9 +398,12 @@ public final class DefaultAnchorService implements AnchorService {
       }
       List<Pending> leaves = new ArrayList<>(batch.size());
       List<Command> controls = new ArrayList<>(1);
+      List<Work> works = new ArrayList<>();
       for (Object o : batch) {
         if (o instanceof Pending p) {
           leaves.add(p);
+        } else if (o instanceof Work w) {
+          works.add(w);
         } else if (o instanceof Command c) {
           controls.add(c);
         } else if (o instanceof AnchorResult r) {
@@ -419,6 +429,9 @@ public final class DefaultAnchorService implements AnchorService {
       if (!leaves.isEmpty()) {
         commit(leaves);
       }
+      if (!works.isEmpty()) {
+        runWorks(works);
+      }
       flushDue();
       sealDue();
       dispatchAnchors();
@@ -438,6 +451,8 @@ public final class DefaultAnchorService implements AnchorService {
                 other.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
               } else if (o instanceof Lookup l) {
                 l.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
+              } else if (o instanceof Work w) {
+                w.done().completeExceptionally(new AnchorException(AnchorErrorCode.CLOSED, "closed"));
               } else if (o instanceof Remember m) {
                 remember(m);
               }
@@ -465,6 +480,55 @@ public final class DefaultAnchorService implements AnchorService {
           default -> throw new IllegalStateException();
         }
       }
+    }
+  }
+
+  @Override
+  public dev.cairn.anchor.kept.KeptStore kept() {
+    return kept;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletionStage<T> submitWork(Journal.SqlWork<T> work) {
+    if (closing) {
+      return CompletableFuture.failedFuture(closedError());
+    }
+    CompletableFuture<Object> done = new CompletableFuture<>();
+    commands.add(new Work((Journal.SqlWork<Object>) work, done));
+    if (closed.isDone()) {
+      done.completeExceptionally(closedError());
+    }
+    return (CompletionStage<T>) done;
+  }
+
+  /**
+   * Runs the kept-store work of one drain in one transaction; if it fails, each piece again alone, so one
+   * bad piece fails only itself.
+   */
+  private void runWorks(List<Work> works) {
+    List<Object> out;
+    try {
+      out = journal.inTransaction(() -> {
+        List<Object> results = new ArrayList<>(works.size());
+        for (Work w : works) {
+          results.add(w.work().run());
+        }
+        return results;
+      });
+    } catch (SQLException | RuntimeException e) {
+      for (Work w : works) {
+        try {
+          w.done().complete(journal.inTransaction(w.work()));
+        } catch (SQLException | RuntimeException one) {
+          LOG.error("{} kept results or sessions could not be written", options.gatewayId(), one);
+          w.done().completeExceptionally(new AnchorException(AnchorErrorCode.JOURNAL_IO,
+              "the journal could not be written: " + one.getMessage(), one));
+        }
+      }
+      return;
+    }
+    for (int i = 0; i < works.size(); i++) {
+      works.get(i).done().complete(out.get(i));
     }
   }
 

@@ -119,6 +119,7 @@ final class Journal implements AutoCloseable {
         s.execute("CREATE TABLE IF NOT EXISTS anchor_outbox (batch INTEGER NOT NULL, sink TEXT NOT NULL, "
             + "state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0, "
             + "result TEXT, memo TEXT, PRIMARY KEY (batch, sink))");
+        KeptJournal.createTables(s);
       }
       Journal j = new Journal(file, db);
       j.checkMeta(gatewayId, publicKey, existed);
@@ -256,6 +257,19 @@ final class Journal implements AutoCloseable {
       unflushed.addAll(0, taking);
       throw e;
     }
+  }
+
+  /** The connection, for {@link KeptJournal}'s tables in the same file (writer thread only). */
+  Connection connection() {
+    return db;
+  }
+
+  /**
+   * Runs {@code work} in one transaction, not synced: SQLite's WAL keeps it through a killed process, a
+   * power cut may take the last moments (their leaves are in the leaf log).
+   */
+  <T> T inTransaction(SqlWork<T> work) throws SQLException {
+    return commitWithWaitingLeaves(work);
   }
 
   static AnchorException corrupt(Path file, String what) {

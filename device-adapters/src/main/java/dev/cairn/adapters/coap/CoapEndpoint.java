@@ -6,7 +6,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The device contract over CoAP (Californium): {@code POST /jobs}, {@code GET /jobs/{id}} (Observe),
- * {@code GET /receipts/{id}}, block-wise transfer up to the scheduler's payload limit.
+ * {@code GET /receipts/{id}}, {@code GET /results/{id}} (a kept result), block-wise transfer up to the scheduler's payload limit.
  */
 public interface CoapEndpoint {
 
@@ -18,6 +18,12 @@ public interface CoapEndpoint {
 
   static CoapEndpoint create(CoapEndpointOptions options, Scheduler scheduler, Receipts receipts) {
     return new dev.cairn.adapters.coap.impl.CaliforniumEndpoint(options, scheduler, receipts);
+  }
+
+  /** An endpoint that also serves {@code GET /results/{id}} from {@code kept}. */
+  static CoapEndpoint create(CoapEndpointOptions options, Scheduler scheduler, Receipts receipts,
+      dev.cairn.scheduler.KeptResults kept) {
+    return new dev.cairn.adapters.coap.impl.CaliforniumEndpoint(options, scheduler, receipts, kept);
   }
 
   /**

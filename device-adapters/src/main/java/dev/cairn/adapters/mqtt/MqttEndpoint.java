@@ -15,6 +15,36 @@ public interface MqttEndpoint {
     return new dev.cairn.adapters.mqtt.impl.VertxMqttEndpoint(vertx, options, scheduler);
   }
 
+  /**
+   * An endpoint that also answers {@code {"id": "..."}} on {@code {prefix}/{deviceId}/results/get} with the
+   * kept result of that job.
+   */
+  static MqttEndpoint create(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept) {
+    return new dev.cairn.adapters.mqtt.impl.VertxMqttEndpoint(vertx, options, scheduler, kept);
+  }
+
+  /**
+   * An endpoint with persistent sessions (MQTT 3.1.1 clean session 0, MQTT 5 session expiry above 0) whose
+   * subscriptions and undelivered QoS 1 results are kept in {@code store}, bounded by {@code sessions}, and
+   * expire on {@code clock}.
+   */
+  static MqttEndpoint create(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept,
+      SessionOptions sessions, dev.cairn.anchor.kept.KeptStore store, java.time.Clock clock) {
+    return new dev.cairn.adapters.mqtt.impl.VertxMqttEndpoint(vertx, options, scheduler, kept, sessions, store, clock);
+  }
+
+  /** Persistent sessions now, removed after their expiry since start, and jobs refused for a full session. */
+  record SessionStats(int sessions, long expired, long refusedJobs) {}
+
+  /** Removes the persistent sessions past their expiry now (also done every second); completes with how many. */
+  default Future<Integer> expireSessions() {
+    return Future.succeededFuture(0);
+  }
+
+  default SessionStats sessionStats() {
+    return new SessionStats(0, 0, 0);
+  }
+
   /** Binds and completes with the bound port. */
   Future<Integer> start();
 

@@ -35,8 +35,9 @@ public final class AdminApi {
     Router router = Router.router(vertx);
     router.route("/v1/receipts/:deviceId/*").handler(who::deviceOrAdmin);
     router.route("/metrics").handler(who::admin);
+    router.route("/v1/results/:deviceId/*").handler(who::deviceOrAdmin);
     router.route("/v1/*").handler(ctx -> {
-      if (ctx.request().path().startsWith("/v1/receipts/")) {
+      if (ctx.request().path().startsWith("/v1/receipts/") || ctx.request().path().startsWith("/v1/results/")) {
         ctx.next();
       } else {
         who.admin(ctx);
@@ -84,6 +85,7 @@ public final class AdminApi {
     dev.cairn.runtime.metrics.StatusRoutes.mount(router, gateway);
     dev.cairn.runtime.metering.UsageRoutes.mount(router, vertx, gateway.usage(), gateway.config().gatewayId(),
         gateway.clock());
+    router.get("/v1/results/:deviceId/:jobId").handler(ctx -> KeptResultRoute.handle(ctx, vertx, gateway.keptResults()));
     router.get("/v1/stats").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(stats().encodePrettily()));
@@ -146,7 +148,19 @@ public final class AdminApi {
             .put("batchesSealed", a.batchesSealed())
             .put("lastTreeSize", a.lastTreeSize())
             .put("lastRoot", a.lastRootHex())
-            .put("leafSyncs", a.leafSyncs()));
+            .put("leafSyncs", a.leafSyncs()))
+        .put("sessions", sessionStats());
+  }
+
+  /** Persistent MQTT sessions and kept results, for operators watching sleeping devices. */
+  private JsonObject sessionStats() {
+    dev.cairn.adapters.mqtt.MqttEndpoint.SessionStats ss = gateway.mqtt().sessionStats();
+    JsonObject o = new JsonObject().put("persistent", ss.sessions()).put("expired", ss.expired())
+        .put("jobsRefusedForFullSessions", ss.refusedJobs());
+    if (gateway.keptResults() instanceof dev.cairn.runtime.results.KeepingScheduler k) {
+      o.put("resultsKept", k.kept()).put("resultsReplayed", k.replayed()).put("retentionMs", k.retentionMs());
+    }
+    return o;
   }
 
   public int actualPort() {

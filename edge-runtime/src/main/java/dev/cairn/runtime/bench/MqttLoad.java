@@ -63,6 +63,7 @@ public final class MqttLoad {
     boolean hold = a.flag("hold");
     boolean connectOnly = a.flag("connect-only");
     Credentials credentials = new Credentials(a.string("tls-ca", null), a.string("password", null));
+    persistent = a.flag("persistent");
     String prefix = a.string("prefix", "load");
     // Device ids (and user names) are DEVICES-n; job ids carry the prefix, unique per run.
     String devices = a.string("devices", prefix);
@@ -219,8 +220,11 @@ public final class MqttLoad {
     }
   }
 
+  /** {@code --persistent}: devices connect with clean session 0, so the gateway keeps a session for each. */
+  static volatile boolean persistent;
+
   static Future<MqttClient> connect(Vertx vertx, int port, String device, MqttQoS qos, int window, Credentials credentials) {
-    MqttClientOptions o = new MqttClientOptions().setClientId(device).setCleanSession(true)
+    MqttClientOptions o = new MqttClientOptions().setClientId(device).setCleanSession(!persistent)
         .setMaxInflightQueue(Math.max(16, window * 2)).setAutoKeepAlive(true).setKeepAliveInterval(60);
     o.setTcpNoDelay(true);
     MqttClient client = MqttClient.create(vertx, credentials.apply(o, device));

@@ -42,6 +42,10 @@ final class MqttBench implements Callable<Integer> {
   @Option(names = "--hold", defaultValue = "10000", description = "connections held for the memory-per-connection figure (default ${DEFAULT-VALUE})")
   int hold;
 
+  @Option(names = "--sessions-only", description = "only persistent against clean sessions and the journal bytes per kept result;"
+      + " printed, docs left as they are")
+  boolean sessionsOnly;
+
   @Option(names = "--docs", defaultValue = "docs", description = "where BENCHMARKS.md and the plots go (default ${DEFAULT-VALUE})")
   Path docs;
 
@@ -81,6 +85,10 @@ final class MqttBench implements Callable<Integer> {
       System.out.println("wrote " + file);
       return 0;
     }
+    if (sessionsOnly) {
+      System.out.print(MqttSessionsBench.markdown(new MqttSessionsBench(this).measure()));
+      return 0;
+    }
     Map<String, Map<String, Result>> results = new LinkedHashMap<>();
     Map<String, String> notes = new LinkedHashMap<>();
     Footprint footprint = new Footprint();
@@ -97,7 +105,8 @@ final class MqttBench implements Callable<Integer> {
     }
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
-    report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")));
+    String sessions = MqttSessionsBench.markdown(new MqttSessionsBench(this).measure());
+    report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")) + sessions);
     BenchReport.writeSection(docs, "mqtt-metering", new OnOffBench(this, "metering").measure());
     BenchReport.writeSection(docs, "mqtt-metrics", new OnOffBench(this, "metrics").measure());
     return 0;

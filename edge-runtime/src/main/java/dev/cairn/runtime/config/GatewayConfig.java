@@ -42,6 +42,7 @@ public final class GatewayConfig {
   private final AclSettings acl = new AclSettings();
   private final MeteringSettings metering = new MeteringSettings();
   private final Metrics metrics = new Metrics();
+  private final ResultsSettings results = new ResultsSettings();
 
   public String gatewayId() {
     return gatewayId;
@@ -187,6 +188,11 @@ public final class GatewayConfig {
     public void setEnabled(boolean value) {
       enabled = value;
     }
+  }
+
+  @JsonProperty("results")
+  public ResultsSettings results() {
+    return results;
   }
 
   /**

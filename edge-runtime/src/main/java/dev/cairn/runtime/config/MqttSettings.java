@@ -20,6 +20,7 @@ public final class MqttSettings extends GatewayConfig.Listener {
   private Path passwordFile;
   private long passwordFileCheckMs = MqttEndpointOptions.DEFAULT_PASSWORD_FILE_CHECK_MS;
   private final Tls tls = new Tls();
+  private final SessionSettings sessions = new SessionSettings();
 
   MqttSettings() {
     super(MqttEndpointOptions.DEFAULT_HOST, MqttEndpointOptions.DEFAULT_PORT);
@@ -108,6 +109,11 @@ public final class MqttSettings extends GatewayConfig.Listener {
    *
    * @throws ConfigException naming the settings that conflict
    */
+  @JsonProperty("sessions")
+  public SessionSettings sessions() {
+    return sessions;
+  }
+
   MqttEndpointOptions options() {
     try {
       return new MqttEndpointOptions(host(), port(), plain, topicPrefix, maxConnections, maxConnectionsPerAddress,

@@ -36,7 +36,7 @@ final class Refusals {
 
   synchronized void add(String device, String job, ErrorCode code, String message) {
     String m = message == null ? "" : message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "..." : message;
-    Refusal r = new Refusal(clock.instant(), device, job, code, m);
+    Refusal r = new Refusal(clock.instant(), device, job == null ? "(no id)" : job, code, m);
     if (recent.size() == KEPT) {
       recent.removeFirst();
     }

@@ -113,11 +113,15 @@ class BadInputEndToEndTest {
   }
 
   @Test
-  void repeatedJobIdIsDuplicate() throws Exception {
+  void repeatedJobIdOfADoneJobGetsItsKeptResultReplayed() throws Exception {
     bad.publishJson("cairn/clumsy/jobs", GOOD.formatted("same"));
-    assertEquals("ok", bad.next().json().path("status").asText());
-    JsonNode r = send(GOOD.formatted("same"));
-    assertEquals("DUPLICATE", r.path("code").asText());
+    JsonNode first = bad.next().json();
+    assertEquals("ok", first.path("status").asText());
+    bad.publishJson("cairn/clumsy/jobs", GOOD.formatted("same"));
+    JsonNode r = bad.next().json();
+    assertEquals("ok", r.path("status").asText(), r.toString());
+    assertTrue(r.path("replayed").asBoolean(), r.toString());
+    assertEquals(first.path("leaf"), r.path("leaf"), "not run again");
   }
 
   @Test

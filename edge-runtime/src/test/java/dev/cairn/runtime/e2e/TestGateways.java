@@ -30,6 +30,12 @@ public final class TestGateways {
    */
   public static Gateway startLocal(Path dataDir, java.util.function.Consumer<dev.cairn.runtime.config.GatewayConfig> settings)
       throws Exception {
+    return startLocal(dataDir, Clock.systemUTC(), settings);
+  }
+
+  /** The same, on {@code clock} (a test's clock that it moves). */
+  public static Gateway startLocal(Path dataDir, Clock clock,
+      java.util.function.Consumer<dev.cairn.runtime.config.GatewayConfig> settings) throws Exception {
     dev.cairn.runtime.config.GatewayConfig config = new dev.cairn.runtime.config.GatewayConfig();
     config.setDataDir(dataDir.toString());
     config.mqtt().setHost("127.0.0.1");
@@ -38,7 +44,7 @@ public final class TestGateways {
     config.coap().setHost("127.0.0.1");
     config.coap().setPort(0);
     settings.accept(config);
-    return Gateway.start(config, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return Gateway.start(config, clock).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   public static void stop(Gateway gateway) throws Exception {

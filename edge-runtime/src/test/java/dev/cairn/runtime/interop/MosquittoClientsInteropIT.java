@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import dev.cairn.runtime.process.GatewayProcess;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,11 +38,11 @@ class MosquittoClientsInteropIT {
       // mosquitto_sub -u dev1 on the results topic; -d tells us when the SUBACK is in.
       Process subscriber = new ProcessBuilder(stdbuf, "-oL", sub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-sub",
           "-t", "cairn/dev1/results", "-q", "1", "-C", "2", "-W", "30", "-d").redirectErrorStream(true).start();
-      BlockingQueue<String> subLines = lines(subscriber);
+      BlockingQueue<String> subLines = ExternalTools.lines(subscriber);
       awaitLine(subLines, "SUBACK");
 
       // mosquitto_pub -u dev1: a job over MQTT 3.1.1, QoS 1.
-      run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-pub", "-q", "1",
+      ExternalTools.run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-pub", "-q", "1",
           "-t", "cairn/dev1/jobs", "-m", SAXPY.formatted("j-42"));
       JsonNode result = JSON.readTree(awaitLine(subLines, "{"));
       assertEquals("j-42", result.path("id").asText(), result.toString());
@@ -55,14 +51,14 @@ class MosquittoClientsInteropIT {
       assertTrue(result.path("leaf").asText().matches("[0-9a-f]{64}"), result.toString());
 
       // Publishing under another device's topic: refused, and the error comes back to dev1.
-      run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-pub2", "-q", "0",
+      ExternalTools.run(pub, "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-pub2", "-q", "0",
           "-t", "cairn/dev2/jobs", "-m", SAXPY.formatted("j-43"));
       JsonNode refused = JSON.readTree(awaitLine(subLines, "{"));
       assertEquals("FORBIDDEN", refused.path("code").asText(), refused.toString());
       assertTrue(subscriber.waitFor(30, TimeUnit.SECONDS), "mosquitto_sub did not finish");
 
       // mosquitto_rr: MQTT 5 request/response with a Response Topic.
-      String reply = run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-rr",
+      String reply = ExternalTools.run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-u", "dev1", "-i", "dev1-rr",
           "-t", "cairn/dev1/jobs", "-e", "cairn/dev1/replies", "-W", "30", "-m", SAXPY.formatted("j-44"));
       JsonNode rrResult = JSON.readTree(reply.lines().filter(l -> l.startsWith("{")).findFirst()
           .orElseThrow(() -> new AssertionError("mosquitto_rr printed no result: " + reply)));
@@ -73,30 +69,6 @@ class MosquittoClientsInteropIT {
       assertTrue(exit == 0 || exit == 143, "exit code " + exit + "\n" + gw.log());
       assertTrue(gw.log().contains("2 leaves, 1 batches sealed"), "exit code " + exit + ", log:\n" + gw.log());
     }
-  }
-
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
-    assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed: " + out);
-    return out;
-  }
-
-  private static BlockingQueue<String> lines(Process p) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          q.add(line);
-        }
-      } catch (java.io.IOException e) {
-        q.add("read error: " + e);
-      }
-    });
-    t.setDaemon(true);
-    t.start();
-    return q;
   }
 
   private static String awaitLine(BlockingQueue<String> q, String marker) throws InterruptedException {

@@ -62,6 +62,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   private final CoapEndpointOptions options;
   private final Scheduler scheduler;
   private final Receipts receipts;
+  private final dev.cairn.scheduler.KeptResults kept;
   private final JobCodec codec = JobCodec.create();
   private final ScheduledExecutorService timer = piggybackTimer();
   /** Recent CoAP jobs by "device/id": the result, or null while running. Bounded LRU. */
@@ -73,6 +74,12 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
   record JobState(String deviceId, String jobId, PayloadFormat format, JobResult result) {}
 
   public CaliforniumEndpoint(CoapEndpointOptions options, Scheduler scheduler, Receipts receipts) {
+    this(options, scheduler, receipts, dev.cairn.scheduler.KeptResults.none());
+  }
+
+  public CaliforniumEndpoint(CoapEndpointOptions options, Scheduler scheduler, Receipts receipts,
+      dev.cairn.scheduler.KeptResults kept) {
+    this.kept = kept;
     this.options = options;
     this.scheduler = scheduler;
     this.receipts = receipts;
@@ -130,7 +137,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       server.addEndpoint(dtlsEndpoint);
     }
     JobsResource jobsResource = new JobsResource();
-    server.add(jobsResource, new ReceiptsResource());
+    server.add(jobsResource, new ReceiptsResource(), new ResultsResource());
     server.start();
     LOG.info("CoAP endpoint listening on {} (coap {}, coaps {})", options.host(), actualPort(), actualDtlsPort());
     return actualPort();
@@ -200,6 +207,7 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
       case BUSY -> ResponseCode.SERVICE_UNAVAILABLE;
       case FORBIDDEN -> ResponseCode.FORBIDDEN;
       case DUPLICATE -> ResponseCode.CONFLICT;
+      case NOT_FOUND -> ResponseCode.NOT_FOUND;
       case DEADLINE_EXCEEDED -> ResponseCode.GATEWAY_TIMEOUT;
       case INTERNAL -> ResponseCode.INTERNAL_SERVER_ERROR;
     };
@@ -361,11 +369,13 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
     }
   }
 
-  /** {@code /receipts/{id}?d=}: the receipt once anchored, 4.04 with the reason until then. */
-  private final class ReceiptsResource extends CoapResource {
-    ReceiptsResource() {
-      super("receipts");
+  /** A resource whose children {@code /{name}/{id}?d=} answer a GET for that device's {@code id}. */
+  private abstract class ByIdResource extends CoapResource {
+    ByIdResource(String name) {
+      super(name);
     }
+
+    abstract void get(CoapExchange ex, String deviceId, String id);
 
     @Override
     public Resource getChild(String name) {
@@ -373,26 +383,62 @@ public final class CaliforniumEndpoint implements CoapEndpoint {
         @Override
         public void handleGET(CoapExchange ex) {
           String deviceId = device(ex);
-          if (deviceId == null) {
-            return;
+          if (deviceId != null) {
+            get(ex, deviceId, name);
           }
-          boolean cbor = ex.getRequestOptions().getAccept() == MediaTypeRegistry.APPLICATION_CBOR;
-          receipts.lookup(deviceId, name).whenComplete((lookup, e) -> {
-            if (e != null) {
-              ex.respond(ResponseCode.SERVICE_UNAVAILABLE, "receipt could not be read: " + e.getMessage());
-            } else if (lookup.status() != ReceiptLookup.Status.READY) {
-              ex.respond(ResponseCode.NOT_FOUND, lookup.status() + ": " + lookup.detail());
-            } else {
-              Response r = new Response(ResponseCode.CONTENT);
-              r.setPayload(cbor ? ReceiptCodec.toCbor(lookup.receipt()) : ReceiptCodec.toJson(lookup.receipt()));
-              r.getOptions().setContentFormat(cbor ? MediaTypeRegistry.APPLICATION_CBOR : MediaTypeRegistry.APPLICATION_JSON);
-              ex.respond(r);
-            }
-          });
         }
       };
       child.setParent(this);
       return child;
+    }
+  }
+
+  /** {@code /results/{id}?d=}: the device's kept result of that job, 4.04 with the reason when none is kept. */
+  private final class ResultsResource extends ByIdResource {
+    ResultsResource() {
+      super("results");
+    }
+
+    @Override
+    void get(CoapExchange ex, String deviceId, String name) {
+      PayloadFormat format = ex.getRequestOptions().getAccept() == MediaTypeRegistry.APPLICATION_CBOR
+          ? PayloadFormat.CBOR : PayloadFormat.JSON;
+      kept.find(deviceId, name).whenComplete((found, e) -> {
+        JobResult r = e != null
+            ? JobResult.error(name, deviceId, ErrorCode.INTERNAL, "the kept result could not be read: " + e.getMessage())
+            : found.orElseGet(() -> JobResult.error(name, deviceId, ErrorCode.NOT_FOUND, notKept(name, deviceId)));
+        ex.advanced().execute(() -> ex.respond(response(r, format)));
+      });
+    }
+  }
+
+  /** What a device is told when a fetched job has no kept result. */
+  public static String notKept(String jobId, String deviceId) {
+    return "no result of job '" + jobId + "' is kept for device '" + deviceId + "': it did not run here, or its result is past "
+        + "results.retention";
+  }
+
+  /** {@code /receipts/{id}?d=}: the receipt once anchored, 4.04 with the reason until then. */
+  private final class ReceiptsResource extends ByIdResource {
+    ReceiptsResource() {
+      super("receipts");
+    }
+
+    @Override
+    void get(CoapExchange ex, String deviceId, String name) {
+      boolean cbor = ex.getRequestOptions().getAccept() == MediaTypeRegistry.APPLICATION_CBOR;
+      receipts.lookup(deviceId, name).whenComplete((lookup, e) -> {
+        if (e != null) {
+          ex.respond(ResponseCode.SERVICE_UNAVAILABLE, "receipt could not be read: " + e.getMessage());
+        } else if (lookup.status() != ReceiptLookup.Status.READY) {
+          ex.respond(ResponseCode.NOT_FOUND, lookup.status() + ": " + lookup.detail());
+        } else {
+          Response r = new Response(ResponseCode.CONTENT);
+          r.setPayload(cbor ? ReceiptCodec.toCbor(lookup.receipt()) : ReceiptCodec.toJson(lookup.receipt()));
+          r.getOptions().setContentFormat(cbor ? MediaTypeRegistry.APPLICATION_CBOR : MediaTypeRegistry.APPLICATION_JSON);
+          ex.respond(r);
+        }
+      });
     }
   }
 

@@ -382,6 +382,9 @@ public final class JacksonJobCodec implements JobCodec {
         g.writeStringField("code", r.code().name());
         g.writeStringField("message", Text.writable(r.message()));
       }
+      if (r.replayed()) {
+        g.writeBooleanField("replayed", true);
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new JobException(ErrorCode.INTERNAL, "result could not be encoded: " + e.getMessage(), e);

@@ -137,6 +137,10 @@ final class ConnectAdmission {
     boolean v5 = ep.protocolVersion() == 5;
     int asked = ep.keepAliveTimeSeconds();
     int keepAlive = asked == 0 || asked > options.maxKeepAliveSeconds() ? options.maxKeepAliveSeconds() : asked;
+    installKeepAlive(so.channelHandlerContext().pipeline(), keepAlive);
+    so.setWriteQueueMaxSize(options.maxQueuedBytesPerConnection());
+    DeviceConnection c = new DeviceConnection(ep, so, deviceId, options.topicPrefix(), vertx.getOrCreateContext());
+    accepted.accept(c);
     MqttProperties props = MqttProperties.NO_PROPERTIES;
     if (v5) {
       props = new MqttProperties();
@@ -144,12 +148,11 @@ final class ConnectAdmission {
       if (keepAlive != asked) {
         props.add(new MqttProperties.IntegerProperty(MqttPropertyType.SERVER_KEEP_ALIVE.value(), keepAlive));
       }
+      if (c.grantedExpirySeconds >= 0) {
+        props.add(new MqttProperties.IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) c.grantedExpirySeconds));
+      }
     }
-    installKeepAlive(so.channelHandlerContext().pipeline(), keepAlive);
-    so.setWriteQueueMaxSize(options.maxQueuedBytesPerConnection());
-    DeviceConnection c = new DeviceConnection(ep, so, deviceId, options.topicPrefix(), vertx.getOrCreateContext());
-    accepted.accept(c);
-    ep.accept(false, props);
+    ep.accept(c.sessionPresent, props);
     LOG.debug("{} connected (MQTT {}, client id {}, from {}, keep-alive {} s)", deviceId, v5 ? "5" : "3.1.1",
         ep.clientIdentifier(), c.remoteAddress(), keepAlive);
   }

@@ -21,6 +21,12 @@ final class DeviceConnection {
   boolean closing;
   /** Jobs of this connection awaiting results. */
   int inFlight;
+  /** Its persistent session, or null for a clean one. Set before its CONNACK. */
+  SessionState session;
+  /** Whether its CONNACK says a session was present. */
+  boolean sessionPresent;
+  /** The session expiry interval granted when less than asked (told in an MQTT 5 CONNACK); -1 when as asked. */
+  long grantedExpirySeconds = -1;
   /** Packet id of the last message sent, 1 to 65535. */
   private int lastPacketId;
 

@@ -7,6 +7,7 @@ import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.JobResult;
+import dev.cairn.scheduler.KeptResults;
 import dev.cairn.scheduler.Scheduler;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
@@ -33,10 +34,23 @@ final class DeviceMessages {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceMessages.class);
   /** Filters one connection may hold; a device's own subtree needs few. */
   static final int MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
+  /** The subtopic a device publishes {@code {"id": "..."}} to for a kept result. */
+  static final String RESULTS_GET = "results/get";
+  /** The largest fetch request read. */
+  static final int MAX_FETCH_BYTES = 1024;
 
   /** Where results go: the endpoint's routing to the device's subscribed connections. */
   interface Delivery {
-    void deliver(String deviceId, Reply reply, JobResult result);
+    /** {@code queued}: also into the journal for the device's persistent sessions (results of accepted jobs). */
+    void deliver(String deviceId, Reply reply, JobResult result, boolean queued);
+
+    /** Null when the device's persistent sessions have room for one more result (now reserved), else why not. */
+    default String admit(String deviceId) {
+      return null;
+    }
+
+    /** The result reserved by {@link #admit} was handed on. */
+    default void released(String deviceId) {}
 
     /** A job was accepted: its result is awaited. */
     void accepted();
@@ -48,13 +62,13 @@ final class DeviceMessages {
   }
 
   /** Where and how a job's result goes. */
-  record Reply(String topic, byte[] correlation, PayloadFormat format, MqttQoS qos) {
+  record Reply(String topic, byte[] correlation, PayloadFormat format, MqttQoS qos, long expirySeconds) {
     Reply withFormat(PayloadFormat f) {
-      return new Reply(topic, correlation, f, qos);
+      return new Reply(topic, correlation, f, qos, expirySeconds);
     }
 
     Reply withTopic(String t) {
-      return new Reply(t, correlation, format, qos);
+      return new Reply(t, correlation, format, qos, expirySeconds);
     }
   }
 
@@ -62,8 +76,10 @@ final class DeviceMessages {
   private final Scheduler scheduler;
   private final JobCodec codec;
   private final Delivery delivery;
+  private final KeptResults kept;
 
-  DeviceMessages(MqttEndpointOptions options, Scheduler scheduler, JobCodec codec, Delivery delivery) {
+  DeviceMessages(MqttEndpointOptions options, Scheduler scheduler, KeptResults kept, JobCodec codec, Delivery delivery) {
+    this.kept = kept;
     this.options = options;
     this.scheduler = scheduler;
     this.codec = codec;
@@ -115,8 +131,12 @@ final class DeviceMessages {
     String contentType = stringProperty(m.properties(), MqttPropertyType.CONTENT_TYPE);
     String responseTopic = stringProperty(m.properties(), MqttPropertyType.RESPONSE_TOPIC);
     byte[] correlation = binaryProperty(m.properties(), MqttPropertyType.CORRELATION_DATA);
+    MqttProperties.MqttProperty<?> expiry = m.properties() == null ? null
+        : m.properties().getProperty(MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL.value());
+    // MQTT 5: the result lives no longer than the request asked for itself (0: no limit).
+    long expirySeconds = expiry == null ? 0 : ((Integer) expiry.value()) & 0xFFFFFFFFL;
     Reply reply = new Reply(c.ownPrefix + "results", correlation, PayloadFormat.sniff(payload),
-        qos == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE);
+        qos == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE, expirySeconds);
     if (contentType != null) {
       declared = PayloadFormat.ofContentType(contentType);
       if (declared.isPresent()) {
@@ -124,6 +144,11 @@ final class DeviceMessages {
       }
     }
     String jobsTopic = c.ownPrefix + "jobs";
+    if (m.topicName().equals(c.ownPrefix + RESULTS_GET) && (responseTopic == null || ownReplyTopic(c, responseTopic))) {
+      ack(c, m, MqttPubAckReasonCode.SUCCESS);
+      fetch(c, responseTopic == null ? reply : reply.withTopic(responseTopic), payload);
+      return;
+    }
     if (!m.topicName().equals(jobsTopic)) {
       ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
       refuse(c, reply, payload, ErrorCode.FORBIDDEN,
@@ -131,7 +156,7 @@ final class DeviceMessages {
       return;
     }
     if (responseTopic != null) {
-      if (!responseTopic.startsWith(c.ownPrefix) || responseTopic.contains("+") || responseTopic.contains("#")) {
+      if (!ownReplyTopic(c, responseTopic)) {
         ack(c, m, MqttPubAckReasonCode.NOT_AUTHORIZED);
         refuse(c, reply, payload, ErrorCode.FORBIDDEN,
             "response topic " + responseTopic + " is not under " + c.ownPrefix + "; results may go only to the device's own topics");
@@ -160,15 +185,46 @@ final class DeviceMessages {
           : "this connection already has " + c.inFlight + " jobs awaiting results, the most allowed; wait for results");
       return;
     }
+    String full = delivery.admit(c.deviceId);
+    if (full != null) {
+      ack(c, m, MqttPubAckReasonCode.QUOTA_EXCEEDED);
+      refuse(c, reply, payload, ErrorCode.BUSY, full);
+      return;
+    }
     JobRequest request;
     try {
       request = codec.decode(c.deviceId, payload, reply.format(), scheduler.options().maxElementsPerInput());
     } catch (JobException e) {
+      delivery.released(c.deviceId);
       ack(c, m, MqttPubAckReasonCode.SUCCESS);
       refuse(c, reply, payload, e.code(), e.getMessage());
       return;
     }
     submit(c, m, request, reply);
+  }
+
+  private static boolean ownReplyTopic(DeviceConnection c, String topic) {
+    return topic.startsWith(c.ownPrefix) && !topic.contains("+") && !topic.contains("#");
+  }
+
+  /** {@code {"id": "..."}} on {@code results/get}: the kept result of that job, or NOT_FOUND, on the reply topic. */
+  private void fetch(DeviceConnection c, Reply reply, byte[] payload) {
+    String id = payload.length > MAX_FETCH_BYTES ? null : codec.peekId(payload, reply.format());
+    if (id == null) {
+      delivery.deliver(c.deviceId, reply, JobResult.error(null, c.deviceId, ErrorCode.BAD_REQUEST,
+          "publish {\"id\": \"<job id>\"} (at most " + MAX_FETCH_BYTES + " bytes) to " + c.ownPrefix + RESULTS_GET), false);
+      return;
+    }
+    CompletionStage<Optional<JobResult>> found;
+    try {
+      found = kept.find(c.deviceId, id);
+    } catch (RuntimeException e) {
+      found = CompletableFuture.failedFuture(e);
+    }
+    found.whenComplete((r, e) -> c.context.runOnContext(v -> delivery.deliver(c.deviceId, reply, e != null
+        ? JobResult.error(id, c.deviceId, ErrorCode.INTERNAL, "the kept result could not be read: " + e.getMessage())
+        : r.orElseGet(() -> JobResult.error(id, c.deviceId, ErrorCode.NOT_FOUND, "no result of job '" + id
+            + "' is kept for device '" + c.deviceId + "': it did not run here, or its result is past results.retention")), false)));
   }
 
   private void submit(DeviceConnection c, MqttPublishMessage m, JobRequest request, Reply reply) {
@@ -190,8 +246,9 @@ final class DeviceMessages {
       JobResult r = failure == null ? result
           : JobResult.error(request.id(), c.deviceId, ErrorCode.INTERNAL, "the scheduler failed: " + failure);
       try {
-        delivery.deliver(c.deviceId, reply, r);
+        delivery.deliver(c.deviceId, reply, r, true);
       } finally {
+        delivery.released(c.deviceId);
         delivery.done();
       }
     }));
@@ -223,7 +280,7 @@ final class DeviceMessages {
     String id = payload == null ? null : codec.peekId(payload, reply.format());
     LOG.debug("{} job {} refused: {} {}", c.deviceId, id, code, message);
     scheduler.refusedBeforeSubmit(c.deviceId, id, code, message);
-    delivery.deliver(c.deviceId, reply, JobResult.error(id, c.deviceId, code, message));
+    delivery.deliver(c.deviceId, reply, JobResult.error(id, c.deviceId, code, message), false);
   }
 
   private static String stringProperty(MqttProperties props, MqttPropertyType type) {

@@ -52,6 +52,9 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   private final Map<String, Set<DeviceConnection>> byDevice = new ConcurrentHashMap<>();
   private final SocketLimits sockets;
   private final DeviceMessages messages;
+  /** Persistent sessions, or null when every session is clean. */
+  private final Sessions sessions;
+  private volatile long expiryTimer = -1;
   /** Accepted jobs whose result has not been handed to the connections yet. */
   private final AtomicLong outstanding = new AtomicLong();
   private final AtomicLong jobsIn = new AtomicLong();
@@ -67,14 +70,40 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   private volatile NetServer tlsServer;
 
   public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler) {
+    this(vertx, options, scheduler, dev.cairn.scheduler.KeptResults.none());
+  }
+
+  public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept) {
+    this(vertx, options, scheduler, kept, null, null, null);
+  }
+
+  /**
+   * An endpoint with persistent sessions kept in {@code store} (null: every session is clean), bounded by
+   * {@code sessionOptions}, expiring on {@code clock}.
+   */
+  public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept,
+      dev.cairn.adapters.mqtt.SessionOptions sessionOptions, dev.cairn.anchor.kept.KeptStore store, java.time.Clock clock) {
+    this.sessions = store == null ? null : new Sessions(sessionOptions, store, clock, this::publish);
     this.vertx = vertx;
     this.options = options;
     this.scheduler = scheduler;
     this.sockets = new SocketLimits(options.maxConnections(), options.maxConnectionsPerAddress());
-    this.messages = new DeviceMessages(options, scheduler, codec, new DeviceMessages.Delivery() {
+    this.messages = new DeviceMessages(options, scheduler, kept, codec, new DeviceMessages.Delivery() {
       @Override
-      public void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result) {
-        VertxMqttEndpoint.this.deliver(deviceId, reply, result);
+      public void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result, boolean queued) {
+        VertxMqttEndpoint.this.deliver(deviceId, reply, result, queued);
+      }
+
+      @Override
+      public String admit(String deviceId) {
+        return sessions == null ? null : sessions.admit(deviceId);
+      }
+
+      @Override
+      public void released(String deviceId) {
+        if (sessions != null) {
+          sessions.released(deviceId);
+        }
       }
 
       @Override
@@ -112,6 +141,19 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       return Future.failedFuture(e);
     }
     admission = new ConnectAdmission(vertx, options, passwords, maxMessage + FIXED_HEADER_BYTES);
+    Future<Integer> loaded = sessions == null ? Future.succeededFuture(0) : sessions.load();
+    return loaded.compose(n -> {
+      if (sessions != null) {
+        expiryTimer = vertx.setPeriodic(SESSION_SWEEP_MS, t -> sessions.expire());
+      }
+      return listen(maxMessage);
+    });
+  }
+
+  /** How often sessions past their expiry are looked for. */
+  static final long SESSION_SWEEP_MS = 1000;
+
+  private Future<Integer> listen(int maxMessage) {
     MqttServerOptions plain = new MqttServerOptions().setHost(options.host()).setPort(options.port()).setMaxMessageSize(maxMessage);
     Future<NetServer> plainStarted = options.plain()
         ? CairnMqttListener.listen(vertx, plain, options.connectTimeoutMs(), hooks(false)) : Future.succeededFuture();
@@ -204,8 +246,22 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     io.vertx.mqtt.MqttEndpoint ep = c.ep;
     ep.publishAutoAck(false);
     ep.subscriptionAutoAck(false);
-    ep.subscribeHandler(m -> guarded(c, () -> messages.onSubscribe(c, m)));
-    ep.unsubscribeHandler(m -> guarded(c, () -> messages.onUnsubscribe(c, m)));
+    if (sessions != null) {
+      c.sessionPresent = sessions.connect(c);
+      ep.publishAcknowledgeHandler(id -> guarded(c, () -> sessions.acknowledged(c, id)));
+    }
+    ep.subscribeHandler(m -> guarded(c, () -> {
+      messages.onSubscribe(c, m);
+      if (sessions != null) {
+        sessions.subscriptionsChanged(c);
+      }
+    }));
+    ep.unsubscribeHandler(m -> guarded(c, () -> {
+      messages.onUnsubscribe(c, m);
+      if (sessions != null) {
+        sessions.subscriptionsChanged(c);
+      }
+    }));
     ep.publishHandler(m -> guarded(c, () -> {
       if (closeIfNotReading(c)) {
         return;
@@ -242,6 +298,9 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   }
 
   private void onClose(DeviceConnection c) {
+    if (sessions != null) {
+      sessions.disconnected(c);
+    }
     byDevice.computeIfPresent(c.deviceId, (d, set) -> {
       set.remove(c);
       return set.isEmpty() ? null : set;
@@ -302,7 +361,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   }
 
   /** Sends a result to every connection of the device subscribed to the reply topic. */
-  private void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result) {
+  private void deliver(String deviceId, DeviceMessages.Reply reply, JobResult result, boolean queued) {
     byte[] bytes;
     try {
       bytes = codec.encode(result, reply.format());
@@ -311,7 +370,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       bytes = codec.encode(JobResult.error(result.id(), deviceId, ErrorCode.INTERNAL, e.getMessage()), reply.format());
     }
     Buffer buffer = Buffer.buffer(bytes);
-    if (route(deviceId, reply.topic(), () -> buffer, reply.qos(), reply.correlation(), reply.format().contentType())) {
+    if (route(deviceId, reply.topic(), () -> buffer, reply.qos(), reply.correlation(), reply.format().contentType(),
+        reply.expirySeconds(), queued)) {
       resultsOut.incrementAndGet();
     } else {
       LOG.debug("{} result of {} has no subscriber on {}", deviceId, result.id(), reply.topic());
@@ -321,7 +381,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   @Override
   public boolean publishToDevice(String deviceId, String subtopic, Supplier<byte[]> payload, String contentType) {
     return route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, () -> Buffer.buffer(payload.get()),
-        MqttQoS.AT_LEAST_ONCE, null, contentType);
+        MqttQoS.AT_LEAST_ONCE, null, contentType, 0, false);
   }
 
   /**
@@ -329,10 +389,22 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
    * payload is made only when some connection takes it.
    */
   private boolean route(String deviceId, String topic, Supplier<Buffer> payload, MqttQoS maxQos, byte[] correlation,
-      String contentType) {
+      String contentType, long expirySeconds, boolean queued) {
     boolean sent = false;
     Buffer buffer = null;
+    // Connections without a session get the message only once the sessions' copies are in the journal: a
+    // result anyone has seen is one a sleeping session keeps through a crash.
+    List<java.util.concurrent.CompletableFuture<?>> kept = new ArrayList<>(0);
+    if (sessions != null) {
+      buffer = payload.get();
+      sent = sessions.deliver(deviceId, topic, buffer, maxQos, correlation, contentType, expirySeconds, queued, kept);
+    }
+    java.util.concurrent.CompletableFuture<Void> allKept = kept.isEmpty() ? null
+        : java.util.concurrent.CompletableFuture.allOf(kept.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
     for (DeviceConnection c : byDevice.getOrDefault(deviceId, Set.of())) {
+      if (c.session != null) {
+        continue; // its session had it above
+      }
       MqttQoS qos = null;
       for (DeviceConnection.Subscription s : c.subscriptions) {
         if (TopicFilter.matches(s.filter(), topic)) {
@@ -349,12 +421,19 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       }
       MqttQoS deliverQos = qos;
       Buffer bytes = buffer;
-      c.context.runOnContext(v -> publish(c, topic, bytes, deliverQos, correlation, contentType));
+      if (allKept == null) {
+        c.context.runOnContext(v -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds));
+      } else {
+        allKept.whenComplete((v, e) -> c.context.runOnContext(
+            x -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds)));
+      }
     }
     return sent;
   }
 
-  private void publish(DeviceConnection c, String topic, Buffer buffer, MqttQoS qos, byte[] correlation, String contentType) {
+  /** On {@code c}'s event loop. {@code expirySeconds} above 0: the MQTT 5 message expiry interval left. */
+  private void publish(DeviceConnection c, String topic, Buffer buffer, MqttQoS qos, byte[] correlation, String contentType,
+      int packetId, long expirySeconds) {
     if (!c.ep.isConnected() || closeIfNotReading(c)) {
       return;
     }
@@ -364,10 +443,24 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       if (correlation != null) {
         props.add(new MqttProperties.BinaryProperty(MqttPropertyType.CORRELATION_DATA.value(), correlation));
       }
-      c.ep.publish(topic, buffer, qos, false, false, c.nextPacketId(), props);
+      if (expirySeconds > 0) {
+        props.add(new MqttProperties.IntegerProperty(MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL.value(), (int) expirySeconds));
+      }
+      c.ep.publish(topic, buffer, qos, false, false, packetId, props);
     } else {
-      c.ep.publish(topic, buffer, qos, false, false, c.nextPacketId());
+      c.ep.publish(topic, buffer, qos, false, false, packetId);
     }
+  }
+
+  @Override
+  public Future<Integer> expireSessions() {
+    return Future.succeededFuture(sessions == null ? 0 : sessions.expire());
+  }
+
+  @Override
+  public SessionStats sessionStats() {
+    return sessions == null ? new SessionStats(0, 0, 0) : new SessionStats(sessions.count(), sessions.expiredCount(),
+        sessions.refusedCount());
   }
 
   @Override
@@ -393,6 +486,9 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     Promise<Void> done = Promise.promise();
     drained = done;
     stopping = true;
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+    }
     if (outstanding.get() == 0) {
       done.tryComplete();
     }
