@@ -7,10 +7,10 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock tests move by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
   private final AtomicLong millis = new AtomicLong(1_764_000_000_000L);
 
-  void advanceMillis(long ms) {
+  public void advanceMillis(long ms) {
     millis.addAndGet(ms);
   }
 

@@ -45,6 +45,9 @@ public final class Gateway {
   private volatile MqttEndpoint mqtt;
   private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
   private AdminApi admin;
+  /** The network of gateways (null without a {@code network:} section) and the scheduler devices see through it. */
+  private volatile dev.cairn.runtime.network.NetworkNode network;
+  private volatile dev.cairn.runtime.network.Offloader devices;
   private Future<Void> stopped;
 
   private Gateway(GatewayConfig config, Clock clock, KernelCatalog kernels) {
@@ -94,6 +97,7 @@ public final class Gateway {
       coapOptions = config.coapOptions();
       mqttOptions = config.mqttOptions();
       adminAccess = config.admin().access();
+      config.network().check();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       return Future.failedFuture(e);
@@ -107,12 +111,17 @@ public final class Gateway {
               config.schedulerOptions(), config.enabledKernels(kernels), backends, new AnchorSealer(anchor), clock,
               Ticker.system());
       vertx = Vertx.vertx();
+      network = config.network().enabled()
+          ? dev.cairn.runtime.network.NetworkNode.create(vertx, config.gatewayId(), config.network(),
+              config.schedulerOptions().maxPayloadBytes(), anchor, scheduler, backendName(), clock)
+          : null;
+      devices = new dev.cairn.runtime.network.Offloader(scheduler, config.gatewayId(), network, config.network(), vertx);
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       closeQuietly();
       return Future.failedFuture(e);
     }
-    mqtt = MqttEndpoint.create(vertx, mqttOptions, scheduler);
+    mqtt = MqttEndpoint.create(vertx, mqttOptions, devices);
     admin = new AdminApi(vertx, this);
     anchor.onAnchored(this::publishReceipts);
     try {
@@ -127,6 +136,9 @@ public final class Gateway {
                     + " (" + e.getMessage() + "); free the port or choose another with --admin-port or admin.port", e))))
         .<Void>mapEmpty()
         .onSuccess(v -> {
+          if (network != null) {
+            network.start();
+          }
           state.set(State.RUNNING);
           LOG.info(
               "{} ready: mqtt on {}:{}, admin on {}://{}:{}, coap on {}, mqtts {} (auth {}), backend {}, data in {}",
@@ -157,6 +169,12 @@ public final class Gateway {
     Future<Void> endpoints = mqtt == null ? Future.succeededFuture() : mqtt.stop().recover(this::logged);
     stopped =
         endpoints
+            .compose(v -> {
+              if (devices != null) {
+                devices.failPending();
+              }
+              return network == null ? Future.<Void>succeededFuture() : network.stop();
+            })
             .compose(v -> admin == null ? Future.succeededFuture() : admin.stop().recover(this::logged))
             .compose(v -> scheduler == null
                 ? Future.<Void>succeededFuture()
@@ -240,7 +258,7 @@ public final class Gateway {
     if (!options.plain() && options.dtlsPort() < 0) {
       return null;
     }
-    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt);
+    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, devices, anchor::receipt);
     try {
       endpoint.start();
       return endpoint;
@@ -314,7 +332,7 @@ public final class Gateway {
     if (mqttOptions != null) {
       dev.cairn.adapters.mqtt.MqttEndpointOptions o = mqttOptions;
       endpoint = mqtt.stop().compose(v -> {
-        mqtt = MqttEndpoint.create(vertx, o, scheduler);
+        mqtt = MqttEndpoint.create(vertx, o, devices);
         return startMqtt(mqtt, o);
       });
     }
@@ -365,6 +383,11 @@ public final class Gateway {
 
   public MqttEndpoint mqtt() {
     return mqtt;
+  }
+
+  /** The network of gateways, or null when {@code network:} is not set. */
+  public dev.cairn.runtime.network.NetworkNode network() {
+    return network;
   }
 
   /** The backends jobs can run on, e.g. {@code jvm} or {@code jvm+tornado}. */

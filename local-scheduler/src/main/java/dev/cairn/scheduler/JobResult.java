@@ -10,6 +10,7 @@ import java.util.Objects;
  *
  * @param outputs in the kernel's output order; values are {@code float[]}, {@code int[]},
  *     {@link Double} or {@link Long}
+ * @param executedBy the gateways that ran the job (empty until the gateway that answers the device names them)
  */
 public record JobResult(
     String id,
@@ -22,7 +23,8 @@ public record JobResult(
     long queueMicros,
     long runMicros,
     String leaf,
-    String salt) {
+    String salt,
+    java.util.List<String> executedBy) {
 
   public enum Status {
     OK,
@@ -32,6 +34,23 @@ public record JobResult(
   public JobResult {
     Objects.requireNonNull(status, "status");
     outputs = outputs == null ? Map.of() : outputs;
+    executedBy = executedBy == null ? java.util.List.of() : java.util.List.copyOf(executedBy);
+  }
+
+  /** A result that names no executing gateway yet. */
+  public JobResult(String id, String deviceId, Status status, ErrorCode code, String message, Map<String, Object> outputs,
+      String backend, long queueMicros, long runMicros, String leaf, String salt) {
+    this(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, null);
+  }
+
+  /** This result, naming the gateways that ran it. */
+  public JobResult withExecutedBy(java.util.List<String> gateways) {
+    return new JobResult(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, gateways);
+  }
+
+  /** This result, sent to {@code device} about its job {@code jobId}. */
+  public JobResult forDevice(String device, String jobId) {
+    return new JobResult(jobId, device, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, executedBy);
   }
 
   public static JobResult ok(

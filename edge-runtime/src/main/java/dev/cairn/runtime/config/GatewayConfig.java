@@ -40,6 +40,7 @@ public final class GatewayConfig {
   private final Batch batch = new Batch();
   private final AnchorSettings anchor = new AnchorSettings();
   private final AclSettings acl = new AclSettings();
+  private final NetworkSettings network = new NetworkSettings();
 
   public String gatewayId() {
     return gatewayId;
@@ -161,6 +162,12 @@ public final class GatewayConfig {
   @JsonProperty("acl")
   public AclSettings acl() {
     return acl;
+  }
+
+  /** {@code network:} peering with other gateways through a broker; off unless {@code network.broker} is set. */
+  @JsonProperty("network")
+  public NetworkSettings network() {
+    return network;
   }
 
   /**
