@@ -62,6 +62,8 @@ public final class NetworkNode {
   private final PeerTable peers;
   private final LogLimiter refused;
   private final MqttAsyncClient client;
+  /** Read once at start: the password file is not read again on an event loop at each reconnect. */
+  private final BrokerConnection.Settings broker;
   private volatile ReplyHandler replies = (p, s, c) -> {};
   private volatile boolean closed;
   private long announceTimer = -1;
@@ -81,6 +83,7 @@ public final class NetworkNode {
     this.clock = clock;
     this.peers = new PeerTable(self, settings.peerKeys(), clock, settings.unknownAfterMs(), settings.downAfterMs());
     this.refused = new LogLimiter(LOG, clock);
+    this.broker = new BrokerConnection.Settings(settings.brokers(), settings.caFile(), settings.username(), settings.password());
     this.client = new MqttAsyncClient(settings.brokers().get(0), "cairn-net-" + self, new MemoryPersistence());
     client.setCallback(new Callback());
   }
@@ -125,8 +128,7 @@ public final class NetworkNode {
     if (closed) {
       return;
     }
-    MqttConnectionOptions o = BrokerConnection.options(new BrokerConnection.Settings(settings.brokers(), settings.caFile(),
-        settings.username(), settings.password()));
+    MqttConnectionOptions o = BrokerConnection.options(broker);
     try {
       client.connect(o, null, new MqttActionListener() {
         @Override

@@ -72,6 +72,7 @@ public final class PeerTable {
   private final long startedAt;
   private final LogLimiter ignored;
   private final Map<String, Entry> peers = new LinkedHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong ignoredCount = new java.util.concurrent.atomic.AtomicLong();
 
   public PeerTable(String self, Map<String, byte[]> pinned, Clock clock, long unknownAfterMs, long downAfterMs) {
     this.self = self;
@@ -103,11 +104,13 @@ public final class PeerTable {
     }
     byte[] key = pinned.get(topicId);
     if (key == null) {
+      ignoredCount.incrementAndGet();
       ignored.warn("unpinned:" + topicId, "{} ignores the announcement of '{}': no key is pinned for it in network.peers",
           self, shown(topicId));
       return false;
     }
     if (signature == null || !PeerSignature.ANNOUNCE.verify(key, payload, signature)) {
+      ignoredCount.incrementAndGet();
       ignored.warn("signature:" + topicId, "{} ignores an announcement for '{}': it is not signed by the key pinned for it",
           self, topicId);
       return false;
@@ -116,10 +119,12 @@ public final class PeerTable {
     try {
       a = Announcement.parse(payload);
     } catch (IllegalArgumentException e) {
+      ignoredCount.incrementAndGet();
       ignored.warn("malformed:" + topicId, "{} ignores the announcement of '{}': {}", self, topicId, e.getMessage());
       return false;
     }
     if (!a.id().equals(topicId) || !Arrays.equals(a.publicKey(), key)) {
+      ignoredCount.incrementAndGet();
       ignored.warn("mismatch:" + topicId, "{} ignores an announcement on the topic of '{}': it names '{}' or another key",
           self, topicId, a.id());
       return false;
@@ -158,6 +163,11 @@ public final class PeerTable {
   private Peer view(String id, Entry e, long now) {
     double score = (e.answered + 1.0) / (e.answered + e.timedOut + 1.0);
     return new Peer(id, state(e, now), e.last, e.heardAt, e.latencyMs, score, e.answered, e.timedOut, e.quarantined);
+  }
+
+  /** Announcements ignored since start: unpinned, badly signed, malformed or naming another gateway. */
+  public long ignored() {
+    return ignoredCount.get();
   }
 
   /** Every pinned peer, in the order of {@code network.peers}. */

@@ -155,12 +155,29 @@ class NetworkEndToEndTest {
     assertEquals("up", peers.get(0).path("state").asText());
     assertTrue(peers.get(0).has("load") && peers.get(0).has("latencyMs") && peers.get(0).has("score"), r.body());
     assertEquals("unknown", peers.get(2).path("state").asText(), "gw-5 has said nothing yet: " + r.body());
+
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = dev.cairn.runtime.cli.CairnCommand.execute("peers", "--admin", "http://127.0.0.1:" + gw1.adminPort());
+    } finally {
+      System.setOut(stdout);
+    }
+    String table = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("gw-2") && l.contains(" up ") && l.contains("matrix.dense")), table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("gw-5") && l.contains(" unknown ")), table);
   }
 
   @Test
   @Order(2)
   void announcementsOfUnpinnedGatewaysAndForgedOnesAreIgnored() throws Exception {
     awaitUp(stranger, "gw-1");
+    // gw-4's announcement reached gw-1 (it is the only unpinned one on the broker yet) and was ignored.
+    await().atMost(Duration.ofSeconds(10)).until(() -> gw1.network().peers().ignored() >= 1);
+    long ignoredBefore = gw1.network().peers().ignored();
     // gw-4 announces (gw-4 sees gw-1, so its announcements are on the broker), but gw-1 pins no key for it.
     assertNull(gw1.network().peers().peer("gw-4"));
     assertEquals(List.of("gw-2", "gw-3", "gw-5"), gw1.network().peers().peers().stream().map(PeerTable.Peer::id).toList());
@@ -180,6 +197,7 @@ class NetworkEndToEndTest {
     assertTrue(gw1.network().peers().peer("gw-2").last().atMillis() <= before + 100_000, "the forged announcement was ignored");
     assertEquals(0, gw1.network().peers().peer("gw-2").last().queueLength());
     assertNull(gw1.network().peers().peer("gw-5").last());
+    assertTrue(gw1.network().peers().ignored() >= ignoredBefore + 2, "both forgeries were seen and ignored");
   }
 
   @Test
