@@ -1,0 +1,165 @@
+package dev.cairn.runtime.interop;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.anchor.impl.GatewayKey;
+import dev.cairn.runtime.process.GatewayProcess;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three {@code cairn.jar} processes joined through Debian's Mosquitto 2: mosquitto_sub reads their three signed,
+ * retained announcements, {@code cairn peers} shows each gateway its two peers up, and jobs sent by
+ * mosquitto_rr (MQTT 5 request/response) to gw-1 run on gw-2 by a placement hint, and on a peer for a kernel
+ * gw-1 does not have; the executing gateway journals the leaf.
+ */
+class NetworkInteropIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final List<String> IDS = List.of("gw-1", "gw-2", "gw-3");
+  @TempDir Path dir;
+
+  static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
+    return out;
+  }
+
+  static String cairn(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+        GatewayProcess.jar().toString()));
+    cmd.addAll(List.of(args));
+    return run(cmd.toArray(String[]::new));
+  }
+
+  /** gateway.yaml of {@code id}: on loopback, joined to {@code url}, pinning the other two, gw-1 with one kernel only. */
+  Path config(String id, String url) throws Exception {
+    StringBuilder peers = new StringBuilder();
+    for (String p : IDS) {
+      if (!p.equals(id)) {
+        peers.append("    - {id: ").append(p).append(", publicKeyFile: ").append(dir.resolve(p).resolve(GatewayKey.PUB_FILE)).append("}\n");
+      }
+    }
+    Path yaml = dir.resolve(id + ".yaml");
+    Files.writeString(yaml, """
+        mqtt: {host: 127.0.0.1}
+        coap: {host: 127.0.0.1}
+        %s
+        network:
+          broker: %s
+          labels: {site: interop}
+          announceIntervalMs: 1000
+          unknownAfterMs: 5000
+          downAfterMs: 20000
+          peers:
+        %s""".formatted(id.equals("gw-1") ? "kernels: [vector.saxpy]" : "", url, peers));
+    return yaml;
+  }
+
+  static JsonNode job(String rr, int port, String json) throws Exception {
+    String reply = run(rr, "-V", "mqttv5", "-h", "127.0.0.1", "-p", String.valueOf(port), "-u", "dev1", "-i", "dev1-rr-" + System.nanoTime(),
+        "-t", "cairn/dev1/jobs", "-e", "cairn/dev1/replies", "-W", "30", "-m", json);
+    return JSON.readTree(reply.lines().filter(l -> l.startsWith("{")).findFirst()
+        .orElseThrow(() -> new AssertionError("mosquitto_rr printed no result: " + reply)));
+  }
+
+  @Test
+  void threeJarsAnnounceThemselvesAndOffloadJobsThroughMosquitto() throws Exception {
+    String mosquitto = ExternalTools.require("mosquitto", "mosquitto");
+    String sub = ExternalTools.require("mosquitto_sub", "mosquitto-clients");
+    String rr = ExternalTools.require("mosquitto_rr", "mosquitto-clients");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+    Process broker = new ProcessBuilder(mosquitto, "-c", dir.resolve("mosquitto.conf").toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+    String url = "tcp://127.0.0.1:" + port;
+    IDS.forEach(id -> GatewayKey.loadOrCreate(dir.resolve(id)));
+    List<GatewayProcess> gateways = new ArrayList<>();
+    try {
+      for (String id : IDS) {
+        gateways.add(new GatewayProcess(dir.resolve(id), "--gateway-id", id, "--config", config(id, url).toString()));
+      }
+      // The three retained announcements, as Mosquitto's own client reads them from the broker's store.
+      await().atMost(Duration.ofSeconds(60)).until(() -> announced(sub, port).equals(Set.copyOf(IDS)));
+
+      for (GatewayProcess g : gateways) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+          String table = cairn("peers", "--admin", "http://127.0.0.1:" + g.adminPort);
+          return table.lines().filter(l -> l.contains(" up ")).count() == 2;
+        });
+      }
+
+      GatewayProcess gw1 = gateways.get(0);
+      JsonNode placed = job(rr, gw1.mqttPort, """
+          {"id":"n1","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]},"placement":{"gateway":"gw-2"}}""");
+      assertEquals("ok", placed.path("status").asText(), placed.toString());
+      assertEquals("[\"gw-2\"]", placed.path("executedBy").toString());
+      assertEquals("[6.0,9.0,12.0]", placed.path("outputs").path("y").toString());
+
+      JsonNode dense = job(rr, gw1.mqttPort, """
+          {"id":"n2","kernel":"matrix.dense","params":{"activation":"relu"},"inputs":{"W":[1,0,0,1,-1,-1],"x":[2,3],"b":[0,0,0]}}""");
+      assertEquals("ok", dense.path("status").asText(), dense.toString());
+      assertEquals("[2.0,3.0,0.0]", dense.path("outputs").path("y").toString());
+      assertTrue(dense.path("executedBy").toString().matches("\\[\"gw-[23]\"\\]"), dense.toString());
+
+      JsonNode local = job(rr, gw1.mqttPort, """
+          {"id":"n3","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]}}""");
+      assertEquals("[\"gw-1\"]", local.path("executedBy").toString(), local.toString());
+
+      // gw-1 journaled its own job only; gw-2 journaled the job it ran for gw-1's device.
+      assertEquals(1, leaves(gw1));
+      assertTrue(leaves(gateways.get(1)) >= 1, "gw-2 journaled the offloaded job");
+      JsonNode peers = JSON.readTree(cairn("peers", "--json", "--admin", "http://127.0.0.1:" + gw1.adminPort));
+      assertTrue(peers.get(0).path("latencyMs").asDouble() > 0, peers.toString());
+    } finally {
+      for (GatewayProcess g : gateways) {
+        g.close();
+      }
+      broker.toHandle().destroy();
+      broker.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The gateways whose retained announcement is on the broker, each checked against its key and labels. */
+  Set<String> announced(String sub, int port) throws Exception {
+    String out = run(sub, "-h", "127.0.0.1", "-p", String.valueOf(port), "-t", "cairn/net/gateways/+", "--retained-only",
+        "-C", "3", "-W", "5", "-V", "mqttv5");
+    Set<String> ids = new HashSet<>();
+    for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {
+      JsonNode a = JSON.readTree(line);
+      String id = a.path("id").asText();
+      assertEquals(Files.readString(dir.resolve(id).resolve(GatewayKey.PUB_FILE)).trim(), a.path("publicKey").asText(), line);
+      assertEquals("interop", a.path("labels").path("site").asText(), line);
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  static long leaves(GatewayProcess g) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort + "/v1/stats"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    return JSON.readTree(r.body()).path("receipts").path("leaves").asLong();
+  }
+}
