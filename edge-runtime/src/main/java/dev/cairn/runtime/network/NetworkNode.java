@@ -45,6 +45,8 @@ public final class NetworkNode {
   static final String TO = "cairn/net/to/";
   static final String REPLY = "cairn/net/reply/";
   static final String SIGNATURE_PROPERTY = "cairn-sig";
+  /** Retries, 2 ms apart, of a publish the broker's receive window has no room for yet. */
+  static final int WINDOW_RETRIES = 2500;
 
   /** Called with a reply's payload, signature and correlation data, on Paho's thread. */
   interface ReplyHandler {
@@ -217,10 +219,24 @@ public final class NetworkNode {
       p.setMessageExpiryInterval(expirySeconds);
     }
     m.setProperties(p);
+    return publish(topic, m, 0);
+  }
+
+  /**
+   * Hands a message to Paho. When the broker's receive window is full (Paho refuses with "too many
+   * publishes in progress"; Mosquitto's is 20 by default), it is tried again 2 ms later, for up to about
+   * {@link #WINDOW_RETRIES} times 2 ms, so a burst of jobs or answers waits instead of being lost.
+   */
+  private boolean publish(String topic, MqttMessage m, int attempt) {
     try {
       client.publish(topic, m);
       return true;
     } catch (MqttException e) {
+      if (e.getReasonCode() == org.eclipse.paho.mqttv5.client.MqttClientException.REASON_CODE_MAX_INFLIGHT
+          && attempt < WINDOW_RETRIES && !closed) {
+        vertx.setTimer(2, t -> publish(topic, m, attempt + 1));
+        return true;
+      }
       refused.warn("publish:" + topic, "{} could not publish on {}: {}", self, topic, e.getMessage());
       return false;
     }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The scheduler devices see: each job runs here, or on a peer when the device names one
- * ({@code "placement": {"gateway": ...}} or labels) or when only peers have its kernel. A job for a peer
+ * ({@code "placement": {"gateway": ...}} or labels), when only peers have its kernel, or when the local
+ * queue is full and an up peer with the kernel has room (its announced load under 1). A job for a peer
  * waits at most {@code offload.timeoutMs} for its answer, then goes to the next capable peer (up to
  * {@code offload.attempts}) unless the device named the gateway; however many peers were asked, the device
  * gets exactly one result, naming the gateway that ran it ({@code executedBy}). At most
@@ -83,7 +84,7 @@ public final class Offloader implements Scheduler {
   @Override
   public CompletionStage<JobResult> submit(JobRequest r) {
     PlacementHint hint = r.placement();
-    boolean here = local.catalog().find(r.kernel()).isPresent();
+    boolean installed = local.catalog().find(r.kernel()).isPresent();
     if (hint != null && hint.gateway() != null && !hint.gateway().equals(self)) {
       return offload(r, List.of(hint.gateway()), false);
     }
@@ -91,19 +92,36 @@ public final class Offloader implements Scheduler {
       if (node == null) {
         return refuse(r, ErrorCode.BAD_REQUEST, "placement asks for labels " + hint.labels() + ", and this gateway has no network section");
       }
-      if (!(here && settings.labels().entrySet().containsAll(hint.labels().entrySet()))) {
+      if (!(installed && settings.labels().entrySet().containsAll(hint.labels().entrySet()))) {
         List<String> peers = capable(r, hint.labels());
         return peers.isEmpty()
             ? refuse(r, ErrorCode.BUSY, "no gateway with labels " + hint.labels() + " is up with kernel '" + r.kernel() + "' now; retry later")
             : offload(r, peers, true);
       }
-    } else if (!here && node != null && (hint == null || hint.gateway() == null)) {
+    } else if (!installed && node != null && (hint == null || hint.gateway() == null)) {
       List<String> peers = capable(r, Map.of());
       if (!peers.isEmpty()) {
         return offload(r, peers, true);
       }
     }
-    return local.submit(r).thenApply(result -> result.withExecutedBy(List.of(self)));
+    CompletionStage<JobResult> here = local.submit(r);
+    if (node != null && hint == null) {
+      // A refusal completes before submit returns: a full queue sends the job to an up peer with room.
+      CompletableFuture<JobResult> done = here.toCompletableFuture();
+      if (done.isDone() && done.join().code() == ErrorCode.BUSY && queueFull()) {
+        List<String> peers = capable(r, Map.of()).stream().filter(p -> node.peers().peer(p).load() < 1).toList();
+        if (!peers.isEmpty()) {
+          LOG.debug("{} queue full: job {} of {} goes to {}", self, r.id(), r.deviceId(), peers.get(0));
+          return offload(r, peers, true);
+        }
+      }
+    }
+    return here.thenApply(result -> result.withExecutedBy(List.of(self)));
+  }
+
+  /** Whether the local queue is full now (checked only after a BUSY refusal: it takes a stats snapshot). */
+  private boolean queueFull() {
+    return local.stats().queued() >= local.options().queueCapacity();
   }
 
   private static CompletionStage<JobResult> refuse(JobRequest r, ErrorCode code, String message) {

@@ -43,6 +43,12 @@ final class TestNetwork {
   /** Starts gateway {@code id} on loopback, joined to {@code broker}, pinning {@code peers}. */
   static Gateway start(Path root, String id, String broker, List<String> peers, Map<String, String> labels, Clock clock,
       Consumer<GatewayConfig> more) throws Exception {
+    return start(root, id, broker, peers, labels, clock, more, dev.cairn.kernels.KernelCatalog.builtIn());
+  }
+
+  /** The same, with the kernels of {@code kernels} installed. */
+  static Gateway start(Path root, String id, String broker, List<String> peers, Map<String, String> labels, Clock clock,
+      Consumer<GatewayConfig> more, dev.cairn.kernels.KernelCatalog kernels) throws Exception {
     GatewayConfig c = new GatewayConfig();
     c.setGatewayId(id);
     c.setDataDir(keyed(root, id).toString());
@@ -60,6 +66,6 @@ final class TestNetwork {
     c.network().setPeers(pins);
     c.network().setLabels(labels);
     more.accept(c);
-    return Gateway.start(c, clock).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return Gateway.start(c, clock, kernels).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }
