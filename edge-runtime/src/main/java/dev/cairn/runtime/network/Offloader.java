@@ -129,14 +129,15 @@ public final class Offloader implements Scheduler {
   }
 
   /**
-   * Up peers that announce the job's kernel and {@code labels}, least loaded first, then fastest; a peer not
-   * measured yet counts as fastest, so that it gets measured.
+   * Up peers that announce the job's kernel and {@code labels}: least loaded first, then the best score
+   * (answered over asked), then the fastest; a peer not measured yet counts as fastest, so that it gets measured.
    */
   private List<String> capable(JobRequest r, Map<String, String> labels) {
     return node.peers().peers().stream()
         .filter(p -> p.state() == PeerTable.State.UP && p.last().kernels().containsKey(r.kernel())
             && p.last().labels().entrySet().containsAll(labels.entrySet()))
         .sorted(Comparator.comparingDouble(PeerTable.Peer::load)
+            .thenComparingDouble(p -> -p.score())
             .thenComparingDouble(p -> Math.max(0, p.latencyMs())))
         .map(PeerTable.Peer::id)
         .collect(Collectors.toList());

@@ -68,8 +68,9 @@ class NetworkInteropIT {
           broker: %s
           labels: {site: interop}
           announceIntervalMs: 1000
-          unknownAfterMs: 5000
-          downAfterMs: 20000
+          unknownAfterMs: 4000
+          downAfterMs: 8000
+          offload: {timeoutMs: 2000}
           peers:
         %s""".formatted(id.equals("gw-1") ? "kernels: [vector.saxpy]" : "", url, peers));
     return yaml;
@@ -112,27 +113,44 @@ class NetworkInteropIT {
       }
 
       GatewayProcess gw1 = gateways.get(0);
+      String admin1 = "http://127.0.0.1:" + gw1.adminPort;
       JsonNode placed = job(rr, gw1.mqttPort, """
-          {"id":"n1","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]},"placement":{"gateway":"gw-2"}}""");
+          {"id":"n1","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]},"placement":{"gateway":"gw-3"}}""");
       assertEquals("ok", placed.path("status").asText(), placed.toString());
-      assertEquals("[\"gw-2\"]", placed.path("executedBy").toString());
+      assertEquals("[\"gw-3\"]", placed.path("executedBy").toString());
       assertEquals("[6.0,9.0,12.0]", placed.path("outputs").path("y").toString());
 
+      // gw-3 now has a measured round trip and gw-2 none, so gw-2 is tried first for a job either may run. gw-2 is
+      // killed with SIGKILL while gw-1 still counts it up: the job sent to it gets no answer, and after
+      // offload.timeoutMs it runs on gw-3, with one result.
+      gateways.get(1).kill();
+      JsonNode retried = job(rr, gw1.mqttPort, """
+          {"id":"n2","kernel":"matrix.dense","params":{"activation":"relu"},"inputs":{"W":[1,0,0,1,-1,-1],"x":[2,3],"b":[0,0,0]},
+           "placement":{"labels":{"site":"interop"}}}""");
+      assertEquals("ok", retried.path("status").asText(), retried.toString());
+      assertEquals("[2.0,3.0,0.0]", retried.path("outputs").path("y").toString());
+      assertEquals("[\"gw-3\"]", retried.path("executedBy").toString(), retried.toString());
+      JsonNode gw2 = JSON.readTree(cairn("peers", "--json", "--admin", admin1)).get(0);
+      assertEquals("gw-2", gw2.path("id").asText());
+      assertEquals(1, gw2.path("timedOut").asLong(), "the job went to the killed gw-2 first: " + gw2);
+
+      // A kernel gw-1 does not have runs on the peer left.
       JsonNode dense = job(rr, gw1.mqttPort, """
-          {"id":"n2","kernel":"matrix.dense","params":{"activation":"relu"},"inputs":{"W":[1,0,0,1,-1,-1],"x":[2,3],"b":[0,0,0]}}""");
+          {"id":"n3","kernel":"matrix.dense","params":{"activation":"relu"},"inputs":{"W":[1,0,0,1,-1,-1],"x":[2,3],"b":[0,0,0]}}""");
       assertEquals("ok", dense.path("status").asText(), dense.toString());
-      assertEquals("[2.0,3.0,0.0]", dense.path("outputs").path("y").toString());
-      assertTrue(dense.path("executedBy").toString().matches("\\[\"gw-[23]\"\\]"), dense.toString());
+      assertEquals("[\"gw-3\"]", dense.path("executedBy").toString(), dense.toString());
 
       JsonNode local = job(rr, gw1.mqttPort, """
-          {"id":"n3","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]}}""");
+          {"id":"n4","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]}}""");
       assertEquals("[\"gw-1\"]", local.path("executedBy").toString(), local.toString());
 
-      // gw-1 journaled its own job only; gw-2 journaled the job it ran for gw-1's device.
+      // gw-1 journaled its own job only; gw-3 journaled the three it ran for gw-1's device.
       assertEquals(1, leaves(gw1));
-      assertTrue(leaves(gateways.get(1)) >= 1, "gw-2 journaled the offloaded job");
-      JsonNode peers = JSON.readTree(cairn("peers", "--json", "--admin", "http://127.0.0.1:" + gw1.adminPort));
-      assertTrue(peers.get(0).path("latencyMs").asDouble() > 0, peers.toString());
+      assertEquals(3, leaves(gateways.get(2)));
+      assertTrue(JSON.readTree(cairn("peers", "--json", "--admin", admin1)).get(1).path("latencyMs").asDouble() > 0);
+      // The killed gateway goes unknown, then down.
+      await().atMost(Duration.ofSeconds(30)).until(() -> cairn("peers", "--admin", admin1)
+          .lines().anyMatch(l -> l.startsWith("gw-2") && l.contains(" down ")));
     } finally {
       for (GatewayProcess g : gateways) {
         g.close();

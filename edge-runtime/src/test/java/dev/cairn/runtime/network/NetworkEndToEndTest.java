@@ -14,6 +14,7 @@ import dev.cairn.anchor.impl.GatewayKey;
 import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.demo.NoDelaySocketFactory;
 import dev.cairn.runtime.e2e.Mqtt5Device;
+import dev.cairn.scheduler.JobResult;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,6 +60,8 @@ class NetworkEndToEndTest {
   Gateway stranger;
   MqttClient silent;
   GatewayKey silentKey;
+  /** The jobs sent to gw-5, which the test answers late or not at all. */
+  final java.util.concurrent.BlockingQueue<MqttMessage> toSilent = new java.util.concurrent.LinkedBlockingQueue<>();
 
   @BeforeAll
   void startNetwork() throws Exception {
@@ -76,6 +79,8 @@ class NetworkEndToEndTest {
     // Pins gw-1, but gw-1 does not pin it.
     stranger = TestNetwork.start(dir, "gw-4", url, List.of("gw-1"), Map.of(), clock, c -> {});
     silent = Mqtt5Device.client(url, new NoDelaySocketFactory(), null, null);
+    silent.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {new org.eclipse.paho.mqttv5.common.MqttSubscription("cairn/net/to/gw-5", 1)},
+        new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> toSilent.add(m)});
   }
 
   @AfterAll
@@ -267,18 +272,32 @@ class NetworkEndToEndTest {
       String dense = """
           {"id":"%s","kernel":"matrix.dense","params":{"activation":"relu"},
            "inputs":{"W":[1,0,0,1,-1,-1],"x":[2,3],"b":[0,0,0]},"placement":%s}""";
+      // gw-3 answers one first, so it has a measured latency; gw-5 has none and is tried first, then gw-3.
+      assertEquals(List.of("gw-3"), executedBy(job(dev, dense.formatted("t2", "{\"gateway\":\"gw-3\"}"))));
+      JsonNode retried = job(dev, dense.formatted("t3", "{\"labels\":{\"zone\":\"b\"}}"));
+      assertEquals("ok", retried.path("status").asText(), retried.toString());
+      assertEquals(List.of("gw-3"), executedBy(retried));
+      assertEquals(1, gw1.network().peers().peer("gw-5").timedOut());
+      // Its timeout lowers gw-5's score: the next such job goes to gw-3 at once.
+      assertEquals(List.of("gw-3"), executedBy(job(dev, dense.formatted("t5", "{\"labels\":{\"zone\":\"b\"}}"))));
+      assertEquals(1, gw1.network().peers().peer("gw-5").timedOut());
       // Addressed to gw-5, which never answers: a clear failure after offload.timeoutMs, no retry elsewhere.
       JsonNode addressed = job(dev, dense.formatted("t1", "{\"gateway\":\"gw-5\"}"));
       assertEquals("BUSY", addressed.path("code").asText(), addressed.toString());
       assertTrue(addressed.path("message").asText().contains("no answer from gw-5 within 1000 ms"), addressed.toString());
-      // gw-3 answers one first, so it has a measured latency; gw-5 has none and is tried first, then gw-3.
-      assertEquals(List.of("gw-3"), executedBy(job(dev, dense.formatted("t2", "{\"gateway\":\"gw-3\"}"))));
-      announceSilentPeer(Map.of("zone", "b"));
-      JsonNode retried = job(dev, dense.formatted("t3", "{\"labels\":{\"zone\":\"b\"}}"));
-      assertEquals("ok", retried.path("status").asText(), retried.toString());
-      assertEquals(List.of("gw-3"), executedBy(retried));
       assertEquals(2, gw1.network().peers().peer("gw-5").timedOut());
-      // Exactly one result for t3: the next job's result is the next message.
+      // gw-5 answers t3 now, signed and well-formed, but after gw-1 gave up on it: dropped, the device got one result.
+      MqttMessage t3 = toSilent.stream().filter(m -> new String(m.getPayload(), StandardCharsets.UTF_8).contains("\"t3\""))
+          .findFirst().orElseThrow();
+      String corr = new String(t3.getProperties().getCorrelationData(), StandardCharsets.US_ASCII);
+      byte[] late = WorkMessages.reply("gw-5", "gw-1", corr, JobResult.ok("t3", "gw-1/dev1",
+          Map.of("y", new float[] {9, 9, 9}), "jvm", 1, 1, null, null));
+      MqttProperties p = new MqttProperties();
+      p.setUserProperties(List.of(new UserProperty("cairn-sig",
+          Base64.getEncoder().encodeToString(silentKey.sign(PeerSignature.WORK_RESULT.message(late))))));
+      p.setCorrelationData(t3.getProperties().getCorrelationData());
+      silent.publish(t3.getProperties().getResponseTopic(), new MqttMessage(late, 1, false, p));
+      // The broker delivers in order: the next result on the device's topic is the next job's.
       assertEquals("t4", job(dev, dense.formatted("t4", "{\"gateway\":\"gw-2\"}")).path("id").asText());
     }
     assertTrue(gw1.network().peers().peer("gw-5").score() < 0.5);
