@@ -15,7 +15,9 @@ public enum PeerSignature {
   /** A job one gateway asks another to run. */
   WORK("cairn-work"),
   /** The answer to a {@link #WORK} request. */
-  WORK_RESULT("cairn-work-result");
+  WORK_RESULT("cairn-work-result"),
+  /** Signed answers of replicas that disagree, as a gateway publishes them on {@code cairn/net/evidence}. */
+  EVIDENCE("cairn-evidence");
 
   private final byte[] prefix;
 

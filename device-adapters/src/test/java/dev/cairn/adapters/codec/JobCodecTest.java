@@ -57,6 +57,23 @@ class JobCodecTest {
   }
 
   @Test
+  void readsReplicasAndAQuorumDefaultingToAMajority() {
+    JobRequest r = json("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 3}");
+    assertEquals(3, r.placement().replicas());
+    assertEquals(2, r.placement().quorum());
+    JobRequest labelled = json("""
+        {"id": "j", "kernel": "k", "inputs": {}, "replicas": 2, "quorum": 2, "placement": {"labels": {"zone": "a"}}}""");
+    assertEquals(2, labelled.placement().quorum());
+    assertEquals(Map.of("zone", "a"), labelled.placement().labels());
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 2, \"quorum\": 3}").getMessage()
+        .contains("a quorum is at most the replicas"));
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 9}").getMessage()
+        .contains("field 'replicas' must be from 1 to 5"));
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 2, \"placement\": {\"gateway\": \"g\"}}")
+        .getMessage().contains("'placement.gateway' names one"));
+  }
+
+  @Test
   void namesTheGatewaysThatRanAJob() throws Exception {
     JobResult r = JobResult.ok("j-1", "dev1", Map.of("y", new float[] {1}), "jvm", 1, 2, "ab", "cd").withExecutedBy(java.util.List.of("gw-2"));
     JsonNode n = new ObjectMapper().readTree(codec.encode(r, PayloadFormat.JSON));

@@ -83,6 +83,10 @@ public final class AdminApi {
     router.get("/v1/peers").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(dev.cairn.runtime.network.PeersJson.of(gateway.network()).encodePrettily()));
+    router.get("/v1/evidence").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(new io.vertx.core.json.JsonArray(gateway.network() == null ? java.util.List.of()
+            : gateway.network().evidence().stream().map(JsonObject::new).toList()).encodePrettily()));
     router.post("/v1/peers/:id/:action").handler(ctx -> {
       String action = ctx.pathParam("action");
       dev.cairn.runtime.network.NetworkNode node = gateway.network();

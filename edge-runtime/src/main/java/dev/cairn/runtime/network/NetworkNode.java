@@ -44,6 +44,9 @@ public final class NetworkNode {
   static final String GATEWAYS = "cairn/net/gateways/";
   static final String TO = "cairn/net/to/";
   static final String REPLY = "cairn/net/reply/";
+  static final String EVIDENCE = "cairn/net/evidence";
+  /** Evidence records kept in memory for {@code GET /v1/evidence}. */
+  static final int KEPT_EVIDENCE = 64;
   static final String SIGNATURE_PROPERTY = "cairn-sig";
   /** Retries, 2 ms apart, of a publish the broker's receive window has no room for yet. */
   static final int WINDOW_RETRIES = 2500;
@@ -67,6 +70,7 @@ public final class NetworkNode {
   /** Read once at start: the password file is not read again on an event loop at each reconnect. */
   private final BrokerConnection.Settings broker;
   private volatile ReplyHandler replies = (p, s, c) -> {};
+  private final java.util.Deque<String> evidence = new java.util.ArrayDeque<>();
   private volatile boolean closed;
   private long announceTimer = -1;
   private int failures;
@@ -196,6 +200,61 @@ public final class NetworkNode {
         version == null ? "dev" : version, at);
     byte[] body = a.toJson();
     publish(GATEWAYS + self, body, PeerSignature.ANNOUNCE, true, null, null, 0);
+  }
+
+  byte[] sign(PeerSignature domain, byte[] body) {
+    return anchor.signForPeers(domain, body);
+  }
+
+  /**
+   * Replicas of {@code job} disagreed: each peer among {@code v.dissenting()} is quarantined (when there was a
+   * quorum to disagree with), and every signed answer is published on {@code cairn/net/evidence}, signed by this
+   * gateway, and kept for {@code GET /v1/evidence}.
+   */
+  void evidence(dev.cairn.scheduler.JobRequest job, int quorum, Quorum.Verdict v) {
+    com.fasterxml.jackson.databind.node.ObjectNode o = Announcement.JSON.createObjectNode()
+        .put("v", 1).put("from", self).put("job", job.id()).put("device", job.deviceId()).put("kernel", job.kernel())
+        .put("quorum", quorum).put("at", clock.millis());
+    Base64.Encoder b64 = Base64.getEncoder();
+    for (String side : List.of("agreeing", "dissenting")) {
+      com.fasterxml.jackson.databind.node.ArrayNode a = o.putArray(side);
+      for (Quorum.Answer x : side.equals("agreeing") ? v.agreeing() : v.dissenting()) {
+        a.addObject().put("gateway", x.gateway()).put("outputs", Quorum.outputsKey(x.result()))
+            .put("answer", b64.encodeToString(x.body())).put("signature", b64.encodeToString(x.signature()));
+      }
+    }
+    byte[] body;
+    try {
+      body = Announcement.JSON.writeValueAsBytes(o);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    List<String> agreeing = v.agreeing().stream().map(Quorum.Answer::gateway).toList();
+    for (Quorum.Answer d : v.dissenting()) {
+      if (agreeing.isEmpty()) {
+        LOG.warn("{} job {} of {}: replicas disagree with no quorum ({} answered {})", self, job.id(), job.deviceId(), d.gateway(),
+            Quorum.outputsKey(d.result()).substring(0, 12));
+      } else if (self.equals(d.gateway())) {
+        LOG.error("{} job {} of {}: this gateway's outputs differ from those of {}, which agree", self, job.id(), job.deviceId(), agreeing);
+      } else {
+        peers.quarantine(d.gateway(), "answered job " + job.id() + " of " + job.deviceId() + " unlike " + agreeing
+            + " (signed answers published on " + EVIDENCE + ")");
+      }
+    }
+    synchronized (evidence) {
+      evidence.addFirst(new String(body, StandardCharsets.UTF_8));
+      while (evidence.size() > KEPT_EVIDENCE) {
+        evidence.removeLast();
+      }
+    }
+    publish(EVIDENCE, body, PeerSignature.EVIDENCE, false, null, null, 0);
+  }
+
+  /** The evidence records of this gateway, newest first (JSON objects). */
+  public List<String> evidence() {
+    synchronized (evidence) {
+      return List.copyOf(evidence);
+    }
   }
 
   /** Sends a job to {@code peer}; false when it could not be handed to the broker. */

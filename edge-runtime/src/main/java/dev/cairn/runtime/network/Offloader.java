@@ -52,14 +52,14 @@ public final class Offloader implements Scheduler {
   /** One job waiting for a peer. */
   private final class Pending {
     final JobRequest job;
-    final CompletableFuture<JobResult> result;
+    final CompletableFuture<Quorum.Answer> result;
     final List<String> candidates;
     final List<String> tried = new ArrayList<>();
     String peer;
     long sentNanos;
     long timer;
 
-    Pending(JobRequest job, CompletableFuture<JobResult> result, List<String> candidates) {
+    Pending(JobRequest job, CompletableFuture<Quorum.Answer> result, List<String> candidates) {
       this.job = job;
       this.result = result;
       this.candidates = candidates;
@@ -85,6 +85,9 @@ public final class Offloader implements Scheduler {
   public CompletionStage<JobResult> submit(JobRequest r) {
     PlacementHint hint = r.placement();
     boolean installed = local.catalog().find(r.kernel()).isPresent();
+    if (hint != null && hint.replicas() > 1) {
+      return replicate(r, hint, installed);
+    }
     if (hint != null && hint.gateway() != null && !hint.gateway().equals(self)) {
       return offload(r, List.of(hint.gateway()), false);
     }
@@ -117,6 +120,48 @@ public final class Offloader implements Scheduler {
       }
     }
     return here.thenApply(result -> result.withExecutedBy(List.of(self)));
+  }
+
+  /**
+   * Runs the job on {@code hint.replicas()} distinct gateways (this one first when it has the kernel and the
+   * labels, then the best-ranked peers) and delivers it once {@code hint.quorum()} of them give the same
+   * outputs. A peer whose signed answer differs from the agreeing ones is quarantined, and the answers are
+   * published as evidence on {@code cairn/net/evidence}.
+   */
+  private CompletionStage<JobResult> replicate(JobRequest r, PlacementHint hint, boolean installed) {
+    if (node == null) {
+      return refuse(r, ErrorCode.BAD_REQUEST, "replicas: " + hint.replicas() + " needs other gateways, and this gateway has no network section");
+    }
+    List<String> targets = new ArrayList<>();
+    if (installed && settings.labels().entrySet().containsAll(hint.labels().entrySet())) {
+      targets.add(self);
+    }
+    for (String p : capable(r, hint.labels())) {
+      if (targets.size() < hint.replicas()) {
+        targets.add(p);
+      }
+    }
+    if (targets.size() < hint.replicas()) {
+      return refuse(r, ErrorCode.BUSY, "replicas: " + hint.replicas() + " needs " + hint.replicas() + " gateways up with kernel '"
+          + r.kernel() + "'" + (hint.labels().isEmpty() ? "" : " and labels " + hint.labels()) + "; there are " + targets.size()
+          + " " + targets + "; retry later");
+    }
+    List<CompletableFuture<Quorum.Answer>> answers = new ArrayList<>();
+    // The local replica must leave the inputs as they are: the peers' requests are made from them too.
+    JobRequest shared = new JobRequest(r.deviceId(), r.id(), r.kernel(), r.params(), r.inputs(), r.priority(), r.deadlineMs(),
+        r.payloadBytes(), false, r.placement());
+    for (String t : targets) {
+      if (t.equals(self)) {
+        answers.add(local.submit(shared).toCompletableFuture().thenApply(res -> {
+          byte[] body = WorkMessages.reply(self, self, "local", res);
+          return new Quorum.Answer(self, res, body, node.sign(PeerSignature.WORK_RESULT, body));
+        }));
+      } else {
+        answers.add(send(shared, List.of(t), false));
+      }
+    }
+    LOG.debug("{} job {} of {} runs on {} (quorum {})", self, r.id(), r.deviceId(), targets, hint.quorum());
+    return Quorum.collect(r.id(), r.deviceId(), answers, hint.quorum(), self, v -> node.evidence(r, hint.quorum(), v));
   }
 
   /** Whether the local queue is full now (checked only after a BUSY refusal: it takes a stats snapshot). */
@@ -163,19 +208,29 @@ public final class Offloader implements Scheduler {
   }
 
   private CompletionStage<JobResult> offload(JobRequest r, List<String> candidates, boolean anyPeer) {
+    return send(r, candidates, anyPeer).thenApply(Quorum.Answer::result);
+  }
+
+  private static Quorum.Answer refused(JobRequest r, String peer, ErrorCode code, String message) {
+    return new Quorum.Answer(peer, JobResult.error(r.id(), r.deviceId(), code, "job '" + r.id() + "': " + message), null, null);
+  }
+
+  /** Sends the job to the first of {@code candidates} that takes it; the answer names the peer and holds its signed bytes. */
+  private CompletableFuture<Quorum.Answer> send(JobRequest r, List<String> candidates, boolean anyPeer) {
     if (!anyPeer) {
       String why = unfit(r, candidates.get(0));
       if (why != null) {
         PeerTable.Peer p = node == null ? null : node.peers().peer(candidates.get(0));
-        return refuse(r, p == null || p.state() == PeerTable.State.UP ? ErrorCode.BAD_REQUEST : ErrorCode.BUSY, why);
+        return CompletableFuture.completedFuture(refused(r, candidates.get(0),
+            p == null || p.state() == PeerTable.State.UP ? ErrorCode.BAD_REQUEST : ErrorCode.BUSY, why));
       }
     }
     if (inFlight.incrementAndGet() > settings.offload().maxInFlight()) {
       inFlight.decrementAndGet();
-      return refuse(r, ErrorCode.BUSY, settings.offload().maxInFlight()
-          + " jobs already wait for peers (network.offload.maxInFlight); retry later");
+      return CompletableFuture.completedFuture(refused(r, null, ErrorCode.BUSY, settings.offload().maxInFlight()
+          + " jobs already wait for peers (network.offload.maxInFlight); retry later"));
     }
-    CompletableFuture<JobResult> result = new CompletableFuture<>();
+    CompletableFuture<Quorum.Answer> result = new CompletableFuture<>();
     result.whenComplete((x, e) -> inFlight.decrementAndGet());
     Pending p = new Pending(r, result, new ArrayList<>(anyPeer ? candidates.subList(0, Math.min(candidates.size(),
         settings.offload().attempts())) : candidates));
@@ -207,8 +262,8 @@ public final class Offloader implements Scheduler {
       vertx.cancelTimer(p.timer);
       failure = "the broker did not take the job for " + peer;
     }
-    p.result.complete(JobResult.error(p.job.id(), p.job.deviceId(), ErrorCode.BUSY, "job '" + p.job.id() + "': "
-        + (failure == null ? "no peer could take it" : failure) + " (tried " + String.join(", ", p.tried) + "); retry later"));
+    p.result.complete(refused(p.job, p.peer, ErrorCode.BUSY,
+        (failure == null ? "no peer could take it" : failure) + " (tried " + String.join(", ", p.tried) + "); retry later"));
   }
 
   private void onTimeout(String corr) {
@@ -247,7 +302,7 @@ public final class Offloader implements Scheduler {
     }
     vertx.cancelTimer(p.timer);
     node.peers().answered(p.peer, (System.nanoTime() - p.sentNanos) / 1e6);
-    p.result.complete(reply.result().withExecutedBy(List.of(p.peer)));
+    p.result.complete(new Quorum.Answer(p.peer, reply.result().withExecutedBy(List.of(p.peer)), payload, signature));
   }
 
   /** Jobs waiting for peers now. */
@@ -261,8 +316,7 @@ public final class Offloader implements Scheduler {
       Pending p = pending.remove(corr);
       if (p != null) {
         vertx.cancelTimer(p.timer);
-        p.result.complete(JobResult.error(p.job.id(), p.job.deviceId(), ErrorCode.BUSY,
-            "job '" + p.job.id() + "': " + self + " is stopping before " + p.peer + " answered; send it again"));
+        p.result.complete(refused(p.job, p.peer, ErrorCode.BUSY, self + " is stopping before " + p.peer + " answered; send it again"));
       }
     }
   }

@@ -30,7 +30,7 @@ import java.util.Map;
  * over-long input is refused before it is allocated, and so that CBOR tags are seen.
  */
 public final class JacksonJobCodec implements JobCodec {
-  static final String ALLOWED_FIELDS = "id, kernel, params, inputs, priority, deadlineMs, placement";
+  static final String ALLOWED_FIELDS = "id, kernel, params, inputs, priority, deadlineMs, placement, replicas, quorum";
   /** RFC 8746: typed array of float32, little endian. */
   static final int TAG_FLOAT32_LE = 85;
   /** Characters of a parser's own message that a refusal repeats (they can quote the payload). */
@@ -105,6 +105,8 @@ public final class JacksonJobCodec implements JobCodec {
       int priority = JobRequest.DEFAULT_PRIORITY;
       long deadlineMs = 0;
       dev.cairn.scheduler.PlacementHint placement = null;
+      int replicas = 1;
+      int quorum = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken t = p.nextToken();
@@ -116,6 +118,8 @@ public final class JacksonJobCodec implements JobCodec {
           case "priority" -> priority = (int) integer(t, "priority", 0, 9);
           case "deadlineMs" -> deadlineMs = integer(t, "deadlineMs", 0, 86_400_000L);
           case "placement" -> placement = placement(t);
+          case "replicas" -> replicas = (int) integer(t, "replicas", 1, dev.cairn.scheduler.PlacementHint.MAX_REPLICAS);
+          case "quorum" -> quorum = (int) integer(t, "quorum", 1, dev.cairn.scheduler.PlacementHint.MAX_REPLICAS);
           default -> throw bad("unknown field '" + Text.shown(field) + "'; a job has the fields " + ALLOWED_FIELDS);
         }
       }
@@ -130,6 +134,16 @@ public final class JacksonJobCodec implements JobCodec {
       }
       if (inputs == null) {
         throw new JobException(ErrorCode.BAD_REQUEST, "job '" + id + "': field 'inputs' is missing; " + INPUT_FORMS);
+      }
+      if (quorum > replicas) {
+        throw bad("field 'quorum' is " + quorum + " but 'replicas' is " + replicas + "; a quorum is at most the replicas");
+      }
+      if (replicas > 1 || quorum > 0) {
+        if (placement != null && placement.gateway() != null) {
+          throw bad("'replicas' runs a job on several gateways; 'placement.gateway' names one: give 'placement.labels' or no placement");
+        }
+        placement = new dev.cairn.scheduler.PlacementHint(null, placement == null ? Map.of() : placement.labels(), replicas,
+            quorum == 0 ? dev.cairn.scheduler.PlacementHint.majority(replicas) : quorum);
       }
       // The arrays were decoded for this request alone.
       return new JobRequest(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes, true, placement);
