@@ -38,6 +38,7 @@ public final class NetworkSettings {
   private long unknownAfterMs = DEFAULT_UNKNOWN_AFTER_MS;
   private long downAfterMs = DEFAULT_DOWN_AFTER_MS;
   private final Offload offload = new Offload();
+  private final Map<String, dev.cairn.scheduler.PlacementHint> replication = new LinkedHashMap<>();
   private final Tls tls = new Tls();
 
   /** A pinned peer: its id and the file of its Ed25519 public key (its {@code gateway.pub}: hex, or PEM). */
@@ -222,6 +223,34 @@ public final class NetworkSettings {
   @JsonProperty("offload")
   public Offload offload() {
     return offload;
+  }
+
+  /** The replication of each kernel named in {@code network.replication}, as a placement without gateway or labels. */
+  public Map<String, dev.cairn.scheduler.PlacementHint> replication() {
+    return Map.copyOf(replication);
+  }
+
+  /**
+   * {@code replication: {vector.saxpy: {replicas: 3, quorum: 2}}}: jobs of these kernels run on that many gateways
+   * unless the device names a gateway or its own replicas; quorum defaults to a majority.
+   */
+  @JsonProperty("replication")
+  public void setReplication(Map<String, Map<String, Integer>> value) {
+    replication.clear();
+    for (Map.Entry<String, Map<String, Integer>> e : value.entrySet()) {
+      Map<String, Integer> r = e.getValue() == null ? Map.of() : e.getValue();
+      Integer replicas = r.get("replicas");
+      if (replicas == null || !java.util.Set.of("replicas", "quorum").containsAll(r.keySet())) {
+        throw new IllegalArgumentException("each kernel's replication is {replicas: 2 to " + dev.cairn.scheduler.PlacementHint.MAX_REPLICAS
+            + ", quorum: 1 to replicas}, was " + e.getKey() + ": " + r);
+      }
+      int quorum = r.getOrDefault("quorum", dev.cairn.scheduler.PlacementHint.majority(replicas));
+      if (replicas < 2 || replicas > dev.cairn.scheduler.PlacementHint.MAX_REPLICAS || quorum < 1 || quorum > replicas) {
+        throw new IllegalArgumentException("kernel " + e.getKey() + ": replicas must be 2 to " + dev.cairn.scheduler.PlacementHint.MAX_REPLICAS
+            + " and quorum 1 to replicas, were " + replicas + " and " + quorum);
+      }
+      replication.put(e.getKey(), new dev.cairn.scheduler.PlacementHint(null, Map.of(), replicas, quorum));
+    }
   }
 
   /**

@@ -84,6 +84,10 @@ public final class Offloader implements Scheduler {
   @Override
   public CompletionStage<JobResult> submit(JobRequest r) {
     PlacementHint hint = r.placement();
+    PlacementHint configured = settings.replication().get(r.kernel());
+    if (configured != null && node != null && (hint == null || (hint.gateway() == null && hint.replicas() == 1))) {
+      hint = new PlacementHint(null, hint == null ? Map.of() : hint.labels(), configured.replicas(), configured.quorum());
+    }
     boolean installed = local.catalog().find(r.kernel()).isPresent();
     if (hint != null && hint.replicas() > 1) {
       return replicate(r, hint, installed);

@@ -58,6 +58,10 @@ class NetworkSettingsTest {
   @Test
   void refusesWhatCannotWorkSayingWhy() {
     assertTrue(refusal("network: {broker: http://b:80}").contains("must be tcp://host:port or ssl://host:port"));
+    assertTrue(refusal("network: {replication: {vector.saxpy: {replicas: 2, quorum: 3}}}").contains("quorum 1 to replicas"));
+    assertTrue(refusal("network: {replication: {vector.saxpy: {quorum: 1}}}").contains("each kernel's replication is"));
+    assertEquals(2, ConfigLoader.parse("g", "network: {replication: {vector.saxpy: {replicas: 3}}}").network().replication()
+        .get("vector.saxpy").quorum());
     assertTrue(refusal("network: {broker: tcp://b:1883, peers: [{id: gw-2}]}").contains("each peer is {id: <gateway id>, publicKeyFile"));
     assertTrue(refusal("network: {broker: tcp://b:1883, labels: {'a b': x}}").contains("label names and values"));
     assertTrue(checked("network: {broker: tcp://b:1883, unknownAfterMs: 1000, downAfterMs: 500}").contains("must hold"));
@@ -80,9 +84,18 @@ class NetworkSettingsTest {
     JsonNode network = schema.path("$defs").path("settings").path("properties").path("network").path("properties");
     Set<String> names = new TreeSet<>();
     network.fieldNames().forEachRemaining(names::add);
-    Map<String, String> samples = Map.of("broker", "tcp://b:1883", "tls", "{caFile: ca.pem}", "username", "gw-1",
-        "passwordFile", "pw", "peers", "[]", "labels", "{site: a}", "announceIntervalMs", "1000", "unknownAfterMs", "20000",
-        "downAfterMs", "90000", "offload", "{maxInFlight: 1, timeoutMs: 100, attempts: 1}");
+    Map<String, String> samples = Map.ofEntries(
+        Map.entry("broker", "tcp://b:1883"),
+        Map.entry("tls", "{caFile: ca.pem}"),
+        Map.entry("username", "gw-1"),
+        Map.entry("passwordFile", "pw"),
+        Map.entry("peers", "[]"),
+        Map.entry("labels", "{site: a}"),
+        Map.entry("announceIntervalMs", "1000"),
+        Map.entry("unknownAfterMs", "20000"),
+        Map.entry("downAfterMs", "90000"),
+        Map.entry("offload", "{maxInFlight: 1, timeoutMs: 100, attempts: 1}"),
+        Map.entry("replication", "{vector.saxpy: {replicas: 3, quorum: 2}}"));
     assertEquals(new TreeSet<>(samples.keySet()), names);
     samples.forEach((k, v) -> ConfigLoader.parse("schema", "network: {" + k + ": " + v + "}\n"));
     assertTrue(refusal("network: {brokers: tcp://b:1883}").contains("unknown setting 'network.brokers'"));

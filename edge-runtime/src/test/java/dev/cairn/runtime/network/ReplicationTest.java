@@ -51,7 +51,8 @@ class ReplicationTest {
     Gateway gw3 = null;
     MqttClient watcher = null;
     try {
-      gw1 = TestNetwork.start(dir, "gw-1", url, List.of("gw-2", "gw-3"), Map.of(), clock, c -> {});
+      gw1 = TestNetwork.start(dir, "gw-1", url, List.of("gw-2", "gw-3"), Map.of(), clock,
+          c -> c.network().setReplication(Map.of("signal.fir", Map.of("replicas", 2))));
       gw2 = TestNetwork.start(dir, "gw-2", url, List.of("gw-1", "gw-3"), Map.of("zone", "x"), clock, c -> {});
       gw3 = TestNetwork.start(dir, "gw-3", url, List.of("gw-1", "gw-2"), Map.of("zone", "x"), clock, c -> {}, new LyingKernels());
       Gateway a = gw1;
@@ -87,6 +88,12 @@ class ReplicationTest {
         assertTrue(PeerSignature.EVIDENCE.verify(gw1Key, m.getPayload(), sig), "the evidence is signed by gw-1");
         assertEquals(2, e.path("agreeing").size());
         assertEquals(1, JSON.readTree(new java.net.URL("http://127.0.0.1:" + gw1.adminPort() + "/v1/evidence")).size());
+
+        // signal.fir is replicated on two gateways by gw-1's configuration, without the device asking.
+        dev.publishJson("cairn/dev1/jobs", "{\"id\":\"f1\",\"kernel\":\"signal.fir\",\"inputs\":{\"x\":[1,2,3,4],\"taps\":[1,1]}}");
+        JsonNode fir = dev.next().json();
+        assertEquals("[1.0,3.0,5.0,7.0]", fir.path("outputs").path("y").toString(), fir.toString());
+        assertEquals("[\"gw-1\",\"gw-2\"]", fir.path("executedBy").toString(), fir.toString());
 
         // With gw-3 quarantined only two gateways take the job.
         dev.publishJson("cairn/dev1/jobs", "{\"id\":\"r2\"," + SAXPY + ",\"replicas\":3}");
