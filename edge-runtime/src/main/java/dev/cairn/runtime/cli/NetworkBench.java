@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  * {@code cairn bench network}: three gateways in this process joined through a broker (Debian's Mosquitto
  * started on a free port, or {@code --broker}), one Paho MQTT 5 device on gw-1. Latency of a job run on gw-1
  * against the same job run on gw-2 by a placement hint (window 1), and jobs per second of gw-1 alone against
- * the same jobs spread over the three gateways by placement (a window of jobs in flight). Same run, same
+ * the same jobs spread over the three gateways by placement (a window of jobs in flight), and the same job
+ * with {@code "replicas": 3} against one run once. Same run, same
  * device, same job (vector.saxpy on 256 floats).
  */
 @Command(name = "network", mixinStandardHelpOptions = true,
@@ -83,17 +84,20 @@ final class NetworkBench implements Callable<Integer> {
         Thread.sleep(100); // a command waiting for start-up, not a test
       }
       try (Device dev = new Device(gateways.get(0).mqttPort())) {
-        run(dev, 200, 8, List.of("gw-1", "gw-2", "gw-3")); // warm-up
+        run(dev, 200, 8, List.of(HERE, on("gw-2"), on("gw-3"), REPLICAS)); // warm-up
         Histogram local = new Histogram(3);
         Histogram offloaded = new Histogram(3);
-        for (int block = 0; block < 6; block++) { // interleaved, so drift hits both alike
-          local.add(run(dev, latencyJobs / 6, 1, List.of("gw-1")).latency);
-          offloaded.add(run(dev, latencyJobs / 6, 1, List.of("gw-2")).latency);
+        Histogram replicated = new Histogram(3);
+        for (int block = 0; block < 6; block++) { // interleaved, so drift hits all alike
+          local.add(run(dev, latencyJobs / 6, 1, List.of(HERE)).latency);
+          offloaded.add(run(dev, latencyJobs / 6, 1, List.of(on("gw-2"))).latency);
+          replicated.add(run(dev, latencyJobs / 6, 1, List.of(REPLICAS)).latency);
         }
         double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        Result one = run(dev, jobs, window, List.of("gw-1"));
-        Result three = run(dev, jobs, window, List.of("gw-1", "gw-2", "gw-3"));
-        Result oneAgain = run(dev, jobs, window, List.of("gw-1"));
+        Result one = run(dev, jobs, window, List.of(HERE));
+        Result three = run(dev, jobs, window, List.of(HERE, on("gw-2"), on("gw-3")));
+        Result k3 = run(dev, jobs, window, List.of(REPLICAS));
+        Result oneAgain = run(dev, jobs, window, List.of(HERE));
         double oneRate = (one.rate + oneAgain.rate) / 2;
         String md = """
             ## cairn bench network
@@ -105,18 +109,23 @@ final class NetworkBench implements Callable<Integer> {
             |---|---|---|---|
             | run on gw-1 (window 1) | %.0f µs | %.0f µs | |
             | run on gw-2 by placement (window 1) | %.0f µs | %.0f µs | |
+            | replicas 3, quorum 2 (window 1) | %.0f µs | %.0f µs | |
             | gw-1 alone (window %d) | | | %,.0f |
             | spread over gw-1, gw-2, gw-3 by placement (window %d) | | | %,.0f |
+            | replicas 3, quorum 2 (window %d) | | | %,.0f |
 
             Added latency of an offloaded job: %.0f µs at p50 (ratio %.2f). Three gateways against one: %.2f.
+            k=3 replication against k=1: latency ratio %.2f at p50, jobs/s ratio %.2f.
             Errors: %d. Load average %.1f before the throughput runs, %.1f after. On this machine all three
             gateways, the broker and the device share the same cores, so spreading cannot add compute: the broker
             hop, four Ed25519 operations and two more Paho clients per offloaded job are what the ratio shows.
             """.formatted(Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
             broker == null ? "Mosquitto (mosquitto on PATH, max_inflight_messages 0, set_tcp_nodelay true)" : url,
-            q(local, 50), q(local, 99), q(offloaded, 50), q(offloaded, 99), window, oneRate, window, three.rate,
+            q(local, 50), q(local, 99), q(offloaded, 50), q(offloaded, 99), q(replicated, 50), q(replicated, 99),
+            window, oneRate, window, three.rate, window, k3.rate,
             q(offloaded, 50) - q(local, 50), q(offloaded, 50) / q(local, 50), three.rate / oneRate,
-            one.errors + three.errors + oneAgain.errors + dev.errors.get(), loadBefore,
+            q(replicated, 50) / q(local, 50), k3.rate / oneRate,
+            one.errors + three.errors + k3.errors + oneAgain.errors + dev.errors.get(), loadBefore,
             java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.print(md);
         if (docs != null) {
@@ -169,8 +178,15 @@ final class NetworkBench implements Callable<Integer> {
 
   record Result(double rate, Histogram latency, long errors) {}
 
-  /** Sends {@code n} jobs, {@code window} in flight, placed on {@code targets} in turn; latencies in ns. */
-  private static Result run(Device dev, int n, int window, List<String> targets) throws Exception {
+  static final String HERE = "";
+  static final String REPLICAS = ",\"replicas\":3";
+
+  static String on(String gateway) {
+    return ",\"placement\":{\"gateway\":\"" + gateway + "\"}";
+  }
+
+  /** Sends {@code n} jobs, {@code window} in flight, with each of {@code placements} (fields added to the job) in turn; latencies in ns. */
+  private static Result run(Device dev, int n, int window, List<String> placements) throws Exception {
     Histogram h = new Histogram(3);
     Semaphore room = new Semaphore(window);
     AtomicLong errors = new AtomicLong();
@@ -178,8 +194,7 @@ final class NetworkBench implements Callable<Integer> {
     for (int i = 0; i < n; i++) {
       room.acquire();
       String id = "j" + dev.next.incrementAndGet();
-      String target = targets.get(i % targets.size());
-      String placement = target.equals("gw-1") ? "" : ",\"placement\":{\"gateway\":\"" + target + "\"}";
+      String placement = placements.get(i % placements.size());
       long start = System.nanoTime();
       dev.waiting.put(id, r -> {
         h.recordValue(System.nanoTime() - start);
