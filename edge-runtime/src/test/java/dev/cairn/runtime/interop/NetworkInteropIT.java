@@ -26,10 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three {@code cairn.jar} processes joined through Debian's Mosquitto 2: mosquitto_sub reads their three signed,
- * retained announcements, {@code cairn peers} shows each gateway its two peers up, and jobs sent by
- * mosquitto_rr (MQTT 5 request/response) to gw-1 run on gw-2 by a placement hint, and on a peer for a kernel
- * gw-1 does not have; the executing gateway journals the leaf.
+ * {@code cairn.jar} processes joined through Debian's Mosquitto 2: mosquitto_sub reads their signed, retained
+ * announcements, {@code cairn peers} shows each gateway its peers up, and jobs sent by mosquitto_rr (MQTT 5
+ * request/response) to gw-1 run on a peer by a placement hint, on a peer for a kernel gw-1 does not have, and
+ * on another peer when the first was killed with SIGKILL; the executing gateway journals the leaf. Also across
+ * two Mosquitto brokers bridged to each other.
  */
 class NetworkInteropIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -53,8 +54,12 @@ class NetworkInteropIT {
 
   /** gateway.yaml of {@code id}: on loopback, joined to {@code url}, pinning the other two, gw-1 with one kernel only. */
   Path config(String id, String url) throws Exception {
+    return config(id, url, IDS);
+  }
+
+  Path config(String id, String url, List<String> ids) throws Exception {
     StringBuilder peers = new StringBuilder();
-    for (String p : IDS) {
+    for (String p : ids) {
       if (!p.equals(id)) {
         peers.append("    - {id: ").append(p).append(", publicKeyFile: ").append(dir.resolve(p).resolve(GatewayKey.PUB_FILE)).append("}\n");
       }
@@ -88,13 +93,9 @@ class NetworkInteropIT {
     String mosquitto = ExternalTools.require("mosquitto", "mosquitto");
     String sub = ExternalTools.require("mosquitto_sub", "mosquitto-clients");
     String rr = ExternalTools.require("mosquitto_rr", "mosquitto-clients");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Files.writeString(dir.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
-    Process broker = new ProcessBuilder(mosquitto, "-c", dir.resolve("mosquitto.conf").toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+    int port = freePort();
+    Process broker = mosquitto(mosquitto, "mosquitto", "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        + "set_tcp_nodelay true\n");
     String url = "tcp://127.0.0.1:" + port;
     IDS.forEach(id -> GatewayKey.loadOrCreate(dir.resolve(id)));
     List<GatewayProcess> gateways = new ArrayList<>();
@@ -173,6 +174,61 @@ class NetworkInteropIT {
       ids.add(id);
     }
     return ids;
+  }
+
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  Process mosquitto(String mosquitto, String name, String conf) throws Exception {
+    Files.writeString(dir.resolve(name + ".conf"), conf);
+    return new ProcessBuilder(mosquitto, "-c", dir.resolve(name + ".conf").toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+  }
+
+  /**
+   * Two Mosquitto brokers bridged to each other (an MQTT 5 bridge, so user properties and correlation data
+   * cross it): gw-1 on one, gw-2 on the other. They see each other's signed announcements and a job runs across.
+   */
+  @Test
+  void gatewaysOnTwoBridgedMosquittoBrokersPeerAndOffload() throws Exception {
+    String mosquitto = ExternalTools.require("mosquitto", "mosquitto");
+    String rr = ExternalTools.require("mosquitto_rr", "mosquitto-clients");
+    int portA = freePort();
+    int portB = freePort();
+    Process a = mosquitto(mosquitto, "broker-a", "listener " + portA + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        + "set_tcp_nodelay true\n");
+    Process b = mosquitto(mosquitto, "broker-b", "listener " + portB + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        + "set_tcp_nodelay true\nconnection to-a\naddress 127.0.0.1:" + portA + "\nbridge_protocol_version mqttv50\n"
+        + "topic cairn/net/# both 1\n");
+    List<String> two = List.of("gw-1", "gw-2");
+    two.forEach(id -> GatewayKey.loadOrCreate(dir.resolve(id)));
+    List<GatewayProcess> gateways = new ArrayList<>();
+    try {
+      gateways.add(new GatewayProcess(dir.resolve("gw-1"), "--gateway-id", "gw-1", "--config",
+          config("gw-1", "tcp://127.0.0.1:" + portA, two).toString()));
+      gateways.add(new GatewayProcess(dir.resolve("gw-2"), "--gateway-id", "gw-2", "--config",
+          config("gw-2", "tcp://127.0.0.1:" + portB, two).toString()));
+      for (GatewayProcess g : gateways) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> cairn("peers", "--admin", "http://127.0.0.1:" + g.adminPort)
+            .lines().anyMatch(l -> l.startsWith("gw-") && l.contains(" up ")));
+      }
+      JsonNode across = job(rr, gateways.get(0).mqttPort, """
+          {"id":"x1","kernel":"matrix.dense","params":{"activation":"relu"},"inputs":{"W":[1,0,0,1,-1,-1],"x":[2,3],"b":[0,0,0]}}""");
+      assertEquals("ok", across.path("status").asText(), across.toString());
+      assertEquals("[\"gw-2\"]", across.path("executedBy").toString(), across.toString());
+      assertEquals("[2.0,3.0,0.0]", across.path("outputs").path("y").toString());
+    } finally {
+      for (GatewayProcess g : gateways) {
+        g.close();
+      }
+      for (Process p : new Process[] {b, a}) {
+        p.toHandle().destroy();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
   }
 
   static long leaves(GatewayProcess g) throws Exception {
