@@ -67,6 +67,12 @@ public interface AnchorService {
   /** The gateway's Ed25519 public key (32 bytes) that signs checkpoints. */
   byte[] publicKey();
 
+  /**
+   * Signs a message to peers with the gateway's key, in its own {@link PeerSignature} domain (so it can
+   * never pass for a checkpoint's signature). Cheap enough (BouncyCastle) to call on an event loop.
+   */
+  byte[] signForPeers(PeerSignature domain, byte[] body);
+
   /** Finishes pending appends, seals the open batch, and closes the journal. */
   CompletionStage<Void> close();
 

@@ -53,6 +53,9 @@ public final class Gateway {
   private volatile MqttEndpoint mqtt;
   private volatile dev.cairn.adapters.coap.CoapEndpoint coap;
   private AdminApi admin;
+  /** The network of gateways (null without a {@code network:} section) and the scheduler devices see through it. */
+  private volatile dev.cairn.runtime.network.NetworkNode network;
+  private volatile dev.cairn.runtime.network.Offloader devices;
   private Future<Void> stopped;
 
   private Gateway(GatewayConfig config, Clock clock, KernelCatalog kernels) {
@@ -105,6 +108,7 @@ public final class Gateway {
       adminAccess = config.admin().access();
       settlement = config.metering().settlement(
           config.anchor().sinks().contains("ethereum") ? config.anchor().ethereum().privateKeyFile() : null);
+      config.network().check();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       return Future.failedFuture(e);
@@ -117,20 +121,28 @@ public final class Gateway {
       }
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();
-      Scheduler core = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
+      // Devices' jobs go through, from the outside in: metrics, kept results (a job already done gets its
+      // kept result, whatever its quota or placement), offload to peers, quotas, the local scheduler.
+      // Peers' jobs reach the local scheduler directly.
+      Scheduler local = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
           new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
+      Scheduler core = local;
       if (usage != null) {
-        quotas = new QuotaScheduler(core, usage.meter(), clock, config.acl().quotas());
+        quotas = new QuotaScheduler(local, usage.meter(), clock, config.acl().quotas());
         core = quotas;
       }
-      // Outside the quotas: a resubmitted job that is already done gets its kept result, whatever its quota.
-      keeping = dev.cairn.runtime.results.KeepingScheduler.open(core, anchor.kept(), clock, config.results().retentionMs());
+      vertx = Vertx.vertx();
+      network = config.network().enabled()
+          ? dev.cairn.runtime.network.NetworkNode.create(vertx, config.gatewayId(), config.network(),
+              config.schedulerOptions().maxPayloadBytes(), anchor, local, backendName(), clock)
+          : null;
+      devices = new dev.cairn.runtime.network.Offloader(core, config.gatewayId(), network, config.network(), vertx);
+      keeping = dev.cairn.runtime.results.KeepingScheduler.open(devices, anchor.kept(), clock, config.results().retentionMs());
       scheduler = keeping;
       if (config.metrics().enabled()) {
         metrics = new GatewayMetrics();
         scheduler = new MetricsScheduler(scheduler, metrics.registry(), clock);
       }
-      vertx = Vertx.vertx();
     } catch (RuntimeException e) {
       state.set(State.FAILED);
       closeQuietly();
@@ -154,6 +166,9 @@ public final class Gateway {
                     + " (" + e.getMessage() + "); free the port or choose another with --admin-port or admin.port", e))))
         .<Void>mapEmpty()
         .onSuccess(v -> {
+          if (network != null) {
+            network.start();
+          }
           state.set(State.RUNNING);
           LOG.info(
               "{} ready: mqtt on {}:{}, admin on {}://{}:{}, coap on {}, mqtts {} (auth {}), backend {}, data in {}",
@@ -184,6 +199,12 @@ public final class Gateway {
     Future<Void> endpoints = mqtt == null ? Future.succeededFuture() : mqtt.stop().recover(this::logged);
     stopped =
         endpoints
+            .compose(v -> {
+              if (devices != null) {
+                devices.failPending();
+              }
+              return network == null ? Future.<Void>succeededFuture() : network.stop();
+            })
             .compose(v -> admin == null ? Future.succeededFuture() : admin.stop().recover(this::logged))
             .compose(v -> scheduler == null
                 ? Future.<Void>succeededFuture()
@@ -425,6 +446,11 @@ public final class Gateway {
 
   public MqttEndpoint mqtt() {
     return mqtt;
+  }
+
+  /** The network of gateways, or null when {@code network:} is not set. */
+  public dev.cairn.runtime.network.NetworkNode network() {
+    return network;
   }
 
   /** The backends jobs can run on, e.g. {@code jvm} or {@code jvm+tornado}. */

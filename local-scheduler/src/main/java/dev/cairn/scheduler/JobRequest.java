@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param inputsOwned whether the input arrays were made for this request alone (decoded from its
  *     payload) and nothing else reads them: then a kernel may write its output into one of them, after
  *     the receipt's input digest has been taken ({@link ResultSealer#inputDigest})
+ * @param placement where the device asks the job to run, or null to let the gateway choose
  */
 public record JobRequest(
     String deviceId,
@@ -27,7 +28,8 @@ public record JobRequest(
     int priority,
     long deadlineMs,
     int payloadBytes,
-    boolean inputsOwned) {
+    boolean inputsOwned,
+    PlacementHint placement) {
 
   public static final int MIN_PRIORITY = 0;
   public static final int MAX_PRIORITY = 9;
@@ -41,6 +43,12 @@ public record JobRequest(
     Objects.requireNonNull(kernel, "kernel");
     params = Map.copyOf(Objects.requireNonNull(params, "params"));
     inputs = Map.copyOf(Objects.requireNonNull(inputs, "inputs"));
+  }
+
+  /** A request without a placement hint. */
+  public JobRequest(String deviceId, String id, String kernel, Map<String, Object> params, Map<String, float[]> inputs,
+      int priority, long deadlineMs, int payloadBytes, boolean inputsOwned) {
+    this(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes, inputsOwned, null);
   }
 
   /** A request whose input arrays may be shared with others or read afterwards: kernels leave them as they are. */

@@ -12,6 +12,7 @@ import java.util.Objects;
  *     {@link Double} or {@link Long}
  * @param replayed the result was kept from an earlier run of the same job (a resubmission or a fetch by
  *     id), not computed again
+ * @param executedBy the gateways that ran the job (empty until the gateway that answers the device names them)
  */
 public record JobResult(
     String id,
@@ -25,7 +26,8 @@ public record JobResult(
     long runMicros,
     String leaf,
     String salt,
-    boolean replayed) {
+    boolean replayed,
+    java.util.List<String> executedBy) {
 
   public enum Status {
     OK,
@@ -35,17 +37,31 @@ public record JobResult(
   public JobResult {
     Objects.requireNonNull(status, "status");
     outputs = outputs == null ? Map.of() : outputs;
+    executedBy = executedBy == null ? java.util.List.of() : java.util.List.copyOf(executedBy);
   }
 
-  /** A result as computed now (not replayed). */
+  /** A result as computed now (not replayed) that names no executing gateway yet. */
   public JobResult(String id, String deviceId, Status status, ErrorCode code, String message, Map<String, Object> outputs,
       String backend, long queueMicros, long runMicros, String leaf, String salt) {
-    this(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, false);
+    this(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, false, null);
+  }
+
+  /** This result, naming the gateways that ran it. */
+  public JobResult withExecutedBy(java.util.List<String> gateways) {
+    return new JobResult(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, replayed,
+        gateways);
+  }
+
+  /** This result, sent to {@code device} about its job {@code jobId}. */
+  public JobResult forDevice(String device, String jobId) {
+    return new JobResult(jobId, device, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, replayed,
+        executedBy);
   }
 
   /** The same result, marked as kept from an earlier run. */
   public JobResult asReplayed() {
-    return new JobResult(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, true);
+    return new JobResult(id, deviceId, status, code, message, outputs, backend, queueMicros, runMicros, leaf, salt, true,
+        executedBy);
   }
 
   public static JobResult ok(

@@ -301,6 +301,11 @@ public final class DefaultAnchorService implements AnchorService {
   }
 
   @Override
+  public byte[] signForPeers(dev.cairn.anchor.PeerSignature domain, byte[] body) {
+    return key.sign(domain.message(body));
+  }
+
+  @Override
   public synchronized CompletionStage<Void> close() {
     if (!closing) {
       closing = true;

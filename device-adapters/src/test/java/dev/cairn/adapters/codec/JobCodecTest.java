@@ -42,6 +42,47 @@ class JobCodecTest {
   }
 
   @Test
+  void readsAPlacementHintAndRefusesAMalformedOne() {
+    JobRequest r = json("""
+        {"id": "j-1", "kernel": "vector.saxpy", "inputs": {"x": [1]}, "placement": {"gateway": "gw-2", "labels": {"site": "a"}}}""");
+    assertEquals("gw-2", r.placement().gateway());
+    assertEquals(Map.of("site", "a"), r.placement().labels());
+    assertNull(json("{\"id\": \"j-2\", \"kernel\": \"k\", \"inputs\": {}}").placement());
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"placement\": \"gw-2\"}").getMessage()
+        .contains("field 'placement' must be an object"));
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"placement\": {\"gateway\": \"a/b\"}}").getMessage()
+        .contains("must be a gateway id"));
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"placement\": {\"node\": \"x\"}}").getMessage()
+        .contains("'node' is not one of its fields"));
+  }
+
+  @Test
+  void readsReplicasAndAQuorumDefaultingToAMajority() {
+    JobRequest r = json("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 3}");
+    assertEquals(3, r.placement().replicas());
+    assertEquals(2, r.placement().quorum());
+    JobRequest labelled = json("""
+        {"id": "j", "kernel": "k", "inputs": {}, "replicas": 2, "quorum": 2, "placement": {"labels": {"zone": "a"}}}""");
+    assertEquals(2, labelled.placement().quorum());
+    assertEquals(Map.of("zone", "a"), labelled.placement().labels());
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 2, \"quorum\": 3}").getMessage()
+        .contains("a quorum is at most the replicas"));
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 9}").getMessage()
+        .contains("field 'replicas' must be from 1 to 5"));
+    assertTrue(refusal("{\"id\": \"j\", \"kernel\": \"k\", \"inputs\": {}, \"replicas\": 2, \"placement\": {\"gateway\": \"g\"}}")
+        .getMessage().contains("'placement.gateway' names one"));
+  }
+
+  @Test
+  void namesTheGatewaysThatRanAJob() throws Exception {
+    JobResult r = JobResult.ok("j-1", "dev1", Map.of("y", new float[] {1}), "jvm", 1, 2, "ab", "cd").withExecutedBy(java.util.List.of("gw-2"));
+    JsonNode n = new ObjectMapper().readTree(codec.encode(r, PayloadFormat.JSON));
+    assertEquals("gw-2", n.path("executedBy").get(0).asText());
+    JsonNode plain = new ObjectMapper().readTree(codec.encode(JobResult.error("j", "d", ErrorCode.BUSY, "m"), PayloadFormat.JSON));
+    assertTrue(plain.path("executedBy").isMissingNode());
+  }
+
+  @Test
   void decodesTheContractExample() {
     JobRequest r = json("""
         {"id": "j-42", "kernel": "vector.saxpy", "params": {"a": 2.0, "mode": "fast"},

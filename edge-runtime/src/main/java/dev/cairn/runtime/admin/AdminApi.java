@@ -86,6 +86,24 @@ public final class AdminApi {
     dev.cairn.runtime.metering.UsageRoutes.mount(router, vertx, gateway.usage(), gateway.config().gatewayId(),
         gateway.clock());
     router.get("/v1/results/:deviceId/:jobId").handler(ctx -> KeptResultRoute.handle(ctx, vertx, gateway.keptResults()));
+    router.get("/v1/peers").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(dev.cairn.runtime.network.PeersJson.of(gateway.network()).encodePrettily()));
+    router.get("/v1/evidence").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(new io.vertx.core.json.JsonArray(gateway.network() == null ? java.util.List.of()
+            : gateway.network().evidence().stream().map(JsonObject::new).toList()).encodePrettily()));
+    router.post("/v1/peers/:id/:action").handler(ctx -> {
+      String action = ctx.pathParam("action");
+      dev.cairn.runtime.network.NetworkNode node = gateway.network();
+      String reason = ctx.request().getParam("reason", "set by the operator");
+      boolean known = node != null && (action.equals("quarantine") || action.equals("lift"))
+          && node.peers().quarantine(ctx.pathParam("id"), action.equals("lift") ? null : reason);
+      ctx.response().setStatusCode(known ? 200 : 404).putHeader("content-type", "application/json")
+          .end(known ? dev.cairn.runtime.network.PeersJson.of(node).encodePrettily()
+              : new JsonObject().put("error", "POST /v1/peers/{id}/quarantine or /v1/peers/{id}/lift, for a pinned peer in network.peers")
+                  .encode());
+    });
     router.get("/v1/stats").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
         .end(stats().encodePrettily()));

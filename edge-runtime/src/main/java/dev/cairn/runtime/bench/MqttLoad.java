@@ -29,7 +29,8 @@ import org.HdrHistogram.Recorder;
 public final class MqttLoad {
   private MqttLoad() {}
 
-  static final String SAXPY;
+  /** The rest of a job after its id: vector.saxpy on 256 floats, ending with the job object's closing brace. */
+  public static final String SAXPY;
 
   static {
     StringBuilder x = new StringBuilder();

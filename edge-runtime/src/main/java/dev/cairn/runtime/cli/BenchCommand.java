@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code cairn bench}: the project's own benchmarks, each against a reference measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks with same-run references.",
-    subcommands = {BenchCommand.Anchor.class, CoapBench.class, KernelBench.class, MqttBench.class})
+    subcommands = {BenchCommand.Anchor.class, CoapBench.class, KernelBench.class, MqttBench.class, NetworkBench.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = CairnCommand.Version.class,
     description = "Edge runtime for IoT gateways: runs devices' jobs and proves every result.",
-    subcommands = {RunCommand.class, DemoCommand.class, KernelsCommand.class, DevicesCommand.class, FleetCommand.class, CredentialsCommand.class, VerifyCommand.class, UsageCommand.class, StatusCommand.class, BenchCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, KernelsCommand.class, DevicesCommand.class, FleetCommand.class, PeersCommand.class,
+        CredentialsCommand.class, VerifyCommand.class, UsageCommand.class, StatusCommand.class, BenchCommand.class})
 public final class CairnCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

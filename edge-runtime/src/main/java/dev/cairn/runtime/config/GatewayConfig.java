@@ -43,6 +43,7 @@ public final class GatewayConfig {
   private final MeteringSettings metering = new MeteringSettings();
   private final Metrics metrics = new Metrics();
   private final ResultsSettings results = new ResultsSettings();
+  private final NetworkSettings network = new NetworkSettings();
 
   public String gatewayId() {
     return gatewayId;
@@ -193,6 +194,12 @@ public final class GatewayConfig {
   @JsonProperty("results")
   public ResultsSettings results() {
     return results;
+  }
+
+  /** {@code network:} peering with other gateways through a broker; off unless {@code network.broker} is set. */
+  @JsonProperty("network")
+  public NetworkSettings network() {
+    return network;
   }
 
   /**

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
@@ -51,8 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class FleetAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FleetAgent.class);
   static final String STATE_FILE = "fleet-applied.json";
-  static final long MIN_BACKOFF_MS = 500;
-  static final long MAX_BACKOFF_MS = 60_000;
   static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(30);
 
   private final String broker;
@@ -136,11 +133,7 @@ public final class FleetAgent implements AutoCloseable {
         client = new MqttClient(broker, "cairn-gateway-" + gatewayId, new MemoryPersistence());
         client.setCallback(new Callback());
       }
-      MqttConnectionOptions o = new MqttConnectionOptions();
-      o.setCleanStart(true);
-      o.setConnectionTimeout(10);
-      o.setKeepAliveInterval(30);
-      o.setAutomaticReconnect(false);
+      MqttConnectionOptions o = BrokerConnection.options(BrokerConnection.Settings.of(broker));
       // Last will: a status saying this gateway is gone, if it vanishes without a word.
       o.setWill(FleetSigning.statusTopic(gatewayId), new MqttMessage(status("offline").getBytes(StandardCharsets.UTF_8), 1, true, null));
       client.connect(o);
@@ -163,8 +156,7 @@ public final class FleetAgent implements AutoCloseable {
 
   /** Delay before reconnect attempt {@code n} (0-based): 0.5 s doubling up to 60 s, jittered by 0.5 to 1.5. */
   static long backoff(int n) {
-    long base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(n, 20));
-    return (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
+    return BrokerConnection.backoff(n);
   }
 
   private final class Callback implements MqttCallback {

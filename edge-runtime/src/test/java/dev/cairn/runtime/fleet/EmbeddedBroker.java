@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A HiveMQ Community Edition broker in the test's JVM, on 127.0.0.1 only, keeping nothing on disk. */
-final class EmbeddedBroker {
+public final class EmbeddedBroker {
   private EmbeddedBroker() {}
 
-  static EmbeddedHiveMQ start(Path dir, int port) throws Exception {
+  public static EmbeddedHiveMQ start(Path dir, int port) throws Exception {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     Files.writeString(conf.resolve("config.xml"), """
         <?xml version="1.0"?>

@@ -133,7 +133,7 @@ class FleetManifestTest {
     JsonNode schema = new ObjectMapper().readTree(Path.of("..", "deploy", "fleet.schema.json").toFile());
     JsonNode settings = schema.path("$defs").path("settings").path("properties");
     Set<String> top = names(settings);
-    assertEquals(new TreeSet<>(List.of("dataDir", "backend", "kernels", "mqtt", "coap", "admin", "limits", "acl", "jvm", "batch", "anchor", "metering", "metrics", "results")), top);
+    assertEquals(new TreeSet<>(List.of("dataDir", "backend", "kernels", "mqtt", "coap", "admin", "limits", "acl", "jvm", "batch", "anchor", "metering", "metrics", "results", "network")), top);
     // Each section's fields as the gateway accepts them: a field the schema names must load, one it does not must fail.
     for (String section : List.of("mqtt", "admin", "limits", "batch", "jvm", "metering", "metrics")) {
       JsonNode fields = settings.path(section).path("properties");

@@ -30,7 +30,7 @@ import java.util.Map;
  * over-long input is refused before it is allocated, and so that CBOR tags are seen.
  */
 public final class JacksonJobCodec implements JobCodec {
-  static final String ALLOWED_FIELDS = "id, kernel, params, inputs, priority, deadlineMs";
+  static final String ALLOWED_FIELDS = "id, kernel, params, inputs, priority, deadlineMs, placement, replicas, quorum";
   /** RFC 8746: typed array of float32, little endian. */
   static final int TAG_FLOAT32_LE = 85;
   /** Characters of a parser's own message that a refusal repeats (they can quote the payload). */
@@ -104,6 +104,9 @@ public final class JacksonJobCodec implements JobCodec {
       Map<String, float[]> inputs = null;
       int priority = JobRequest.DEFAULT_PRIORITY;
       long deadlineMs = 0;
+      dev.cairn.scheduler.PlacementHint placement = null;
+      int replicas = 1;
+      int quorum = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken t = p.nextToken();
@@ -114,6 +117,9 @@ public final class JacksonJobCodec implements JobCodec {
           case "inputs" -> inputs = inputs(t);
           case "priority" -> priority = (int) integer(t, "priority", 0, 9);
           case "deadlineMs" -> deadlineMs = integer(t, "deadlineMs", 0, 86_400_000L);
+          case "placement" -> placement = placement(t);
+          case "replicas" -> replicas = (int) integer(t, "replicas", 1, dev.cairn.scheduler.PlacementHint.MAX_REPLICAS);
+          case "quorum" -> quorum = (int) integer(t, "quorum", 1, dev.cairn.scheduler.PlacementHint.MAX_REPLICAS);
           default -> throw bad("unknown field '" + Text.shown(field) + "'; a job has the fields " + ALLOWED_FIELDS);
         }
       }
@@ -129,8 +135,51 @@ public final class JacksonJobCodec implements JobCodec {
       if (inputs == null) {
         throw new JobException(ErrorCode.BAD_REQUEST, "job '" + id + "': field 'inputs' is missing; " + INPUT_FORMS);
       }
+      if (quorum > replicas) {
+        throw bad("field 'quorum' is " + quorum + " but 'replicas' is " + replicas + "; a quorum is at most the replicas");
+      }
+      if (replicas > 1 || quorum > 0) {
+        if (placement != null && placement.gateway() != null) {
+          throw bad("'replicas' runs a job on several gateways; 'placement.gateway' names one: give 'placement.labels' or no placement");
+        }
+        placement = new dev.cairn.scheduler.PlacementHint(null, placement == null ? Map.of() : placement.labels(), replicas,
+            quorum == 0 ? dev.cairn.scheduler.PlacementHint.majority(replicas) : quorum);
+      }
       // The arrays were decoded for this request alone.
-      return new JobRequest(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes, true);
+      return new JobRequest(deviceId, id, kernel, params, inputs, priority, deadlineMs, payloadBytes, true, placement);
+    }
+
+    /** {@code {"gateway": "gw-2"}} and/or {@code {"labels": {"site": "a"}}}: where the device asks the job to run. */
+    private dev.cairn.scheduler.PlacementHint placement(JsonToken t) throws IOException {
+      String form = "field 'placement' must be an object {\"gateway\": \"<gateway id>\"} or {\"labels\": {\"<name>\": \"<value>\"}}";
+      if (t != JsonToken.START_OBJECT) {
+        throw bad(form + ", was " + describe(t));
+      }
+      String gateway = null;
+      Map<String, String> labels = new LinkedHashMap<>();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        if (name.equals("gateway")) {
+          gateway = text(v, "placement.gateway");
+          if (!gateway.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            throw bad("field 'placement.gateway' must be a gateway id (1 to 64 letters, digits, '_', '.', ':' or '-'), was '"
+                + Text.shown(gateway) + "'");
+          }
+        } else if (name.equals("labels") && v == JsonToken.START_OBJECT) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String label = p.currentName();
+            String value = text(p.nextToken(), "placement.labels." + Text.shown(label));
+            if (!label.matches("[A-Za-z0-9_.-]{1,63}") || !value.matches("[A-Za-z0-9_.-]{1,63}") || labels.size() == 32) {
+              throw bad("placement.labels has at most 32 labels, names and values of 1 to 63 letters, digits, '_', '.' or '-'");
+            }
+            labels.put(label, value);
+          }
+        } else {
+          throw bad(form + "; '" + Text.shown(name) + "' is not one of its fields (gateway, labels)");
+        }
+      }
+      return new dev.cairn.scheduler.PlacementHint(gateway, labels);
     }
 
     private String text(JsonToken t, String field) throws IOException {
@@ -384,6 +433,13 @@ public final class JacksonJobCodec implements JobCodec {
       }
       if (r.replayed()) {
         g.writeBooleanField("replayed", true);
+      }
+      if (!r.executedBy().isEmpty()) {
+        g.writeArrayFieldStart("executedBy");
+        for (String gateway : r.executedBy()) {
+          g.writeString(Text.writable(gateway));
+        }
+        g.writeEndArray();
       }
       g.writeEndObject();
     } catch (IOException e) {

@@ -1,0 +1,219 @@
+package dev.cairn.runtime.network;
+
+import dev.cairn.anchor.PeerSignature;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pinned peers and what this gateway knows of each. A state is read from the clock when asked, so it
+ * needs no timer: {@code up} while announcements come within {@code unknownAfterMs}, {@code unknown} after
+ * that (or while the only announcement heard is a retained one, possibly stale), {@code down} after
+ * {@code downAfterMs}, {@code quarantined} from the operator until lifted. Thread-safe.
+ */
+public final class PeerTable {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerTable.class);
+  /** Weight of the newest sample in the round-trip average. */
+  static final double LATENCY_WEIGHT = 0.2;
+
+  /** A peer's state, as {@code GET /v1/peers} and {@code cairn peers} show it. */
+  public enum State {
+    UP,
+    UNKNOWN,
+    DOWN,
+    QUARANTINED;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * One peer as seen now.
+   *
+   * @param last its newest accepted announcement, or null if none was heard
+   * @param latencyMs the average round trip of jobs it ran for this gateway, or -1 before the first
+   * @param score from 0 to 1: jobs it answered over jobs sent to it, counting one answered job to begin with
+   */
+  public record Peer(String id, State state, Announcement last, long heardAtMillis, double latencyMs, double score,
+      long answered, long timedOut, String quarantineReason) {
+
+    /** Its announced queue over its whole queue: 0 idle, 1 full; 1 when not known. */
+    public double load() {
+      if (last == null) {
+        return 1;
+      }
+      int total = last.queueLength() + last.freeCapacity();
+      return total == 0 ? 1 : (double) last.queueLength() / total;
+    }
+  }
+
+  private static final class Entry {
+    Announcement last;
+    long heardAt = -1;
+    boolean live;
+    double latencyMs = -1;
+    long answered;
+    long timedOut;
+    String quarantined;
+  }
+
+  private final String self;
+  private final Map<String, byte[]> pinned;
+  private final Clock clock;
+  private final long unknownAfterMs;
+  private final long downAfterMs;
+  private final long startedAt;
+  private final LogLimiter ignored;
+  private final Map<String, Entry> peers = new LinkedHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong ignoredCount = new java.util.concurrent.atomic.AtomicLong();
+
+  public PeerTable(String self, Map<String, byte[]> pinned, Clock clock, long unknownAfterMs, long downAfterMs) {
+    this.self = self;
+    this.pinned = Map.copyOf(pinned);
+    this.clock = clock;
+    this.unknownAfterMs = unknownAfterMs;
+    this.downAfterMs = downAfterMs;
+    this.startedAt = clock.millis();
+    this.ignored = new LogLimiter(LOG, clock);
+    pinned.keySet().forEach(id -> peers.put(id, new Entry()));
+  }
+
+  /** The pinned key of {@code id}, or null when it is not a pinned peer. */
+  byte[] key(String id) {
+    return pinned.get(id);
+  }
+
+  /**
+   * Takes an announcement heard on {@code cairn/net/gateways/{topicId}}: counted only when it names the
+   * topic's gateway, that gateway is pinned, the key it announces is the pinned one, its signature verifies
+   * and it is newer than the last one. Anything else is ignored and logged (rate-limited).
+   *
+   * @param retained whether the broker delivered it from its retained store (it may be old)
+   * @return whether it was counted
+   */
+  public boolean accept(String topicId, byte[] payload, byte[] signature, boolean retained) {
+    if (self.equals(topicId)) {
+      return false;
+    }
+    byte[] key = pinned.get(topicId);
+    if (key == null) {
+      ignoredCount.incrementAndGet();
+      ignored.warn("unpinned:" + topicId, "{} ignores the announcement of '{}': no key is pinned for it in network.peers",
+          self, shown(topicId));
+      return false;
+    }
+    if (signature == null || !PeerSignature.ANNOUNCE.verify(key, payload, signature)) {
+      ignoredCount.incrementAndGet();
+      ignored.warn("signature:" + topicId, "{} ignores an announcement for '{}': it is not signed by the key pinned for it",
+          self, topicId);
+      return false;
+    }
+    Announcement a;
+    try {
+      a = Announcement.parse(payload);
+    } catch (IllegalArgumentException e) {
+      ignoredCount.incrementAndGet();
+      ignored.warn("malformed:" + topicId, "{} ignores the announcement of '{}': {}", self, topicId, e.getMessage());
+      return false;
+    }
+    if (!a.id().equals(topicId) || !Arrays.equals(a.publicKey(), key)) {
+      ignoredCount.incrementAndGet();
+      ignored.warn("mismatch:" + topicId, "{} ignores an announcement on the topic of '{}': it names '{}' or another key",
+          self, topicId, a.id());
+      return false;
+    }
+    synchronized (this) {
+      Entry e = peers.get(topicId);
+      if (e.last != null && a.atMillis() <= e.last.atMillis()) {
+        return false; // a replay, or the retained copy of one already heard
+      }
+      boolean wasKnown = e.last != null;
+      e.last = a;
+      e.heardAt = clock.millis();
+      e.live = !retained;
+      if (!wasKnown) {
+        LOG.info("{} knows peer {}: kernels {}, backends {}, labels {}", self, topicId, a.kernels().keySet(), a.backends(), a.labels());
+      }
+      return true;
+    }
+  }
+
+  private static String shown(String s) {
+    return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+  }
+
+  private State state(Entry e, long now) {
+    if (e.quarantined != null) {
+      return State.QUARANTINED;
+    }
+    long since = now - (e.heardAt < 0 ? startedAt : e.heardAt);
+    if (since > downAfterMs) {
+      return State.DOWN;
+    }
+    return e.live && since <= unknownAfterMs ? State.UP : State.UNKNOWN;
+  }
+
+  private Peer view(String id, Entry e, long now) {
+    double score = (e.answered + 1.0) / (e.answered + e.timedOut + 1.0);
+    return new Peer(id, state(e, now), e.last, e.heardAt, e.latencyMs, score, e.answered, e.timedOut, e.quarantined);
+  }
+
+  /** Announcements ignored since start: unpinned, badly signed, malformed or naming another gateway. */
+  public long ignored() {
+    return ignoredCount.get();
+  }
+
+  /** Every pinned peer, in the order of {@code network.peers}. */
+  public synchronized List<Peer> peers() {
+    long now = clock.millis();
+    List<Peer> out = new ArrayList<>();
+    peers.forEach((id, e) -> out.add(view(id, e, now)));
+    return out;
+  }
+
+  /** The peer {@code id}, or null when it is not pinned. */
+  public synchronized Peer peer(String id) {
+    Entry e = peers.get(id);
+    return e == null ? null : view(id, e, clock.millis());
+  }
+
+  /** Records the answer of a job sent to {@code id} after {@code roundTripMs}. */
+  synchronized void answered(String id, double roundTripMs) {
+    Entry e = peers.get(id);
+    if (e != null) {
+      e.answered++;
+      e.latencyMs = e.latencyMs < 0 ? roundTripMs : e.latencyMs + LATENCY_WEIGHT * (roundTripMs - e.latencyMs);
+    }
+  }
+
+  /** Records that {@code id} did not answer a job in time. */
+  synchronized void timedOut(String id) {
+    Entry e = peers.get(id);
+    if (e != null) {
+      e.timedOut++;
+    }
+  }
+
+  /**
+   * Quarantines a peer (no work goes to it and none is taken from it) or, with a null reason, lifts it.
+   *
+   * @return false when {@code id} is not a pinned peer
+   */
+  public synchronized boolean quarantine(String id, String reason) {
+    Entry e = peers.get(id);
+    if (e == null) {
+      return false;
+    }
+    e.quarantined = reason;
+    LOG.warn("{} {} peer {}{}", self, reason == null ? "lifted the quarantine of" : "quarantined", id,
+        reason == null ? "" : ": " + reason);
+    return true;
+  }
+}
