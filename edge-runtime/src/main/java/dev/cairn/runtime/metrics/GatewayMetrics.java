@@ -55,6 +55,13 @@ public final class GatewayMetrics implements AutoCloseable {
     FunctionTimer.builder("cairn.journal.syncs", g, x -> x.anchor().stats().leafSyncs(),
             x -> x.anchor().stats().leafSyncNanos(), TimeUnit.NANOSECONDS)
         .description("Syncs of the journal's leaf log, each making a group of leaves durable").register(registry);
+    if (g.network() != null) {
+      for (dev.cairn.runtime.network.PeerTable.State state : dev.cairn.runtime.network.PeerTable.State.values()) {
+        Gauge.builder("cairn.peers", g, x -> x.network() == null ? 0
+                : x.network().peers().peers().stream().filter(p -> p.state() == state).count())
+            .tag("state", state.label()).description("Pinned peer gateways by state").register(registry);
+      }
+    }
     for (String sink : sinks) {
       Gauge.builder("cairn.anchor.outbox.batches", g, x -> backlog(x, sink) == null ? 0 : backlog(x, sink).batches())
           .tag("sink", sink).description("Sealed batches the sink has not anchored yet").register(registry);

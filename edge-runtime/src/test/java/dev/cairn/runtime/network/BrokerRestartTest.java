@@ -34,6 +34,9 @@ class BrokerRestartTest {
       Gateway b = gw2;
       await().atMost(Duration.ofSeconds(30)).until(() -> a.network().peers().peer("gw-2").state() == PeerTable.State.UP);
       long before = gw1.network().peers().peer("gw-2").last().atMillis();
+      String scraped = gw1.metrics().scrape(null);
+      org.junit.jupiter.api.Assertions.assertTrue(scraped.contains("cairn_peers{state=\"up\"} 1.0"), scraped);
+      org.junit.jupiter.api.Assertions.assertTrue(scraped.contains("cairn_peers{state=\"down\"} 0.0"), scraped);
 
       broker.stop().join();
       broker.close();
