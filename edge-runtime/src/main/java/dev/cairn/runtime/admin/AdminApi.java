@@ -117,7 +117,9 @@ public final class AdminApi {
   }
 
   private static io.vertx.core.http.HttpServerOptions serverOptions(dev.cairn.runtime.config.AdminSettings.Access access) {
-    io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions();
+    // HTTP/1.1 only: an h2c upgrade (the JDK's HTTP client asks for one) of a large answer such as /metrics
+    // ended in a protocol error on the client.
+    io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(false);
     if (access.tls()) {
       o.setSsl(true)
           .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
