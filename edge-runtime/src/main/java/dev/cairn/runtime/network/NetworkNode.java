@@ -249,8 +249,12 @@ public final class NetworkNode {
             + " (signed answers published on " + EVIDENCE + ")");
       }
     }
+    byte[] signature = anchor.signForPeers(PeerSignature.EVIDENCE, body);
+    com.fasterxml.jackson.databind.node.ObjectNode record = Announcement.JSON.createObjectNode();
+    record.set("evidence", o);
+    record.put("body", b64.encodeToString(body)).put("signature", b64.encodeToString(signature));
     synchronized (evidence) {
-      evidence.addFirst(new String(body, StandardCharsets.UTF_8));
+      evidence.addFirst(record.toString());
       while (evidence.size() > KEPT_EVIDENCE) {
         evidence.removeLast();
       }
@@ -258,7 +262,10 @@ public final class NetworkNode {
     publish(EVIDENCE, body, PeerSignature.EVIDENCE, false, null, null, 0);
   }
 
-  /** The evidence records of this gateway, newest first (JSON objects). */
+  /**
+   * The evidence this gateway published, newest first: JSON objects {@code {"evidence": {...}, "body": base64,
+   * "signature": base64}}, each checkable offline with {@code cairn verify} ({@link EvidenceVerifier}).
+   */
   public List<String> evidence() {
     synchronized (evidence) {
       return List.copyOf(evidence);
