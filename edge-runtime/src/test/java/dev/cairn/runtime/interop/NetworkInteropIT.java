@@ -179,6 +179,16 @@ class NetworkInteropIT {
     return ids;
   }
 
+  /** {@code cairn demo --network 3} on Debian's Mosquitto: offload shown, the lying gateway caught by the quorum. */
+  @Test
+  void theNetworkDemoShowsOffloadAndCatchesTheLiar() throws Exception {
+    ExternalTools.require("mosquitto", "mosquitto");
+    String out = cairn("demo", "--network", "3", "--data-dir", dir.resolve("demo").toString());
+    assertTrue(out.contains("a kernel gw-1 does not have: ok"), out);
+    assertTrue(out.contains("replicas 3, quorum 2:        ok   executedBy [\"gw-1\",\"gw-2\"]"), out);
+    assertTrue(out.contains("liar gw-3 caught:   yes"), out);
+  }
+
   void sharedJobsAreEachAnsweredOnce(int port) throws Exception {
     GatewayKey gw1 = GatewayKey.loadOrCreate(dir.resolve("gw-1"));
     org.eclipse.paho.mqttv5.client.MqttClient c = dev.cairn.runtime.e2e.Mqtt5Device.client("tcp://127.0.0.1:" + port,

@@ -11,6 +11,7 @@ import dev.cairn.anchor.MutableClock;
 import dev.cairn.anchor.PeerSignature;
 import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.cli.CairnCommand;
+import dev.cairn.runtime.demo.LyingKernels;
 import dev.cairn.runtime.demo.NoDelaySocketFactory;
 import dev.cairn.runtime.e2e.Mqtt5Device;
 import java.nio.file.Files;
