@@ -152,6 +152,18 @@ public final class NetworkDemo {
   }
 
   private Gateway start(String id, String url, List<String> ids, KernelCatalog kernels) throws Exception {
+    GatewayConfig c = loopbackPeer(dir, id, url, ids);
+    if (id.equals("gw-1")) {
+      c.setKernels(kernels.all().stream().map(k -> k.spec().name()).filter(n -> !n.equals("matrix.dense")).toList());
+    }
+    return Gateway.start(c, Clock.systemUTC(), kernels).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Settings of gateway {@code id} on loopback (every port free), data in {@code dir/id}, joined to {@code url} and
+   * pinning the others of {@code ids} by their {@code dir/{peer}/gateway.pub}: the demo's and the network bench's.
+   */
+  public static GatewayConfig loopbackPeer(Path dir, String id, String url, List<String> ids) {
     GatewayConfig c = new GatewayConfig();
     c.setGatewayId(id);
     c.setDataDir(dir.resolve(id).toString());
@@ -160,9 +172,6 @@ public final class NetworkDemo {
     c.admin().setPort(0);
     c.coap().setHost("127.0.0.1");
     c.coap().setPort(0);
-    if (id.equals("gw-1")) {
-      c.setKernels(kernels.all().stream().map(k -> k.spec().name()).filter(n -> !n.equals("matrix.dense")).toList());
-    }
     c.network().setBroker(url);
     List<Map<String, String>> peers = new ArrayList<>();
     for (String p : ids) {
@@ -171,7 +180,7 @@ public final class NetworkDemo {
       }
     }
     c.network().setPeers(peers);
-    return Gateway.start(c, Clock.systemUTC(), kernels).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return c;
   }
 
   /** The demo's device on gw-1: one Paho MQTT 5 client, one job at a time. */
