@@ -40,12 +40,23 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for all results (default ${DEFAULT-VALUE})")
   long timeoutSeconds;
 
+  @Option(names = "--network", paramLabel = "N",
+      description = "instead: N gateways (3 to 5) joined through a broker, one of which lies; shows offload and the liar caught by a quorum")
+  Integer network;
+
+  @Option(names = "--network-broker", paramLabel = "URL", description = "with --network: the broker (default: mosquitto from PATH on a free port)")
+  String networkBroker;
+
   @Override
   public Integer call() throws Exception {
     if (devices < 1 || jobs < 1 || window < 1 || timeoutSeconds < 1) {
       throw new IllegalArgumentException("--devices, --jobs, --window and --timeout must each be at least 1");
     }
     PrintStream out = System.out;
+    if (network != null) {
+      java.nio.file.Path dir = options.dataDir != null ? options.dataDir : java.nio.file.Files.createTempDirectory("cairn-demo-network");
+      return new dev.cairn.runtime.demo.NetworkDemo(network, networkBroker, dir, out).run();
+    }
     if (target != null) {
       out.printf("demo: %d devices send %d jobs (window %d) to %s%n", devices, jobs, window, target);
       DemoDevices.Summary s = new DemoDevices(target, options.resolve().mqttOptions().topicPrefix(), devices, jobs, window,

@@ -155,24 +155,9 @@ final class NetworkBench implements Callable<Integer> {
   }
 
   private static Gateway start(Path dir, String id, String url, List<String> ids) throws Exception {
-    GatewayConfig c = new GatewayConfig();
-    c.setGatewayId(id);
-    c.setDataDir(dir.resolve(id).toString());
-    c.mqtt().setHost("127.0.0.1");
-    c.mqtt().setPort(0);
-    c.admin().setPort(0);
-    c.coap().setHost("127.0.0.1");
-    c.coap().setPort(0);
+    GatewayConfig c = dev.cairn.runtime.demo.NetworkDemo.loopbackPeer(dir, id, url, ids);
     c.limits().setMaxInFlightPerDevice(4096);
-    c.network().setBroker(url);
     c.network().offload().setMaxInFlight(4096);
-    List<Map<String, String>> peers = new ArrayList<>();
-    for (String p : ids) {
-      if (!p.equals(id)) {
-        peers.add(Map.of("id", p, "publicKeyFile", dir.resolve(p).resolve(GatewayKey.PUB_FILE).toString()));
-      }
-    }
-    c.network().setPeers(peers);
     return Gateway.start(c, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 

@@ -26,8 +26,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = "Verify a receipt offline: leaf, inclusion path, checkpoint signature, each anchor. Exit 0 when every check passes, 1 when one fails.")
 final class VerifyCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "RECEIPT", description = "receipt file, JSON or CBOR")
+  @Parameters(paramLabel = "RECEIPT", description = "receipt file, JSON or CBOR; or an evidence record of disagreeing replicas (from GET /v1/evidence)")
   Path receiptFile;
+
+  @Option(names = "--peer-key", paramLabel = "ID=KEY", description = "for evidence: a gateway's public key (gateway.pub or 64 hex digits), once per answering gateway")
+  Map<String, String> peerKeys = new LinkedHashMap<>();
 
   @Option(names = "--gateway-key", required = true, paramLabel = "KEY",
       description = "the gateway's Ed25519 public key as you know it: a gateway.pub file or 64 hex digits (the key inside the receipt is not trusted)")
@@ -44,8 +47,12 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Receipt receipt = ReceiptCodec.read(read(receiptFile, "receipt"));
-    byte[] key = publicKey("--gateway-key", gatewayKey);
+    byte[] file = read(receiptFile, "receipt");
+    if (dev.cairn.runtime.network.EvidenceVerifier.isEvidence(file)) {
+      return evidence(file);
+    }
+    Receipt receipt = ReceiptCodec.read(file);
+    byte[] key = pinnedKey();
     X509Certificate cert = tsaCert == null ? null : certificate(tsaCert);
     ReceiptVerifier.DeviceResult result = resultFile == null ? null : deviceResult(resultFile);
     List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(receipt, key, cert, ethRpc, result);
@@ -64,13 +71,37 @@ final class VerifyCommand implements Callable<Integer> {
     return 1;
   }
 
+  private int evidence(byte[] file) throws IOException {
+    Map<String, byte[]> keys = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : peerKeys.entrySet()) {
+      keys.put(e.getKey(), key(e.getValue(), "--peer-key " + e.getKey()));
+    }
+    List<String> failed = new java.util.ArrayList<>();
+    for (dev.cairn.runtime.network.EvidenceVerifier.Check c : dev.cairn.runtime.network.EvidenceVerifier.verify(file, pinnedKey(), keys)) {
+      System.out.printf("%-4s %s: %s%n", c.ok() ? "ok" : "FAIL", c.name(), c.detail());
+      if (!c.ok()) {
+        failed.add(c.name());
+      }
+    }
+    System.out.println(failed.isEmpty() ? "evidence verified" : "evidence NOT verified: failed " + String.join(", ", failed));
+    return failed.isEmpty() ? 0 : 1;
+  }
+
   /** An Ed25519 public key given as 64 hex digits or as a file holding them (a gateway.pub). */
   static byte[] publicKey(String option, String value) throws IOException {
-    String text = value.trim();
+    return key(value, option);
+  }
+
+  private byte[] pinnedKey() throws IOException {
+    return key(gatewayKey, "--gateway-key");
+  }
+
+  private static byte[] key(String given, String option) throws IOException {
+    String text = given.trim();
     if (!text.matches("[0-9a-fA-F]{64}")) {
       Path p = Path.of(text);
       if (!Files.isRegularFile(p)) {
-        throw new IllegalArgumentException(option + " '" + value + "' is neither 64 hex digits nor a readable file");
+        throw new IllegalArgumentException(option + " '" + given + "' is neither 64 hex digits nor a readable file");
       }
       text = Files.readString(p, StandardCharsets.US_ASCII).trim();
     }

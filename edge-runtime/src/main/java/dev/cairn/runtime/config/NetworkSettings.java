@@ -302,6 +302,21 @@ public final class NetworkSettings {
     private int maxInFlight = DEFAULT_OFFLOAD_MAX_IN_FLIGHT;
     private long timeoutMs = DEFAULT_OFFLOAD_TIMEOUT_MS;
     private int attempts = DEFAULT_OFFLOAD_ATTEMPTS;
+    private boolean shared;
+
+    public boolean shared() {
+      return shared;
+    }
+
+    /**
+     * {@code true}: a job that overflows a full queue is first offered on {@code cairn/net/work/{kernel}}, which
+     * every gateway with the kernel takes through the shared subscription {@code $share/cairn/...}, so the broker
+     * spreads the work; then addressed to the capable peers in turn. {@code false} (default): addressed only.
+     */
+    @JsonProperty("shared")
+    public void setShared(boolean value) {
+      shared = value;
+    }
 
     public int maxInFlight() {
       return maxInFlight;

@@ -45,6 +45,11 @@ public final class NetworkNode {
   static final String TO = "cairn/net/to/";
   static final String REPLY = "cairn/net/reply/";
   static final String EVIDENCE = "cairn/net/evidence";
+  /** Jobs any gateway with the kernel may take: {@code cairn/net/work/{kernel}}, through the shared subscription {@link #SHARED}. */
+  static final String WORK = "cairn/net/work/";
+  static final String SHARED = "$share/cairn/";
+  /** The addressee of a job on {@link #WORK}: whichever gateway the broker gives it to. */
+  static final String ANY = "*";
   /** Evidence records kept in memory for {@code GET /v1/evidence}. */
   static final int KEPT_EVIDENCE = 64;
   static final String SIGNATURE_PROPERTY = "cairn-sig";
@@ -164,8 +169,11 @@ public final class NetworkNode {
 
   private void subscribe() {
     try {
-      client.subscribe(new MqttSubscription[] {
-          new MqttSubscription(GATEWAYS + "+", 1), new MqttSubscription(TO + self, 1), new MqttSubscription(REPLY + self, 1)},
+      List<MqttSubscription> subs = new java.util.ArrayList<>(List.of(
+          new MqttSubscription(GATEWAYS + "+", 1), new MqttSubscription(TO + self, 1), new MqttSubscription(REPLY + self, 1)));
+      // One member of each kernel's shared group: the broker gives each job on cairn/net/work/{kernel} to one of them.
+      local.catalog().all().forEach(k -> subs.add(new MqttSubscription(SHARED + WORK + k.spec().name(), 1)));
+      client.subscribe(subs.toArray(MqttSubscription[]::new),
           null, new MqttActionListener() {
             @Override
             public void onSuccess(IMqttToken token) {
@@ -241,8 +249,12 @@ public final class NetworkNode {
             + " (signed answers published on " + EVIDENCE + ")");
       }
     }
+    byte[] signature = anchor.signForPeers(PeerSignature.EVIDENCE, body);
+    com.fasterxml.jackson.databind.node.ObjectNode record = Announcement.JSON.createObjectNode();
+    record.set("evidence", o);
+    record.put("body", b64.encodeToString(body)).put("signature", b64.encodeToString(signature));
     synchronized (evidence) {
-      evidence.addFirst(new String(body, StandardCharsets.UTF_8));
+      evidence.addFirst(record.toString());
       while (evidence.size() > KEPT_EVIDENCE) {
         evidence.removeLast();
       }
@@ -250,11 +262,31 @@ public final class NetworkNode {
     publish(EVIDENCE, body, PeerSignature.EVIDENCE, false, null, null, 0);
   }
 
-  /** The evidence records of this gateway, newest first (JSON objects). */
+  /**
+   * The evidence this gateway published, newest first: JSON objects {@code {"evidence": {...}, "body": base64,
+   * "signature": base64}}, each checkable offline with {@code cairn verify} ({@link EvidenceVerifier}).
+   */
   public List<String> evidence() {
     synchronized (evidence) {
       return List.copyOf(evidence);
     }
+  }
+
+  /** Offers a job to whichever gateway with its kernel the broker chooses; false when the broker did not take it. */
+  boolean sendShared(String kernel, byte[] body, byte[] correlation, long expirySeconds) {
+    return publish(WORK + kernel, body, PeerSignature.WORK, false, REPLY + self, correlation, expirySeconds);
+  }
+
+  /**
+   * The key an answer from {@code gateway} must be signed with: a pinned peer's that is not quarantined, or
+   * this gateway's own (a shared job can come back to the gateway that offered it); null for anyone else.
+   */
+  byte[] answerKey(String gateway) {
+    if (self.equals(gateway)) {
+      return anchor.publicKey();
+    }
+    PeerTable.Peer p = peers.peer(gateway);
+    return p == null || p.state() == PeerTable.State.QUARANTINED ? null : peers.key(gateway);
   }
 
   /** Sends a job to {@code peer}; false when it could not be handed to the broker. */
@@ -318,8 +350,12 @@ public final class NetworkNode {
     return null;
   }
 
-  /** A job from a peer: run here when it is signed by that pinned, not quarantined peer and addressed here. */
-  private void onWork(MqttMessage m) {
+  /**
+   * A job from a peer: run here when it is signed by that pinned, not quarantined peer and addressed here, or
+   * offered to any gateway on {@code cairn/net/work/{kernel}} (possibly by this gateway itself: MQTT 5 allows no
+   * No Local on a shared subscription, so the broker may hand a gateway back its own job).
+   */
+  private void onWork(MqttMessage m, String sharedKernel) {
     byte[] payload = m.getPayload();
     WorkMessages.Work w;
     try {
@@ -328,15 +364,19 @@ public final class NetworkNode {
       refused.warn("work-malformed", "{} ignores a malformed job on {}: {}", self, TO + self, e.getMessage());
       return;
     }
-    byte[] key = peers.key(w.from());
+    byte[] key = sharedKernel != null && self.equals(w.from()) ? anchor.publicKey() : peers.key(w.from());
     byte[] sig = signature(m);
     MqttProperties p = m.getProperties();
+    String addressing = sharedKernel == null
+        ? (self.equals(w.to()) ? null : "it is addressed to '" + w.to() + "'")
+        : (ANY.equals(w.to()) && sharedKernel.equals(w.job().kernel()) ? null
+            : "a job on " + WORK + sharedKernel + " must be for any gateway and of that kernel");
     String reason = key == null ? "'" + w.from() + "' is not a pinned peer"
         : sig == null || !PeerSignature.WORK.verify(key, payload, sig) ? "it is not signed by " + w.from() + "'s pinned key"
-        : !self.equals(w.to()) ? "it is addressed to '" + w.to() + "'"
+        : addressing != null ? addressing
         : p == null || !(REPLY + w.from()).equals(p.getResponseTopic()) ? "its response topic is not " + REPLY + w.from()
         : !Arrays.equals(w.correlation().getBytes(StandardCharsets.US_ASCII), p.getCorrelationData()) ? "its correlation data differ from its body's"
-        : peers.peer(w.from()).state() == PeerTable.State.QUARANTINED ? w.from() + " is quarantined"
+        : !self.equals(w.from()) && peers.peer(w.from()).state() == PeerTable.State.QUARANTINED ? w.from() + " is quarantined"
         : null;
     if (reason != null) {
       refused.warn("work:" + w.from(), "{} ignores a job from {}: {}", self, w.from(), reason);
@@ -392,7 +432,9 @@ public final class NetworkNode {
       if (topic.startsWith(GATEWAYS)) {
         peers.accept(topic.substring(GATEWAYS.length()), message.getPayload(), signature(message), message.isRetained());
       } else if (topic.equals(TO + self)) {
-        onWork(message);
+        onWork(message, null);
+      } else if (topic.startsWith(WORK)) {
+        onWork(message, topic.substring(WORK.length()));
       } else if (topic.equals(REPLY + self)) {
         MqttProperties p = message.getProperties();
         replies.reply(message.getPayload(), signature(message), p == null ? null : p.getCorrelationData());

@@ -55,6 +55,10 @@ public final class Offloader implements Scheduler {
     final CompletableFuture<Quorum.Answer> result;
     final List<String> candidates;
     final List<String> tried = new ArrayList<>();
+    /** Whether any of the candidates may run it (not one the device named): a busy answer moves it on. */
+    boolean anyPeer;
+    /** Offered first to whichever gateway the broker chooses ({@code cairn/net/work/{kernel}}), then addressed. */
+    boolean sharedFirst;
     String peer;
     long sentNanos;
     long timer;
@@ -118,8 +122,9 @@ public final class Offloader implements Scheduler {
       if (done.isDone() && done.join().code() == ErrorCode.BUSY && queueFull()) {
         List<String> peers = capable(r, Map.of()).stream().filter(p -> node.peers().peer(p).load() < 1).toList();
         if (!peers.isEmpty()) {
-          LOG.debug("{} queue full: job {} of {} goes to {}", self, r.id(), r.deviceId(), peers.get(0));
-          return offload(r, peers, true);
+          LOG.debug("{} queue full: job {} of {} goes to {}", self, r.id(), r.deviceId(),
+              settings.offload().shared() ? "the broker's choice" : peers.get(0));
+          return send(r, peers, true, settings.offload().shared()).thenApply(Quorum.Answer::result);
         }
       }
     }
@@ -221,6 +226,10 @@ public final class Offloader implements Scheduler {
 
   /** Sends the job to the first of {@code candidates} that takes it; the answer names the peer and holds its signed bytes. */
   private CompletableFuture<Quorum.Answer> send(JobRequest r, List<String> candidates, boolean anyPeer) {
+    return send(r, candidates, anyPeer, false);
+  }
+
+  private CompletableFuture<Quorum.Answer> send(JobRequest r, List<String> candidates, boolean anyPeer, boolean sharedFirst) {
     if (!anyPeer) {
       String why = unfit(r, candidates.get(0));
       if (why != null) {
@@ -238,6 +247,8 @@ public final class Offloader implements Scheduler {
     result.whenComplete((x, e) -> inFlight.decrementAndGet());
     Pending p = new Pending(r, result, new ArrayList<>(anyPeer ? candidates.subList(0, Math.min(candidates.size(),
         settings.offload().attempts())) : candidates));
+    p.anyPeer = anyPeer;
+    p.sharedFirst = sharedFirst;
     next(p, null);
     return result;
   }
@@ -245,7 +256,8 @@ public final class Offloader implements Scheduler {
   /** Sends the job to its next candidate, or ends it with {@code failure} when none is left. */
   private void next(Pending p, String failure) {
     while (!p.candidates.isEmpty()) {
-      String peer = p.candidates.remove(0);
+      boolean shared = p.sharedFirst && p.tried.isEmpty();
+      String peer = shared ? NetworkNode.ANY : p.candidates.remove(0);
       if (!p.tried.isEmpty() && unfit(p.job, peer) != null) {
         continue;
       }
@@ -258,7 +270,9 @@ public final class Offloader implements Scheduler {
       pending.put(corr, p);
       p.timer = vertx.setTimer(settings.offload().timeoutMs(), t -> onTimeout(corr));
       byte[] body = WorkMessages.work(self, peer, corr, p.job);
-      if (node.send(peer, body, corr.getBytes(StandardCharsets.US_ASCII), Math.max(1, settings.offload().timeoutMs() / 1000))) {
+      long expiry = Math.max(1, settings.offload().timeoutMs() / 1000);
+      if (shared ? node.sendShared(p.job.kernel(), body, corr.getBytes(StandardCharsets.US_ASCII), expiry)
+          : node.send(peer, body, corr.getBytes(StandardCharsets.US_ASCII), expiry)) {
         LOG.debug("{} sent job {} of {} to {} ({})", self, p.job.id(), p.job.deviceId(), peer, corr);
         return;
       }
@@ -295,8 +309,11 @@ public final class Offloader implements Scheduler {
       LOG.warn("{} drops a malformed answer for job {}: {}", self, p.job.id(), e.getMessage());
       return;
     }
-    byte[] key = node.peers().key(p.peer);
-    if (!p.peer.equals(reply.from()) || !self.equals(reply.to()) || !corr.equals(reply.correlation())
+    // A job offered to any gateway may be answered by any pinned peer that is not quarantined, or by this one.
+    String responder = reply.from();
+    byte[] key = NetworkNode.ANY.equals(p.peer) ? node.answerKey(responder)
+        : p.peer.equals(responder) ? node.peers().key(p.peer) : null;
+    if (key == null || !self.equals(reply.to()) || !corr.equals(reply.correlation())
         || signature == null || !PeerSignature.WORK_RESULT.verify(key, payload, signature)) {
       LOG.warn("{} drops an answer for job {} that is not signed by {}, or not for this request", self, p.job.id(), p.peer);
       return;
@@ -305,8 +322,13 @@ public final class Offloader implements Scheduler {
       return;
     }
     vertx.cancelTimer(p.timer);
-    node.peers().answered(p.peer, (System.nanoTime() - p.sentNanos) / 1e6);
-    p.result.complete(new Quorum.Answer(p.peer, reply.result().withExecutedBy(List.of(p.peer)), payload, signature));
+    node.peers().answered(responder, (System.nanoTime() - p.sentNanos) / 1e6);
+    if (p.anyPeer && reply.result().code() == ErrorCode.BUSY && !p.candidates.isEmpty()) {
+      LOG.debug("{} job {} of {}: {} is busy; trying the next gateway", self, p.job.id(), p.job.deviceId(), responder);
+      next(p, responder + " was busy: " + reply.result().message());
+      return;
+    }
+    p.result.complete(new Quorum.Answer(responder, reply.result().withExecutedBy(List.of(responder)), payload, signature));
   }
 
   /** Jobs waiting for peers now. */

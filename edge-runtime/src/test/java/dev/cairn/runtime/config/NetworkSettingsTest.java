@@ -94,7 +94,7 @@ class NetworkSettingsTest {
         Map.entry("announceIntervalMs", "1000"),
         Map.entry("unknownAfterMs", "20000"),
         Map.entry("downAfterMs", "90000"),
-        Map.entry("offload", "{maxInFlight: 1, timeoutMs: 100, attempts: 1}"),
+        Map.entry("offload", "{maxInFlight: 1, timeoutMs: 100, attempts: 1, shared: true}"),
         Map.entry("replication", "{vector.saxpy: {replicas: 3, quorum: 2}}"));
     assertEquals(new TreeSet<>(samples.keySet()), names);
     samples.forEach((k, v) -> ConfigLoader.parse("schema", "network: {" + k + ": " + v + "}\n"));

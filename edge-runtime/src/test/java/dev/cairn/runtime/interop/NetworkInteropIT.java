@@ -149,6 +149,9 @@ class NetworkInteropIT {
       assertEquals(1, leaves(gw1));
       assertEquals(3, leaves(gateways.get(2)));
       assertTrue(JSON.readTree(cairn("peers", "--json", "--admin", admin1)).get(1).path("latencyMs").asDouble() > 0);
+      // Mosquitto's shared subscription: four jobs signed by gw-1 offered on cairn/net/work/vector.saxpy, each taken
+      // by exactly one member of the group ($share/cairn/...: gw-1 and gw-3 now) and answered once on gw-1's reply topic.
+      sharedJobsAreEachAnsweredOnce(port);
       // The killed gateway goes unknown, then down.
       await().atMost(Duration.ofSeconds(30)).until(() -> cairn("peers", "--admin", admin1)
           .lines().anyMatch(l -> l.startsWith("gw-2") && l.contains(" down ")));
@@ -174,6 +177,51 @@ class NetworkInteropIT {
       ids.add(id);
     }
     return ids;
+  }
+
+  /** {@code cairn demo --network 3} on Debian's Mosquitto: offload shown, the lying gateway caught by the quorum. */
+  @Test
+  void theNetworkDemoShowsOffloadAndCatchesTheLiar() throws Exception {
+    ExternalTools.require("mosquitto", "mosquitto");
+    String out = cairn("demo", "--network", "3", "--data-dir", dir.resolve("demo").toString());
+    assertTrue(out.contains("a kernel gw-1 does not have: ok"), out);
+    assertTrue(out.contains("replicas 3, quorum 2:        ok   executedBy [\"gw-1\",\"gw-2\"]"), out);
+    assertTrue(out.contains("liar gw-3 caught:   yes"), out);
+  }
+
+  void sharedJobsAreEachAnsweredOnce(int port) throws Exception {
+    GatewayKey gw1 = GatewayKey.loadOrCreate(dir.resolve("gw-1"));
+    org.eclipse.paho.mqttv5.client.MqttClient c = dev.cairn.runtime.e2e.Mqtt5Device.client("tcp://127.0.0.1:" + port,
+        new dev.cairn.runtime.demo.NoDelaySocketFactory(), null, null);
+    java.util.concurrent.BlockingQueue<org.eclipse.paho.mqttv5.common.MqttMessage> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+    try {
+      c.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {new org.eclipse.paho.mqttv5.common.MqttSubscription("cairn/net/reply/gw-1", 1)},
+          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> replies.add(m)});
+      for (int i = 0; i < 4; i++) {
+        String corr = "shared-" + i;
+        byte[] body = ("{\"v\":1,\"from\":\"gw-1\",\"to\":\"*\",\"corr\":\"" + corr + "\",\"job\":{\"device\":\"probe\",\"id\":\"" + corr
+            + "\",\"kernel\":\"vector.saxpy\",\"priority\":5,\"deadlineMs\":0,\"params\":{\"a\":2.0},"
+            + "\"inputs\":{\"x\":\"AACAPw==\",\"y\":\"AACAPw==\"}}}").getBytes(StandardCharsets.UTF_8);
+        org.eclipse.paho.mqttv5.common.packet.MqttProperties p = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+        p.setUserProperties(List.of(new org.eclipse.paho.mqttv5.common.packet.UserProperty("cairn-sig",
+            java.util.Base64.getEncoder().encodeToString(gw1.sign(dev.cairn.anchor.PeerSignature.WORK.message(body))))));
+        p.setResponseTopic("cairn/net/reply/gw-1");
+        p.setCorrelationData(corr.getBytes(StandardCharsets.US_ASCII));
+        c.publish("cairn/net/work/vector.saxpy", new org.eclipse.paho.mqttv5.common.MqttMessage(body, 1, false, p));
+      }
+      Set<String> answered = new HashSet<>();
+      for (int i = 0; i < 4; i++) {
+        org.eclipse.paho.mqttv5.common.MqttMessage m = replies.poll(30, TimeUnit.SECONDS);
+        assertTrue(m != null, "only " + i + " of 4 shared jobs were answered");
+        JsonNode reply = JSON.readTree(m.getPayload());
+        assertEquals("ok", reply.path("result").path("status").asText(), reply.toString());
+        assertTrue(Set.of("gw-1", "gw-2", "gw-3").contains(reply.path("from").asText()), reply.toString());
+        assertTrue(answered.add(reply.path("corr").asText()), "answered twice: " + reply);
+      }
+    } finally {
+      c.disconnect();
+      c.close();
+    }
   }
 
   static int freePort() throws Exception {

@@ -73,4 +73,64 @@ class OverloadOffloadTest {
       broker.stop().join();
     }
   }
+
+  @Test
+  void withSharedOffloadTheBrokerSpreadsTheOverflowOverThePeers() throws Exception {
+    int port = TestNetwork.freePort();
+    EmbeddedHiveMQ broker = TestNetwork.broker(dir.resolve("broker"), port);
+    String url = "tcp://127.0.0.1:" + port;
+    MutableClock clock = new MutableClock();
+    GatedKernels kernels = new GatedKernels();
+    java.util.List<Gateway> started = new java.util.ArrayList<>();
+    org.eclipse.paho.mqttv5.client.MqttClient watcher = null;
+    try {
+      started.add(TestNetwork.start(dir, "gw-1", url, List.of("gw-2", "gw-3"), Map.of(), clock, c -> {
+        c.limits().setWorkerThreads(1);
+        c.limits().setQueueCapacity(1);
+        c.network().offload().setShared(true);
+      }, kernels));
+      started.add(TestNetwork.start(dir, "gw-2", url, List.of("gw-1", "gw-3"), Map.of(), clock, c -> {}));
+      started.add(TestNetwork.start(dir, "gw-3", url, List.of("gw-1", "gw-2"), Map.of(), clock, c -> {}));
+      Gateway busy = started.get(0);
+      await().atMost(Duration.ofSeconds(30)).until(() -> busy.network().peers().peers().stream()
+          .allMatch(p -> p.state() == PeerTable.State.UP));
+      java.util.concurrent.atomic.AtomicInteger offered = new java.util.concurrent.atomic.AtomicInteger();
+      watcher = Mqtt5Device.client(url, new dev.cairn.runtime.demo.NoDelaySocketFactory(), null, null);
+      watcher.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+              new org.eclipse.paho.mqttv5.common.MqttSubscription("cairn/net/work/vector.saxpy", 1)},
+          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> offered.incrementAndGet()});
+      try (Mqtt5Device dev = Mqtt5Device.connect(busy.mqttPort(), "dev1").subscribe("cairn/dev1/results")) {
+        dev.publishJson("cairn/dev1/jobs", "{\"id\":\"g1\",\"kernel\":\"test.gate\",\"inputs\":{\"x\":[1]}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> busy.scheduler().stats().running() == 1);
+        dev.publishJson("cairn/dev1/jobs", "{\"id\":\"g2\",\"kernel\":\"test.gate\",\"inputs\":{\"x\":[2]}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> busy.scheduler().stats().queued() == 1);
+        java.util.Set<String> executors = new java.util.HashSet<>();
+        for (int i = 0; i < 6; i++) {
+          dev.publishJson("cairn/dev1/jobs", "{\"id\":\"s" + i + "\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},"
+              + "\"inputs\":{\"x\":[1,2,3],\"y\":[4,5,6]}}");
+          JsonNode r = dev.next().json();
+          assertEquals("s" + i, r.path("id").asText(), r.toString());
+          assertEquals("[6.0,9.0,12.0]", r.path("outputs").path("y").toString(), r.toString());
+          executors.add(r.path("executedBy").get(0).asText());
+        }
+        // Each was offered on the shared topic first; the broker gave it to a peer, or back to busy gw-1, which
+        // answered BUSY, and the job went on to a peer.
+        await().atMost(Duration.ofSeconds(10)).until(() -> offered.get() == 6);
+        org.junit.jupiter.api.Assertions.assertTrue(java.util.Set.of("gw-2", "gw-3").containsAll(executors), executors.toString());
+        kernels.gate.countDown();
+        dev.next();
+        dev.next();
+      }
+    } finally {
+      kernels.gate.countDown();
+      if (watcher != null) {
+        watcher.disconnect();
+        watcher.close();
+      }
+      for (Gateway g : started) {
+        g.stop().toCompletionStage().toCompletableFuture().get();
+      }
+      broker.stop().join();
+    }
+  }
 }

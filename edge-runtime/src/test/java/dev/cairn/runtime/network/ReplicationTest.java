@@ -10,6 +10,8 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
 import dev.cairn.anchor.MutableClock;
 import dev.cairn.anchor.PeerSignature;
 import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.cli.CairnCommand;
+import dev.cairn.runtime.demo.LyingKernels;
 import dev.cairn.runtime.demo.NoDelaySocketFactory;
 import dev.cairn.runtime.e2e.Mqtt5Device;
 import java.nio.file.Files;
@@ -87,7 +89,19 @@ class ReplicationTest {
         byte[] sig = Base64.getDecoder().decode(m.getProperties().getUserProperties().get(0).getValue());
         assertTrue(PeerSignature.EVIDENCE.verify(gw1Key, m.getPayload(), sig), "the evidence is signed by gw-1");
         assertEquals(2, e.path("agreeing").size());
-        assertEquals(1, JSON.readTree(new java.net.URL("http://127.0.0.1:" + gw1.adminPort() + "/v1/evidence")).size());
+        JsonNode kept = JSON.readTree(new java.net.URL("http://127.0.0.1:" + gw1.adminPort() + "/v1/evidence"));
+        assertEquals(1, kept.size());
+        // cairn verify checks the record offline against the keys as the operator knows them.
+        Path record = dir.resolve("evidence.json");
+        Files.writeString(record, kept.get(0).toString());
+        List<String> args = new java.util.ArrayList<>(List.of("verify", record.toString(), "--gateway-key", TestNetwork.pub(dir, "gw-1").toString()));
+        for (String id : List.of("gw-1", "gw-2", "gw-3")) {
+          args.addAll(List.of("--peer-key", id + "=" + TestNetwork.pub(dir, id)));
+        }
+        assertEquals(0, CairnCommand.execute(args.toArray(String[]::new)));
+        Files.writeString(record, kept.get(0).toString().replace(kept.get(0).path("signature").asText(),
+            lie.path("signature").asText()));
+        assertEquals(1, CairnCommand.execute(args.toArray(String[]::new)), "a record whose signature is not gw-1's");
 
         // signal.fir is replicated on two gateways by gw-1's configuration, without the device asking.
         dev.publishJson("cairn/dev1/jobs", "{\"id\":\"f1\",\"kernel\":\"signal.fir\",\"inputs\":{\"x\":[1,2,3,4],\"taps\":[1,1]}}");

@@ -1,4 +1,4 @@
-package dev.cairn.runtime.network;
+package dev.cairn.runtime.demo;
 
 import dev.cairn.kernels.Kernel;
 import dev.cairn.kernels.KernelArgs;
@@ -10,8 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The built-in kernels, but vector.saxpy (same name and version) adds 1 to its first output: a gateway that lies. */
-final class LyingKernels implements KernelCatalog {
+/**
+ * The built-in kernels, but vector.saxpy (same name and version) adds 1 to its first output: a gateway that lies,
+ * for {@code cairn demo --network} and the tests of replication. Never part of a real gateway.
+ */
+public final class LyingKernels implements KernelCatalog {
   private final KernelCatalog builtIn = KernelCatalog.builtIn();
   private final Kernel saxpy = builtIn.find("vector.saxpy").orElseThrow();
   private final Kernel liar = new Kernel() {
