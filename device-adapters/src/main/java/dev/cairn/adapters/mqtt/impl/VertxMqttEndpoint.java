@@ -82,7 +82,8 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
    */
   public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept,
       dev.cairn.adapters.mqtt.SessionOptions sessionOptions, dev.cairn.anchor.kept.KeptStore store, java.time.Clock clock) {
-    this.sessions = store == null ? null : new Sessions(sessionOptions, store, clock, this::publish);
+    this.sessions = store == null ? null : new Sessions(sessionOptions, store, clock, this::publish,
+        options.maxQueuedBytesPerConnection() / 2);
     this.routing = new ResultRouting(options, byDevice, sessions);
     this.vertx = vertx;
     this.options = options;
