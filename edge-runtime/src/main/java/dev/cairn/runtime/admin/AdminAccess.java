@@ -56,13 +56,13 @@ final class AdminAccess {
     if (basic == null || !devices.passwordsConfigured()) {
       unauthorized(ctx, devices.passwordsConfigured() ? "Basic realm=\"cairn receipts\", charset=\"UTF-8\"" : "Bearer realm=\"cairn admin\"",
           devices.passwordsConfigured()
-              ? "receipts of device '" + device + "' need that device's credentials (HTTP Basic: its MQTT user name and password)"
+              ? "receipts and results of device '" + device + "' need that device's credentials (HTTP Basic: its MQTT user name and password)"
                   + (tokenDigest == null ? "" : " or the admin token")
               : "receipts need the admin token (Authorization: Bearer)");
       return;
     }
     if (!basic[0].equals(device)) {
-      deny(ctx, 403, "FORBIDDEN", "device '" + basic[0] + "' may read only its own receipts, not those of '" + device + "'");
+      deny(ctx, 403, "FORBIDDEN", "device '" + basic[0] + "' may read only its own receipts and results, not those of '" + device + "'");
       return;
     }
     String address = ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().hostAddress();

@@ -116,6 +116,15 @@ class AdminAccessTest {
     assertEquals(401, get(path, basic("dev1", "wrong-password")).statusCode());
     assertEquals(200, get(path, "Bearer " + Files.readString(file).strip()).statusCode(), "the admin token");
     assertTrue(get(path, basic("dev1", "secret-of-dev1")).body().contains("\"leaf\""));
+    // A kept result is read under the same rules.
+    String result = "/v1/results/dev1/j-1";
+    assertEquals(401, get(result, null).statusCode());
+    assertEquals(403, get(result, basic("dev2", "secret-of-dev2")).statusCode());
+    assertEquals(401, get(result, basic("dev1", "wrong-password")).statusCode());
+    assertEquals(200, get(result, "Bearer " + Files.readString(file).strip()).statusCode());
+    HttpResponse<String> own = get(result, basic("dev1", "secret-of-dev1"));
+    assertEquals(200, own.statusCode(), own.body());
+    assertTrue(own.body().contains("\"replayed\":true"), own.body());
   }
 
   @Test

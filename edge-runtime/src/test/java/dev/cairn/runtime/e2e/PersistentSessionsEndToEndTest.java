@@ -171,4 +171,26 @@ class PersistentSessionsEndToEndTest {
     assertFalse(outcome.get(1).isEmpty(), "then the bytes bound refused: " + outcome);
     assertEquals(outcome.get(0), wake("dev8", outcome.get(0).size()));
   }
+
+  @Test
+  void aLongQueueGoesOutAtTheDevicesPaceWithoutOverflowingItsConnection() throws Exception {
+    gateway = TestGateways.startLocal(dataDir, clock, c -> c.mqtt().setMaxQueuedBytesPerConnection(65536));
+    new SessionDevices.V5(gateway.mqttPort(), "dev4", "dev4-s", false, 3600).subscribe("cairn/dev4/results").close();
+    StringBuilder xs = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      xs.append(i == 0 ? "" : ",").append(i * 1.25);
+    }
+    String big = "{\"id\":\"%s\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2.0},\"inputs\":{\"x\":[" + xs + "],\"y\":[" + xs + "]}}";
+    List<String> sent = new ArrayList<>();
+    try (SessionDevices.V5 pub = new SessionDevices.V5(gateway.mqttPort(), "dev4", "dev4-pub", true, 0)) {
+      pub.subscribe("cairn/dev4/results");
+      for (int i = 1; i <= 60; i++) {
+        pub.publish("cairn/dev4/jobs", big.formatted("b" + i), null);
+        assertEquals("ok", pub.inbox.next().path("status").asText());
+        sent.add("b" + i);
+      }
+    }
+    // About 10 KB a result: 600 KB wait, ten times what the connection may hold unsent.
+    assertEquals(sent, wake("dev4", sent.size()), "all of them, in order, on one connection");
+  }
 }

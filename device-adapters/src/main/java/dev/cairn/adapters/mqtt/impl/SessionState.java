@@ -38,9 +38,13 @@ final class SessionState {
   /** Messages in the journal's queue and their bytes (messages on their way into it included). */
   long queuedCount;
   long queuedBytes;
-  /** On the current connection: the highest sequence number sent, and what waits for a PUBACK. */
+  /** On the current connection: the highest sequence number put in line, what waits to be sent, what waits for a PUBACK. */
   long lastSent;
+  final java.util.ArrayDeque<Waiting> backlog = new java.util.ArrayDeque<>();
   final Map<Integer, Sent> inFlight = new HashMap<>();
+  long inFlightBytes;
+  /** How many may wait for a PUBACK at once on the current connection. */
+  int window = Sessions.WINDOW;
   /** While the queue is read back after a reconnect, new messages wait here. */
   boolean replaying;
   final List<Waiting> waiting = new ArrayList<>();

@@ -37,6 +37,7 @@ final class Sessions {
   private final KeptStore store;
   private final Clock clock;
   private final Publisher publisher;
+  private final long windowBytes;
   private final Map<String, SessionState> byKey = new ConcurrentHashMap<>();
   private final Map<String, Set<SessionState>> byDevice = new ConcurrentHashMap<>();
   /** Jobs accepted per device whose result is not delivered yet: they will be queued too. */
@@ -45,7 +46,12 @@ final class Sessions {
   private final AtomicLong expired = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
 
-  Sessions(SessionOptions options, KeptStore store, Clock clock, Publisher publisher) {
+  /**
+   * @param windowBytes bytes at most sent to one session and not yet acknowledged (at least one message), so that
+   *     a connection's write queue never fills with its session's backlog
+   */
+  Sessions(SessionOptions options, KeptStore store, Clock clock, Publisher publisher, long windowBytes) {
+    this.windowBytes = windowBytes;
     this.options = options;
     this.store = store;
     this.clock = clock;
@@ -128,6 +134,9 @@ final class Sessions {
       s.connection = c;
       s.lastSent = 0;
       s.inFlight.clear();
+      s.inFlightBytes = 0;
+      s.backlog.clear();
+      s.window = window(c);
       s.replaying = true;
       s.waiting.clear();
       subs = s.subscriptions;
@@ -142,6 +151,17 @@ final class Sessions {
     LOG.debug("{} session {} {} (expiry {} s)", c.deviceId, c.ep.clientIdentifier(), existing != null ? "resumed" : "started",
         expirySeconds);
     return existing != null;
+  }
+
+  /** Messages at most sent to a session and not yet acknowledged; less when an MQTT 5 client asks for less. */
+  static final int WINDOW = 64;
+
+  private static int window(DeviceConnection c) {
+    if (!c.v5() || c.ep.connectProperties() == null) {
+      return WINDOW;
+    }
+    MqttProperties.MqttProperty<?> p = c.ep.connectProperties().getProperty(MqttPropertyType.RECEIVE_MAXIMUM.value());
+    return p == null ? WINDOW : Math.max(1, Math.min(WINDOW, (Integer) p.value()));
   }
 
   /** A session's old connection gives way to a new one with the same client id. */
@@ -207,19 +227,47 @@ final class Sessions {
     }
   }
 
+  /** Puts a message in line for {@code c}, once; it goes out as soon as the window has room. On {@code c}'s event loop. */
   private void send(SessionState s, DeviceConnection c, long seq, QueuedMessage m, int bytes, long expiresMs) {
-    int packetId;
     synchronized (s) {
       if (s.connection != c || seq <= s.lastSent) {
         return;
       }
       s.lastSent = seq;
-      packetId = c.nextPacketId();
-      s.inFlight.put(packetId, new SessionState.Sent(seq, bytes));
+      s.backlog.add(new SessionState.Waiting(seq, m, bytes, expiresMs));
     }
-    long expirySeconds = expiresMs == Long.MAX_VALUE ? -1 : Math.max(1, (expiresMs - clock.millis() + 999) / 1000);
-    publisher.publish(c, m.topic(), Buffer.buffer(m.payload()), MqttQoS.AT_LEAST_ONCE, m.correlation(), m.contentType(), packetId,
-        expirySeconds);
+    pump(s, c);
+  }
+
+  /**
+   * Sends from the session's line while fewer than its window wait for a PUBACK: a full queue read back at
+   * reconnect goes out as fast as the device takes it, not all at once into a connection it would overflow.
+   * A message that expired in line is dropped from the journal instead. On {@code c}'s event loop.
+   */
+  private void pump(SessionState s, DeviceConnection c) {
+    while (true) {
+      SessionState.Waiting w;
+      int packetId;
+      synchronized (s) {
+        if (s.connection != c || s.backlog.isEmpty() || (!s.inFlight.isEmpty()
+            && (s.inFlight.size() >= s.window || s.inFlightBytes + s.backlog.peek().bytes() > windowBytes))) {
+          return;
+        }
+        w = s.backlog.poll();
+        if (w.expiresMs() <= clock.millis()) {
+          s.counted(-1, -w.bytes());
+          store.dequeue(s.key, List.of(w.seq()));
+          continue;
+        }
+        packetId = c.nextPacketId();
+        s.inFlight.put(packetId, new SessionState.Sent(w.seq(), w.bytes()));
+        s.inFlightBytes += w.bytes();
+      }
+      QueuedMessage m = w.message();
+      long expirySeconds = w.expiresMs() == Long.MAX_VALUE ? -1 : Math.max(1, (w.expiresMs() - clock.millis() + 999) / 1000);
+      publisher.publish(c, m.topic(), Buffer.buffer(m.payload()), MqttQoS.AT_LEAST_ONCE, m.correlation(), m.contentType(), packetId,
+          expirySeconds);
+    }
   }
 
   /**
@@ -288,10 +336,14 @@ final class Sessions {
     SessionState.Sent sent;
     synchronized (s) {
       sent = s.connection == c ? s.inFlight.remove(packetId) : null;
+      if (sent != null) {
+        s.inFlightBytes -= sent.bytes();
+      }
     }
     if (sent != null) {
       s.counted(-1, -sent.bytes());
       store.dequeue(s.key, List.of(sent.seq()));
+      pump(s, c);
     }
   }
 
@@ -320,6 +372,7 @@ final class Sessions {
       }
       s.connection = null;
       s.inFlight.clear();
+      s.backlog.clear();
       s.waiting.clear();
       s.replaying = false;
       s.offlineSinceMs = now;

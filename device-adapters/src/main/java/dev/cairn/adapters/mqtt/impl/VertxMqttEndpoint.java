@@ -9,7 +9,6 @@ import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobResult;
 import dev.cairn.scheduler.Scheduler;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -54,12 +53,12 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
   private final DeviceMessages messages;
   /** Persistent sessions, or null when every session is clean. */
   private final Sessions sessions;
+  private final ResultRouting routing;
   private volatile long expiryTimer = -1;
   /** Accepted jobs whose result has not been handed to the connections yet. */
   private final AtomicLong outstanding = new AtomicLong();
   private final AtomicLong jobsIn = new AtomicLong();
   private final AtomicLong resultsOut = new AtomicLong();
-  private final AtomicLong slowReadersClosed = new AtomicLong();
   private final RateLimitedLog refusedSockets = new RateLimitedLog(LOG, 10_000);
   private final RateLimitedLog refusedHandshakes = new RateLimitedLog(LOG, 10_000);
   private volatile PasswordChecks passwords;
@@ -83,7 +82,9 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
    */
   public VertxMqttEndpoint(Vertx vertx, MqttEndpointOptions options, Scheduler scheduler, dev.cairn.scheduler.KeptResults kept,
       dev.cairn.adapters.mqtt.SessionOptions sessionOptions, dev.cairn.anchor.kept.KeptStore store, java.time.Clock clock) {
-    this.sessions = store == null ? null : new Sessions(sessionOptions, store, clock, this::publish);
+    this.sessions = store == null ? null : new Sessions(sessionOptions, store, clock, this::publish,
+        options.maxQueuedBytesPerConnection() / 2);
+    this.routing = new ResultRouting(options, byDevice, sessions);
     this.vertx = vertx;
     this.options = options;
     this.scheduler = scheduler;
@@ -263,7 +264,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       }
     }));
     ep.publishHandler(m -> guarded(c, () -> {
-      if (closeIfNotReading(c)) {
+      if (routing.closeIfNotReading(c)) {
         return;
       }
       messages.onPublish(c, m);
@@ -317,25 +318,6 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
     }
   }
 
-  /**
-   * A connection whose unread results fill its queue is closed: a device that never reads cannot grow the
-   * gateway's memory. True when it was closed.
-   */
-  private boolean closeIfNotReading(DeviceConnection c) {
-    if (c.closing) {
-      return true;
-    }
-    if (!c.socket.writeQueueFull()) {
-      return false;
-    }
-    c.closing = true;
-    slowReadersClosed.incrementAndGet();
-    LOG.warn("{} closed: more than {} bytes of results wait to be sent to it from {}; it is not reading them"
-        + " (mqtt.maxQueuedBytesPerConnection)", c.deviceId, options.maxQueuedBytesPerConnection(), c.remoteAddress());
-    PacketFramer.closeNow(c.socket);
-    return true;
-  }
-
   /** Closes the connections of devices whose password was removed or changed. Callable from any thread. */
   private void revoke(Set<String> devices) {
     for (String d : devices) {
@@ -370,7 +352,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       bytes = codec.encode(JobResult.error(result.id(), deviceId, ErrorCode.INTERNAL, e.getMessage()), reply.format());
     }
     Buffer buffer = Buffer.buffer(bytes);
-    if (route(deviceId, reply.topic(), () -> buffer, reply.qos(), reply.correlation(), reply.format().contentType(),
+    if (routing.route(deviceId, reply.topic(), () -> buffer, reply.qos(), reply.correlation(), reply.format().contentType(),
         reply.expirySeconds(), queued)) {
       resultsOut.incrementAndGet();
     } else {
@@ -380,76 +362,14 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
 
   @Override
   public boolean publishToDevice(String deviceId, String subtopic, Supplier<byte[]> payload, String contentType) {
-    return route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, () -> Buffer.buffer(payload.get()),
+    return routing.route(deviceId, options.topicPrefix() + "/" + deviceId + "/" + subtopic, () -> Buffer.buffer(payload.get()),
         MqttQoS.AT_LEAST_ONCE, null, contentType, 0, false);
   }
 
-  /**
-   * Sends to every connection of the device with a matching subscription; false if there is none. The
-   * payload is made only when some connection takes it.
-   */
-  private boolean route(String deviceId, String topic, Supplier<Buffer> payload, MqttQoS maxQos, byte[] correlation,
-      String contentType, long expirySeconds, boolean queued) {
-    boolean sent = false;
-    Buffer buffer = null;
-    // Connections without a session get the message only once the sessions' copies are in the journal: a
-    // result anyone has seen is one a sleeping session keeps through a crash.
-    List<java.util.concurrent.CompletableFuture<?>> kept = new ArrayList<>(0);
-    if (sessions != null) {
-      buffer = payload.get();
-      sent = sessions.deliver(deviceId, topic, buffer, maxQos, correlation, contentType, expirySeconds, queued, kept);
-    }
-    java.util.concurrent.CompletableFuture<Void> allKept = kept.isEmpty() ? null
-        : java.util.concurrent.CompletableFuture.allOf(kept.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
-    for (DeviceConnection c : byDevice.getOrDefault(deviceId, Set.of())) {
-      if (c.session != null) {
-        continue; // its session had it above
-      }
-      MqttQoS qos = null;
-      for (DeviceConnection.Subscription s : c.subscriptions) {
-        if (TopicFilter.matches(s.filter(), topic)) {
-          MqttQoS q = s.qos().value() < maxQos.value() ? s.qos() : maxQos;
-          qos = qos == null || q.value() > qos.value() ? q : qos;
-        }
-      }
-      if (qos == null) {
-        continue;
-      }
-      sent = true;
-      if (buffer == null) {
-        buffer = payload.get();
-      }
-      MqttQoS deliverQos = qos;
-      Buffer bytes = buffer;
-      if (allKept == null) {
-        c.context.runOnContext(v -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds));
-      } else {
-        allKept.whenComplete((v, e) -> c.context.runOnContext(
-            x -> publish(c, topic, bytes, deliverQos, correlation, contentType, c.nextPacketId(), expirySeconds)));
-      }
-    }
-    return sent;
-  }
-
-  /** On {@code c}'s event loop. {@code expirySeconds} above 0: the MQTT 5 message expiry interval left. */
-  private void publish(DeviceConnection c, String topic, Buffer buffer, MqttQoS qos, byte[] correlation, String contentType,
+  /** What a session sends, on {@code c}'s event loop. */
+  private void publish(DeviceConnection c, String topic, Buffer payload, MqttQoS qos, byte[] correlation, String contentType,
       int packetId, long expirySeconds) {
-    if (!c.ep.isConnected() || closeIfNotReading(c)) {
-      return;
-    }
-    if (c.v5()) {
-      MqttProperties props = new MqttProperties();
-      props.add(new MqttProperties.StringProperty(MqttPropertyType.CONTENT_TYPE.value(), contentType));
-      if (correlation != null) {
-        props.add(new MqttProperties.BinaryProperty(MqttPropertyType.CORRELATION_DATA.value(), correlation));
-      }
-      if (expirySeconds > 0) {
-        props.add(new MqttProperties.IntegerProperty(MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL.value(), (int) expirySeconds));
-      }
-      c.ep.publish(topic, buffer, qos, false, false, packetId, props);
-    } else {
-      c.ep.publish(topic, buffer, qos, false, false, packetId);
-    }
+    routing.publish(c, topic, payload, qos, correlation, contentType, packetId, expirySeconds);
   }
 
   @Override
@@ -501,7 +421,7 @@ public final class VertxMqttEndpoint implements MqttEndpoint {
       return closeServers();
     }).onComplete(v -> closePasswords())
         .onSuccess(v -> LOG.info("MQTT endpoint stopped: {} jobs in, {} results out, {} connections closed for not reading",
-            jobsIn.get(), resultsOut.get(), slowReadersClosed.get()));
+            jobsIn.get(), resultsOut.get(), routing.slowReadersClosed()));
   }
 
   private Future<Void> closeServers() {
