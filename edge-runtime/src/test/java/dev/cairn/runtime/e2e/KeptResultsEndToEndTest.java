@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.anchor.MutableClock;
 import dev.cairn.runtime.Gateway;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +31,7 @@ class KeptResultsEndToEndTest {
       "{\"id\":\"%s\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2.0},\"inputs\":{\"x\":[1,2,3],\"y\":[4,5,6]}}";
 
   @TempDir Path dataDir;
-  final TestClock clock = new TestClock();
+  final MutableClock clock = new MutableClock(System.currentTimeMillis());
   final HttpClient http = HttpClient.newHttpClient();
   Gateway gateway;
 

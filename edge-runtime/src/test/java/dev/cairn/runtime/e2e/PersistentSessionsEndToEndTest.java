@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.anchor.MutableClock;
 import dev.cairn.runtime.Gateway;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ class PersistentSessionsEndToEndTest {
       "{\"id\":\"%s\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2.0},\"inputs\":{\"x\":[1,2,3],\"y\":[4,5,6]}}";
 
   @TempDir Path dataDir;
-  final TestClock clock = new TestClock();
+  final MutableClock clock = new MutableClock(System.currentTimeMillis());
   Gateway gateway;
 
   Gateway start(int maxQueued) throws Exception {
