@@ -827,7 +827,8 @@ public final class DefaultAnchorService implements AnchorService {
   }
 
   private void updateStats() {
-    Map<String, AnchorStats.Backlog> backlog = new java.util.TreeMap<>();
+    // After every group commit: most of the time no batch waits for a sink and nothing is built.
+    Map<String, AnchorStats.Backlog> backlog = anchoring.isEmpty() ? Map.of() : new java.util.TreeMap<>();
     for (Anchoring a : anchoring.values()) {
       for (String sink : a.sinks.keySet()) {
         AnchorStats.Backlog b = backlog.get(sink);
