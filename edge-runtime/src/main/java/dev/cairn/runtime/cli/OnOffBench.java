@@ -38,21 +38,35 @@ final class OnOffBench {
     List<MqttBench.Proc> procs = new ArrayList<>(bench.startCairn(onPort, List.of("--config", on.toString())));
     procs.addAll(bench.startCairn(offPort, List.of("--config", off.toString())));
     Map<String, MqttBench.Result[]> results = new LinkedHashMap<>();
+    Map<String, double[]> cpu = new LinkedHashMap<>();
     try {
       bench.load(onPort, new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-on");
       bench.load(offPort, new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-off");
       for (MqttBench.Load l : LOADS) {
-        List<MqttBench.Result> withMeter = new ArrayList<>();
+        List<MqttBench.Result> withPart = new ArrayList<>();
         List<MqttBench.Result> without = new ArrayList<>();
+        double[] onCpu = new double[bench.rounds];
+        double[] offCpu = new double[bench.rounds];
         for (int r = 0; r < bench.rounds; r++) {
-          withMeter.add(bench.load(onPort, l, part + "-on-" + l.clients() + "-" + l.window() + "-" + r));
-          without.add(bench.load(offPort, l, part + "-off-" + l.clients() + "-" + l.window() + "-" + r));
+          // Which gateway goes first alternates, so a drift in the machine's speed within a round does not
+          // always favour the same one.
+          boolean onFirst = r % 2 == 0;
+          String tag = l.clients() + "-" + l.window() + "-" + r;
+          if (onFirst) {
+            onCpu[r] = measured(procs.get(0), onPort, l, part + "-on-" + tag, withPart);
+          }
+          offCpu[r] = measured(procs.get(1), offPort, l, part + "-off-" + tag, without);
+          if (!onFirst) {
+            onCpu[r] = measured(procs.get(0), onPort, l, part + "-on-" + tag, withPart);
+          }
         }
-        MqttBench.Result a = median(withMeter);
+        MqttBench.Result a = median(withPart);
         MqttBench.Result b = median(without);
         results.put(l.name(), new MqttBench.Result[] {a, b});
-        System.out.printf(Locale.ROOT, part + " on/off %-26s %9.0f / %9.0f jobs/s = %.2f  p99 %.2f / %.2f ms%n", l.name(),
-            a.rate(), b.rate(), a.rate() / b.rate(), a.p99() / 1000, b.p99() / 1000);
+        cpu.put(l.name(), new double[] {BenchReport.median(onCpu), BenchReport.median(offCpu)});
+        System.out.printf(Locale.ROOT, part + " on/off %-26s %9.0f / %9.0f jobs/s = %.2f  p99 %.2f / %.2f ms"
+                + "  gateway CPU %.0f / %.0f us per job%n", l.name(), a.rate(), b.rate(), a.rate() / b.rate(),
+            a.p99() / 1000, b.p99() / 1000, BenchReport.median(onCpu), BenchReport.median(offCpu));
       }
     } finally {
       for (MqttBench.Proc p : procs) {
@@ -60,12 +74,12 @@ final class OnOffBench {
       }
     }
     if (!part.equals("metering")) {
-      return markdown(results, null);
+      return markdown(results, cpu, null);
     }
     UsageDay.Figures day = UsageDay.measure(1000, Files.createTempDirectory(bench.work, "usage-day"));
     System.out.printf(Locale.ROOT, "a day of statements for %d devices: %d statements, %.1f MB of JSON, usage.db %.1f MB%n",
         day.devices(), day.statements(), day.jsonBytes() / 1e6, day.usageDbBytes() / 1e6);
-    return markdown(results, day);
+    return markdown(results, cpu, day);
   }
 
   private static MqttBench.Result median(List<MqttBench.Result> rs) {
@@ -73,17 +87,50 @@ final class OnOffBench {
         MqttBench.median(rs, MqttBench.Result::p99), MqttBench.median(rs, MqttBench.Result::p999));
   }
 
-  private String markdown(Map<String, MqttBench.Result[]> results, UsageDay.Figures day) {
+  /**
+   * Runs one load against the gateway {@code gw} and adds its result to {@code into}; returns the gateway's
+   * CPU time (user and system, all its threads) per job done, in microseconds, connection set-up included.
+   */
+  private double measured(MqttBench.Proc gw, int port, MqttBench.Load l, String prefix, List<MqttBench.Result> into)
+      throws Exception {
+    double before = cpuSeconds(gw.process());
+    MqttBench.Result r = bench.load(port, l, prefix);
+    double after = cpuSeconds(gw.process());
+    into.add(r);
+    double jobs = Math.min(r.rate() * bench.seconds, bench.jobs);
+    return jobs > 0 ? (after - before) * 1e6 / jobs : Double.NaN;
+  }
+
+  /** A process's CPU time so far in seconds, from /proc/PID/stat (utime + stime); NaN off Linux. */
+  static double cpuSeconds(Process p) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "stat"));
+      // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are
+      // fields 14 and 15 of the line, 12 and 13 after the ")".
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (java.io.IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  private String markdown(Map<String, MqttBench.Result[]> results, Map<String, double[]> cpu, UsageDay.Figures day) {
     StringBuilder md = new StringBuilder(part.equals("metering")
         ? "### Usage metering on the job path\n\nTwo gateways in the same run, one with metering on (the default: every job's"
             + " usage summed per device for\nits statements, quotas checked) and one with `metering.enabled: false`. Both"
             + " journal the same leaves (the metering keys are in every leaf).\n"
         : "### Metrics on the job path\n\nTwo gateways in the same run, one with metrics on (the default: every job counted"
             + " and timed in Micrometer's\nregistry) and one with `metrics.enabled: false`; nothing scrapes either.\n")
-        .append("Rounds alternate between them, medians of ").append(bench.rounds).append(".\n\n")
-        .append("| load | on jobs/s | off jobs/s | on / off | on p99 ms | off p99 ms |\n|---|---|---|---|---|---|\n");
-    results.forEach((load, r) -> md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %.2f |%n", load,
-        r[0].rate(), r[1].rate(), r[0].rate() / r[1].rate(), r[0].p99() / 1000, r[1].p99() / 1000)));
+        .append("Rounds alternate between them (which one goes first alternates too), medians of ").append(bench.rounds)
+        .append(". Gateway CPU is the gateway process's user and system time per job (all threads, connection set-up"
+            + " included), read from /proc: unlike jobs/s it does not move with what else the machine runs.\n\n")
+        .append("| load | on jobs/s | off jobs/s | on / off | on p99 ms | off p99 ms | on CPU µs/job | off CPU µs/job | CPU on / off |\n"
+            + "|---|---|---|---|---|---|---|---|---|\n");
+    results.forEach((load, r) -> {
+      double[] c = cpu.get(load);
+      md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %.2f |%n", load,
+          r[0].rate(), r[1].rate(), r[0].rate() / r[1].rate(), r[0].p99() / 1000, r[1].p99() / 1000, c[0], c[1], c[0] / c[1]));
+    });
     if (day == null) {
       return md.toString();
     }
