@@ -44,9 +44,8 @@ public final class ThreadUse {
         try {
           String stat = Files.readString(dir.resolve("stat"));
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           String status = Files.readString(dir.resolve("status"));
-          out.put(dir.getFileName().toString(), new Thread(stage(name), Long.parseLong(f[11]) + Long.parseLong(f[12]),
+          out.put(dir.getFileName().toString(), new Thread(stage(name), ticks(stat),
               count(VOLUNTARY, status), count(INVOLUNTARY, status)));
         } catch (IOException | RuntimeException e) {
           // The thread ended while being read: it is left out.
@@ -56,6 +55,24 @@ public final class ThreadUse {
       // No /proc: nothing to report.
     }
     return new ThreadUse(out);
+  }
+
+  /** CPU time so far of the process {@code pid} (user and system, all its threads) in seconds; NaN without /proc. */
+  public static double processCpuSeconds(long pid) {
+    try {
+      return ticks(Files.readString(Path.of("/proc", String.valueOf(pid), "stat"))) / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /**
+   * utime + stime of a /proc stat line: fields 14 and 15, 12 and 13 after the command name, which is in
+   * parentheses and may hold spaces.
+   */
+  private static long ticks(String stat) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
   private static long count(Pattern p, String status) {

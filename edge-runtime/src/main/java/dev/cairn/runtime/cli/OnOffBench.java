@@ -1,5 +1,6 @@
 package dev.cairn.runtime.cli;
 
+import dev.cairn.runtime.bench.ThreadUse;
 import dev.cairn.runtime.bench.UsageDay;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,10 +64,11 @@ final class OnOffBench {
         MqttBench.Result a = median(withPart);
         MqttBench.Result b = median(without);
         results.put(l.name(), new MqttBench.Result[] {a, b});
-        cpu.put(l.name(), new double[] {BenchReport.median(onCpu), BenchReport.median(offCpu)});
+        double[] c = {BenchReport.median(onCpu), BenchReport.median(offCpu)};
+        cpu.put(l.name(), c);
         System.out.printf(Locale.ROOT, part + " on/off %-26s %9.0f / %9.0f jobs/s = %.2f  p99 %.2f / %.2f ms"
                 + "  gateway CPU %.0f / %.0f us per job%n", l.name(), a.rate(), b.rate(), a.rate() / b.rate(),
-            a.p99() / 1000, b.p99() / 1000, BenchReport.median(onCpu), BenchReport.median(offCpu));
+            a.p99() / 1000, b.p99() / 1000, c[0], c[1]);
       }
     } finally {
       for (MqttBench.Proc p : procs) {
@@ -93,25 +95,12 @@ final class OnOffBench {
    */
   private double measured(MqttBench.Proc gw, int port, MqttBench.Load l, String prefix, List<MqttBench.Result> into)
       throws Exception {
-    double before = cpuSeconds(gw.process());
+    double before = ThreadUse.processCpuSeconds(gw.process().pid());
     MqttBench.Result r = bench.load(port, l, prefix);
-    double after = cpuSeconds(gw.process());
+    double after = ThreadUse.processCpuSeconds(gw.process().pid());
     into.add(r);
     double jobs = Math.min(r.rate() * bench.seconds, bench.jobs);
     return jobs > 0 ? (after - before) * 1e6 / jobs : Double.NaN;
-  }
-
-  /** A process's CPU time so far in seconds, from /proc/PID/stat (utime + stime); NaN off Linux. */
-  static double cpuSeconds(Process p) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "stat"));
-      // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are
-      // fields 14 and 15 of the line, 12 and 13 after the ")".
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-    } catch (java.io.IOException | RuntimeException e) {
-      return Double.NaN;
-    }
   }
 
   private String markdown(Map<String, MqttBench.Result[]> results, Map<String, double[]> cpu, UsageDay.Figures day) {
@@ -123,7 +112,7 @@ final class OnOffBench {
             + " and timed in Micrometer's\nregistry) and one with `metrics.enabled: false`; nothing scrapes either.\n")
         .append("Rounds alternate between them (which one goes first alternates too), medians of ").append(bench.rounds)
         .append(". Gateway CPU is the gateway process's user and system time per job (all threads, connection set-up"
-            + " included), read from /proc: unlike jobs/s it does not move with what else the machine runs.\n\n")
+            + " included), read from /proc and estimated from jobs/s and the run's length: it moves less than jobs/s with what else the machine runs.\n\n")
         .append("| load | on jobs/s | off jobs/s | on / off | on p99 ms | off p99 ms | on CPU µs/job | off CPU µs/job | CPU on / off |\n"
             + "|---|---|---|---|---|---|---|---|---|\n");
     results.forEach((load, r) -> {
