@@ -118,13 +118,13 @@ public final class NetworkDemo {
       out.println();
       out.println("Cairn network demo summary");
       for (PeerTable.Peer p : gw1.network().peers().peers()) {
-        out.printf("  gw-1 sees %-6s %-11s load %.2f  latency %s  score %.2f%s%n", p.id(), p.state().label(), p.load(),
+        out.print(String.format("  gw-1 sees %-6s %-11s load %.2f  latency %s  score %.2f%s%n", p.id(), p.state().label(), p.load(),
             p.latencyMs() < 0 ? "-" : String.format("%.1f ms", p.latencyMs()), p.score(),
-            p.quarantineReason() == null ? "" : "  (" + p.quarantineReason() + ")");
+            p.quarantineReason() == null ? "" : "  (" + p.quarantineReason() + ")"));
       }
       boolean caught = gw1.network().peers().peer(liar).state() == PeerTable.State.QUARANTINED;
-      out.printf("  liar %s caught:   %s; evidence records: %d (GET /v1/evidence, cairn verify)%n", liar, caught ? "yes" : "NO",
-          gw1.network().evidence().size());
+      out.print(String.format("  liar %s caught:   %s; evidence records: %d (GET /v1/evidence, cairn verify)%n", liar,
+          caught ? "yes" : "NO", gw1.network().evidence().size()));
       steps.add(caught);
       return steps.stream().allMatch(b -> b) ? 0 : 1;
     } finally {
@@ -146,8 +146,9 @@ public final class NetworkDemo {
 
   private boolean step(String what, JsonNode result, boolean expected) {
     boolean ok = "ok".equals(result.path("status").asText()) && expected;
-    out.printf("  %-28s %s  executedBy %s  outputs %s%n", what + ":", ok ? "ok " : "FAIL", result.path("executedBy"),
-        result.has("outputs") ? result.path("outputs").toString() : result.path("message").asText());
+    // one write: a gateway's log line (the quarantine warning) must not land inside the step's line
+    out.print(String.format("  %-28s %s  executedBy %s  outputs %s%n", what + ":", ok ? "ok " : "FAIL", result.path("executedBy"),
+        result.has("outputs") ? result.path("outputs").toString() : result.path("message").asText()));
     return ok;
   }
 
