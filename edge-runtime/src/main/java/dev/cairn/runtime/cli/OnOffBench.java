@@ -34,41 +34,45 @@ final class OnOffBench {
     Files.writeString(off, offYaml + "mqtt: {maxConnectionsPerAddress: 2000}\n");
     Path on = bench.work.resolve(part + "-on.yaml");
     Files.writeString(on, "mqtt: {maxConnectionsPerAddress: 2000}\n");
-    int onPort = MqttBench.freePort();
-    int offPort = MqttBench.freePort();
-    List<MqttBench.Proc> procs = new ArrayList<>(bench.startCairn(onPort, List.of("--config", on.toString())));
-    procs.addAll(bench.startCairn(offPort, List.of("--config", off.toString())));
+    // A twin of the reference (same settings, its own process) measures what the bench itself makes of two
+    // equal gateways: a ratio on/off is only as good as twin/off is close to 1.
+    List<Path> configs = List.of(on, off, off);
+    int[] ports = new int[configs.size()];
+    List<MqttBench.Proc> procs = new ArrayList<>();
+    for (int g = 0; g < configs.size(); g++) {
+      ports[g] = MqttBench.freePort();
+      procs.addAll(bench.startCairn(ports[g], List.of("--config", configs.get(g).toString())));
+    }
     Map<String, MqttBench.Result[]> results = new LinkedHashMap<>();
     Map<String, double[]> cpu = new LinkedHashMap<>();
     try {
-      bench.load(onPort, new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-on");
-      bench.load(offPort, new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-off");
+      for (int g = 0; g < configs.size(); g++) {
+        bench.load(ports[g], new MqttBench.Load("warm-up", 4, 16, 1), part + "-warm-" + NAMES[g]);
+      }
       for (MqttBench.Load l : LOADS) {
-        List<MqttBench.Result> withPart = new ArrayList<>();
-        List<MqttBench.Result> without = new ArrayList<>();
-        double[] onCpu = new double[bench.rounds];
-        double[] offCpu = new double[bench.rounds];
+        List<List<MqttBench.Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        double[][] cpus = new double[configs.size()][bench.rounds];
         for (int r = 0; r < bench.rounds; r++) {
-          // Which gateway goes first alternates, so a drift in the machine's speed within a round does not
+          // Which gateway goes first rotates, so a drift in the machine's speed within a round does not
           // always favour the same one.
-          boolean onFirst = r % 2 == 0;
-          String tag = l.clients() + "-" + l.window() + "-" + r;
-          if (onFirst) {
-            onCpu[r] = measured(procs.get(0), onPort, l, part + "-on-" + tag, withPart);
-          }
-          offCpu[r] = measured(procs.get(1), offPort, l, part + "-off-" + tag, without);
-          if (!onFirst) {
-            onCpu[r] = measured(procs.get(0), onPort, l, part + "-on-" + tag, withPart);
+          for (int k = 0; k < configs.size(); k++) {
+            int g = (r + k) % configs.size();
+            String tag = l.clients() + "-" + l.window() + "-" + r;
+            cpus[g][r] = measured(procs.get(g), ports[g], l, part + "-" + NAMES[g] + "-" + tag, runs.get(g));
           }
         }
-        MqttBench.Result a = median(withPart);
-        MqttBench.Result b = median(without);
-        results.put(l.name(), new MqttBench.Result[] {a, b});
-        double[] c = {BenchReport.median(onCpu), BenchReport.median(offCpu)};
+        MqttBench.Result[] medians = new MqttBench.Result[configs.size()];
+        double[] c = new double[configs.size()];
+        for (int g = 0; g < configs.size(); g++) {
+          medians[g] = median(runs.get(g));
+          c[g] = BenchReport.median(cpus[g]);
+        }
+        results.put(l.name(), medians);
         cpu.put(l.name(), c);
-        System.out.printf(Locale.ROOT, part + " on/off %-26s %9.0f / %9.0f jobs/s = %.2f  p99 %.2f / %.2f ms"
-                + "  gateway CPU %.0f / %.0f us per job%n", l.name(), a.rate(), b.rate(), a.rate() / b.rate(),
-            a.p99() / 1000, b.p99() / 1000, c[0], c[1]);
+        System.out.printf(Locale.ROOT, part + " on/off %-26s %9.0f / %9.0f jobs/s = %.2f (twin/off %.2f)  p99 %.2f / %.2f ms"
+                + "  gateway CPU %.0f / %.0f us per job (twin %.0f)%n", l.name(), medians[0].rate(), medians[1].rate(),
+            medians[0].rate() / medians[1].rate(), medians[2].rate() / medians[1].rate(), medians[0].p99() / 1000,
+            medians[1].p99() / 1000, c[0], c[1], c[2]);
       }
     } finally {
       for (MqttBench.Proc p : procs) {
@@ -83,6 +87,8 @@ final class OnOffBench {
         day.devices(), day.statements(), day.jsonBytes() / 1e6, day.usageDbBytes() / 1e6);
     return markdown(results, cpu, day);
   }
+
+  private static final String[] NAMES = {"on", "off", "twin"};
 
   private static MqttBench.Result median(List<MqttBench.Result> rs) {
     return new MqttBench.Result(MqttBench.median(rs, MqttBench.Result::rate), MqttBench.median(rs, MqttBench.Result::p50),
@@ -110,15 +116,17 @@ final class OnOffBench {
             + " journal the same leaves (the metering keys are in every leaf).\n"
         : "### Metrics on the job path\n\nTwo gateways in the same run, one with metrics on (the default: every job counted"
             + " and timed in Micrometer's\nregistry) and one with `metrics.enabled: false`; nothing scrapes either.\n")
-        .append("Rounds alternate between them (which one goes first alternates too), medians of ").append(bench.rounds)
+        .append("A third gateway, a twin of the one with it off, shows how far apart the bench puts two equal gateways"
+            + " (twin / off). Rounds run each gateway in turn (which one goes first rotates), medians of ").append(bench.rounds)
         .append(". Gateway CPU is the gateway process's user and system time per job (all threads, connection set-up"
             + " included), read from /proc and estimated from jobs/s and the run's length: it moves less than jobs/s with what else the machine runs.\n\n")
-        .append("| load | on jobs/s | off jobs/s | on / off | on p99 ms | off p99 ms | on CPU µs/job | off CPU µs/job | CPU on / off |\n"
-            + "|---|---|---|---|---|---|---|---|---|\n");
+        .append("| load | on jobs/s | off jobs/s | on / off | twin / off | on p99 ms | off p99 ms | on CPU µs/job | off CPU µs/job"
+            + " | CPU on / off | CPU twin / off |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     results.forEach((load, r) -> {
       double[] c = cpu.get(load);
-      md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %.2f |%n", load,
-          r[0].rate(), r[1].rate(), r[0].rate() / r[1].rate(), r[0].p99() / 1000, r[1].p99() / 1000, c[0], c[1], c[0] / c[1]));
+      md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f |%n", load,
+          r[0].rate(), r[1].rate(), r[0].rate() / r[1].rate(), r[2].rate() / r[1].rate(), r[0].p99() / 1000, r[1].p99() / 1000,
+          c[0], c[1], c[0] / c[1], c[2] / c[1]));
     });
     if (day == null) {
       return md.toString();
