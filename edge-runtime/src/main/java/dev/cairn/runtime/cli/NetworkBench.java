@@ -3,6 +3,8 @@ package dev.cairn.runtime.cli;
 import dev.cairn.anchor.impl.GatewayKey;
 import dev.cairn.runtime.Gateway;
 import dev.cairn.runtime.config.GatewayConfig;
+import dev.cairn.runtime.config.NetworkSettings;
+import dev.cairn.runtime.network.PeerTable;
 import dev.cairn.runtime.demo.NoDelaySocketFactory;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +33,8 @@ import picocli.CommandLine.Option;
  * started on a free port, or {@code --broker}), one Paho MQTT 5 device on gw-1. Latency of a job run on gw-1
  * against the same job run on gw-2 by a placement hint (window 1), and jobs per second of gw-1 alone against
  * the same jobs spread over the three gateways by placement (a window of jobs in flight), and the same job
- * with {@code "replicas": 3} against one run once. Same run, same
- * device, same job (vector.saxpy on 256 floats).
+ * with {@code "replicas": 3} against one run once, then the time from a peer's death (SIGKILL) to its jobs
+ * running elsewhere ({@link PeerDeath}). Same run, same device, same job (vector.saxpy on 256 floats).
  */
 @Command(name = "network", mixinStandardHelpOptions = true,
     description = "Offloaded against local jobs (latency) and three gateways against one (jobs/s) through an MQTT broker, same run.")
@@ -69,15 +71,18 @@ final class NetworkBench implements Callable<Integer> {
       url = "tcp://127.0.0.1:" + port;
     }
     List<String> ids = List.of("gw-1", "gw-2", "gw-3");
-    ids.forEach(id -> GatewayKey.loadOrCreate(dir.resolve(id)));
+    // gw-4 is pinned from the start; it runs, as its own process, only for the peer's death at the end
+    List<String> pinned = List.of("gw-1", "gw-2", "gw-3", PeerDeath.VICTIM);
+    pinned.forEach(id -> GatewayKey.loadOrCreate(dir.resolve(id)));
     List<Gateway> gateways = new ArrayList<>();
+    Process victim = null;
     try {
       for (String id : ids) {
-        gateways.add(start(dir, id, url, ids));
+        gateways.add(start(dir, id, url, pinned));
       }
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (gateways.stream().anyMatch(g -> g.network().peers().peers().stream()
-          .anyMatch(p -> p.state() != dev.cairn.runtime.network.PeerTable.State.UP))) {
+          .anyMatch(p -> ids.contains(p.id()) && p.state() != dev.cairn.runtime.network.PeerTable.State.UP))) {
         if (System.nanoTime() > until) {
           throw new IllegalStateException("the gateways did not see each other up within 60 s through " + url);
         }
@@ -128,12 +133,30 @@ final class NetworkBench implements Callable<Integer> {
             one.errors + three.errors + k3.errors + oneAgain.errors + dev.errors.get(), loadBefore,
             java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.print(md);
+        System.out.println("bench network: a peer's death (about " + (NetworkSettings.DEFAULT_UNKNOWN_AFTER_MS
+            + NetworkSettings.DEFAULT_OFFLOAD_TIMEOUT_MS) / 1000 + " s more)");
+        victim = PeerDeath.start(dir, url, pinned);
+        Gateway gw1 = gateways.get(0);
+        long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (gw1.network().peers().peer(PeerDeath.VICTIM) == null
+            || gw1.network().peers().peer(PeerDeath.VICTIM).state() != PeerTable.State.UP) {
+          if (System.nanoTime() > seen) {
+            throw new IllegalStateException("gw-1 did not see " + PeerDeath.VICTIM + " up within 60 s");
+          }
+          Thread.sleep(100); // a command waiting for start-up, not a test
+        }
+        String death = PeerDeath.measure(dev, victim, 8).markdown();
+        System.out.print(death);
+        md = md + "\n" + death;
         if (docs != null) {
           System.out.println("wrote " + BenchReport.writeSection(docs, "network", md));
         }
       }
       return 0;
     } finally {
+      if (victim != null) {
+        victim.destroyForcibly();
+      }
       for (Gateway g : gateways) {
         g.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
@@ -156,6 +179,9 @@ final class NetworkBench implements Callable<Integer> {
 
   private static Gateway start(Path dir, String id, String url, List<String> ids) throws Exception {
     GatewayConfig c = dev.cairn.runtime.demo.NetworkDemo.loopbackPeer(dir, id, url, ids);
+    if (id.equals("gw-3")) {
+      c.network().setLabels(Map.of("zone", "b")); // shared with the peer that dies
+    }
     c.limits().setMaxInFlightPerDevice(4096);
     c.network().offload().setMaxInFlight(4096);
     return Gateway.start(c, Clock.systemUTC()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -183,7 +209,7 @@ final class NetworkBench implements Callable<Integer> {
       long start = System.nanoTime();
       dev.waiting.put(id, r -> {
         h.recordValue(System.nanoTime() - start);
-        if (!r) {
+        if (!r.contains("\"status\":\"ok\"")) {
           errors.incrementAndGet();
         }
         room.release();
@@ -198,9 +224,10 @@ final class NetworkBench implements Callable<Integer> {
   }
 
   /** The bench's device: one Paho MQTT 5 client on gw-1, results matched to jobs by id. */
-  private static final class Device implements AutoCloseable {
+  static final class Device implements AutoCloseable {
     final MqttAsyncClient client;
-    final Map<String, java.util.function.Consumer<Boolean>> waiting = new ConcurrentHashMap<>();
+    /** What to do with the result of each job in flight, by job id: given the result's JSON. */
+    final Map<String, java.util.function.Consumer<String>> waiting = new ConcurrentHashMap<>();
     final AtomicLong next = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
 
@@ -215,11 +242,11 @@ final class NetworkBench implements Callable<Integer> {
         public void messageArrived(String topic, MqttMessage m) {
           String s = new String(m.getPayload(), StandardCharsets.UTF_8);
           int a = s.indexOf("\"id\":\"") + 6;
-          java.util.function.Consumer<Boolean> done = waiting.remove(s.substring(a, s.indexOf('"', a)));
+          java.util.function.Consumer<String> done = waiting.remove(s.substring(a, s.indexOf('"', a)));
           if (done == null) {
-            errors.incrementAndGet();
+            errors.incrementAndGet(); // a second result, or one for no job sent
           } else {
-            done.accept(s.contains("\"status\":\"ok\""));
+            done.accept(s);
           }
         }
 
