@@ -170,7 +170,15 @@ public final class Offloader implements Scheduler {
       }
     }
     LOG.debug("{} job {} of {} runs on {} (quorum {})", self, r.id(), r.deviceId(), targets, hint.quorum());
-    return Quorum.collect(r.id(), r.deviceId(), answers, hint.quorum(), self, v -> node.evidence(r, hint.quorum(), v));
+    return Quorum.collect(r.id(), r.deviceId(), answers, hint.quorum(), self, v -> judged(r, hint.quorum(), v));
+  }
+
+  /** Counts each agreeing peer's agreement in its score; a disagreement becomes evidence (and quarantines the dissenters). */
+  private void judged(JobRequest r, int quorum, Quorum.Verdict v) {
+    v.agreeing().stream().map(Quorum.Answer::gateway).filter(g -> !self.equals(g)).forEach(node.peers()::agreed);
+    if (v.disagreed()) {
+      node.evidence(r, quorum, v);
+    }
   }
 
   /** Whether the local queue is full now (checked only after a BUSY refusal: it takes a stats snapshot). */
@@ -322,7 +330,8 @@ public final class Offloader implements Scheduler {
       return;
     }
     vertx.cancelTimer(p.timer);
-    node.peers().answered(responder, (System.nanoTime() - p.sentNanos) / 1e6);
+    node.peers().answered(responder, (System.nanoTime() - p.sentNanos) / 1e6,
+        reply.result().isOk() ? reply.result().runMicros() / 1000.0 : -1);
     if (p.anyPeer && reply.result().code() == ErrorCode.BUSY && !p.candidates.isEmpty()) {
       LOG.debug("{} job {} of {}: {} is busy; trying the next gateway", self, p.job.id(), p.job.deviceId(), responder);
       next(p, responder + " was busy: " + reply.result().message());

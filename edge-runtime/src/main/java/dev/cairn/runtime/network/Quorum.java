@@ -17,15 +17,20 @@ import java.util.stream.Collectors;
 /**
  * The answers of the replicas of one job: the result is delivered as soon as {@code quorum} of them have
  * the same outputs, bit for bit (their canonical bytes, as receipts commit to them); when every replica
- * has answered (or failed), the {@link Verdict} says who agreed and who did not, with their signed answers.
+ * has answered (or failed), the {@link Verdict} says who agreed and who did not, with their signed answers
+ * (given when there was a quorum or a disagreement).
  * No quorum: an {@code INTERNAL} result saying what each replica answered.
  */
 final class Quorum {
   /** One replica's answer: its result and, for evidence, the signed bytes it came in (null for failures). */
   record Answer(String gateway, JobResult result, byte[] body, byte[] signature) {}
 
-  /** Who agreed with the delivered outputs ({@code agreeing}, empty without a quorum) and who answered otherwise. */
-  record Verdict(List<Answer> agreeing, List<Answer> dissenting) {}
+  /**
+   * Who agreed with the delivered outputs ({@code agreeing}, empty without a quorum) and who answered otherwise.
+   *
+   * @param disagreed whether some outputs differed from others: evidence to publish
+   */
+  record Verdict(List<Answer> agreeing, List<Answer> dissenting, boolean disagreed) {}
 
   private final String jobId;
   private final String deviceId;
@@ -87,8 +92,9 @@ final class Quorum {
     }
     List<Answer> agreeing = delivered == null ? List.of() : byOutputs.get(delivered);
     List<Answer> dissenting = answers.stream().filter(x -> x.result().isOk() && !agreeing.contains(x)).toList();
-    if (!dissenting.isEmpty() && (delivered != null || byOutputs.size() > 1)) {
-      verdict.accept(new Verdict(agreeing, dissenting));
+    boolean disagreed = !dissenting.isEmpty() && (delivered != null || byOutputs.size() > 1);
+    if (delivered != null || disagreed) {
+      verdict.accept(new Verdict(agreeing, dissenting, disagreed));
     }
   }
 
