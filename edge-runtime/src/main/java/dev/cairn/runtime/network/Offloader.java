@@ -14,7 +14,6 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +47,7 @@ public final class Offloader implements Scheduler {
   private final int maxReplyBytes;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final FinishTimes finish;
 
   /** One job waiting for a peer. */
   private final class Pending {
@@ -80,6 +80,7 @@ public final class Offloader implements Scheduler {
     this.settings = settings;
     this.vertx = vertx;
     this.maxReplyBytes = 16 * 1024 * 1024;
+    this.finish = new FinishTimes(settings.offload().timeoutMs());
     if (node != null) {
       node.onReplies(this::onReply);
     }
@@ -128,7 +129,10 @@ public final class Offloader implements Scheduler {
         }
       }
     }
-    return here.thenApply(result -> result.withExecutedBy(List.of(self)));
+    return here.thenApply(result -> {
+      finish.ran(result);
+      return result.withExecutedBy(List.of(self));
+    });
   }
 
   /**
@@ -162,6 +166,7 @@ public final class Offloader implements Scheduler {
     for (String t : targets) {
       if (t.equals(self)) {
         answers.add(local.submit(shared).toCompletableFuture().thenApply(res -> {
+          finish.ran(res);
           byte[] body = WorkMessages.reply(self, self, "local", res);
           return new Quorum.Answer(self, res, body, node.sign(PeerSignature.WORK_RESULT, body));
         }));
@@ -190,17 +195,12 @@ public final class Offloader implements Scheduler {
     return CompletableFuture.completedFuture(JobResult.error(r.id(), r.deviceId(), code, "job '" + r.id() + "': " + message));
   }
 
-  /**
-   * Up peers that announce the job's kernel and {@code labels}: least loaded first, then the best score
-   * (answered over asked), then the fastest; a peer not measured yet counts as fastest, so that it gets measured.
-   */
+  /** Up peers that announce the job's kernel and {@code labels}, lowest predicted finish first ({@link FinishTimes}). */
   private List<String> capable(JobRequest r, Map<String, String> labels) {
-    return node.peers().peers().stream()
-        .filter(p -> p.state() == PeerTable.State.UP && p.last().kernels().containsKey(r.kernel())
-            && p.last().labels().entrySet().containsAll(labels.entrySet()))
-        .sorted(Comparator.comparingDouble(PeerTable.Peer::load)
-            .thenComparingDouble(p -> -p.score())
-            .thenComparingDouble(p -> Math.max(0, p.latencyMs())))
+    return finish.rank(node.peers().peers().stream()
+            .filter(p -> p.state() == PeerTable.State.UP && p.last().kernels().containsKey(r.kernel())
+                && p.last().labels().entrySet().containsAll(labels.entrySet()))
+            .toList()).stream()
         .map(PeerTable.Peer::id)
         .collect(Collectors.toList());
   }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *       ms: a peer whose jobs come back in 10 ms keeps 0.99, in a second 0.5.
  * </ul>
  * So {@code score = reliability * agreement * speed}; placement divides a peer's predicted finish
- * time by it (see {@link Offloader}).
+ * time by it ({@link FinishTimes}).
  */
 public final class PeerTable {
   private static final Logger LOG = LoggerFactory.getLogger(PeerTable.class);
@@ -62,6 +62,11 @@ public final class PeerTable {
    */
   public record Peer(String id, State state, Announcement last, long heardAtMillis, double latencyMs, double runMs, double score,
       long answered, long timedOut, long agreed, long contradicted, String quarantineReason) {
+
+    /** Its reliability times its agreement: the score without its speed; 1 for a peer not asked yet. */
+    public double trust() {
+      return PeerTable.score(answered, timedOut, agreed, contradicted, -1);
+    }
 
     /** Its announced queue over its whole queue: 0 idle, 1 full; 1 when not known. */
     public double load() {
@@ -235,7 +240,8 @@ public final class PeerTable {
     }
   }
 
-  private static double average(double mean, double sample) {
+  /** {@code mean} moved towards {@code sample} by {@link #LATENCY_WEIGHT}; the sample itself when {@code mean} is -1 (none yet). */
+  static double average(double mean, double sample) {
     return mean < 0 ? sample : mean + LATENCY_WEIGHT * (sample - mean);
   }
 

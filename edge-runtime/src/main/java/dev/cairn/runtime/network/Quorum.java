@@ -78,9 +78,7 @@ final class Quorum {
       if (delivered == null && group.size() >= quorum) {
         delivered = key;
         Answer chosen = group.stream().filter(g -> self.equals(g.gateway())).findFirst().orElse(group.get(0));
-        result.complete(chosen.result().forDevice(deviceId, jobId)
-            .withExecutedBy(group.stream().sorted(java.util.Comparator.comparing(g -> !self.equals(g.gateway())))
-                .map(Answer::gateway).toList()));
+        result.complete(chosen.result().forDevice(deviceId, jobId).withExecutedBy(selfFirst(group).stream().map(Answer::gateway).toList()));
       }
     }
     if (answers.size() < replicas) {
@@ -90,12 +88,17 @@ final class Quorum {
       result.complete(JobResult.error(jobId, deviceId, ErrorCode.INTERNAL, "job '" + jobId + "': " + quorum + " of " + replicas
           + " replicas had to give the same outputs and did not: " + answers.stream().map(this::describe).collect(Collectors.joining(", "))));
     }
-    List<Answer> agreeing = delivered == null ? List.of() : byOutputs.get(delivered);
+    // In the order of executedBy: this gateway first, then the peers as they answered.
+    List<Answer> agreeing = delivered == null ? List.of() : selfFirst(byOutputs.get(delivered));
     List<Answer> dissenting = answers.stream().filter(x -> x.result().isOk() && !agreeing.contains(x)).toList();
     boolean disagreed = !dissenting.isEmpty() && (delivered != null || byOutputs.size() > 1);
     if (delivered != null || disagreed) {
       verdict.accept(new Verdict(agreeing, dissenting, disagreed));
     }
+  }
+
+  private List<Answer> selfFirst(List<Answer> group) {
+    return group.stream().sorted(java.util.Comparator.comparing(g -> !self.equals(g.gateway()))).toList();
   }
 
   private String describe(Answer a) {
