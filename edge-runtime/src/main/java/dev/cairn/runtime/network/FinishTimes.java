@@ -69,6 +69,11 @@ final class FinishTimes {
     return finishMs(p) / score + (1 - p.trust()) * timeoutMs;
   }
 
+  /** Those of {@code peers}, best first, that are not full and predicted to finish a job within {@code deadlineMs}. */
+  List<PeerTable.Peer> meeting(List<PeerTable.Peer> peers, long deadlineMs) {
+    return rank(peers).stream().filter(p -> p.load() < 1 && finishMs(p) <= deadlineMs).toList();
+  }
+
   /** {@code peers} best first: not full before full, then by {@link #rankMs}, then in the order given. */
   List<PeerTable.Peer> rank(List<PeerTable.Peer> peers) {
     return peers.stream()

@@ -116,6 +116,13 @@ public final class Offloader implements Scheduler {
         return offload(r, peers, true);
       }
     }
+    if (node != null && hint == null && installed && r.deadlineMs() > 0) {
+      List<String> sooner = sooner(r);
+      if (!sooner.isEmpty()) {
+        // When no peer takes it after all, it runs here: late, maybe, but not refused.
+        return offload(r, sooner, true).thenCompose(res -> res.code() == ErrorCode.BUSY ? here(r) : CompletableFuture.completedFuture(res));
+      }
+    }
     CompletionStage<JobResult> here = local.submit(r);
     if (node != null && hint == null) {
       // A refusal completes before submit returns: a full queue sends the job to an up peer with room.
@@ -129,10 +136,34 @@ public final class Offloader implements Scheduler {
         }
       }
     }
+    return ranHere(here);
+  }
+
+  private CompletionStage<JobResult> here(JobRequest r) {
+    return ranHere(local.submit(r));
+  }
+
+  private CompletionStage<JobResult> ranHere(CompletionStage<JobResult> here) {
     return here.thenApply(result -> {
       finish.ran(result);
       return result.withExecutedBy(List.of(self));
     });
+  }
+
+  /**
+   * The peers predicted to finish {@code r} within its deadline, best first, when this gateway's queue is
+   * predicted to make it miss the deadline; empty when it is not, or when no peer is predicted to do better.
+   * Only jobs with a deadline pay for the look at the queue.
+   */
+  private List<String> sooner(JobRequest r) {
+    double waitMs = finish.localWaitMs(local.stats(), local.options().workerThreads());
+    if (waitMs <= r.deadlineMs()) {
+      return List.of();
+    }
+    List<String> peers = finish.meeting(capablePeers(r, Map.of()), r.deadlineMs()).stream().map(PeerTable.Peer::id).toList();
+    LOG.debug("{} job {} of {}: the queue here is predicted to take {} ms, over its deadline of {} ms; {}", self, r.id(), r.deviceId(),
+        Math.round(waitMs), r.deadlineMs(), peers.isEmpty() ? "no peer is predicted sooner: it runs here" : "it goes to " + peers.get(0));
+    return peers;
   }
 
   /**
@@ -197,12 +228,14 @@ public final class Offloader implements Scheduler {
 
   /** Up peers that announce the job's kernel and {@code labels}, lowest predicted finish first ({@link FinishTimes}). */
   private List<String> capable(JobRequest r, Map<String, String> labels) {
-    return finish.rank(node.peers().peers().stream()
-            .filter(p -> p.state() == PeerTable.State.UP && p.last().kernels().containsKey(r.kernel())
-                && p.last().labels().entrySet().containsAll(labels.entrySet()))
-            .toList()).stream()
-        .map(PeerTable.Peer::id)
-        .collect(Collectors.toList());
+    return finish.rank(capablePeers(r, labels)).stream().map(PeerTable.Peer::id).collect(Collectors.toList());
+  }
+
+  private List<PeerTable.Peer> capablePeers(JobRequest r, Map<String, String> labels) {
+    return node.peers().peers().stream()
+        .filter(p -> p.state() == PeerTable.State.UP && p.last().kernels().containsKey(r.kernel())
+            && p.last().labels().entrySet().containsAll(labels.entrySet()))
+        .toList();
   }
 
   /** Why {@code peer} cannot take the job now, or null when it can. */

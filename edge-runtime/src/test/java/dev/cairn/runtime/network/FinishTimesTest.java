@@ -65,6 +65,16 @@ class FinishTimesTest {
   }
 
   @Test
+  void onlyPeersPredictedToFinishWithinTheDeadlineMeetIt() {
+    PeerTable.Peer near = peer("gw-near", 4, 4, 2, 1, 5, 0);
+    PeerTable.Peer far = peer("gw-far", 0, 8, 300, 1, 5, 0);
+    PeerTable.Peer full = peer("gw-full", 0, 0, 1, 1, 5, 0);
+    assertEquals(List.of("gw-near"), ids(times.meeting(List.of(far, full, near), 100)));
+    assertEquals(List.of("gw-near", "gw-far"), ids(times.meeting(List.of(far, full, near), 300)));
+    assertEquals(List.of(), ids(times.meeting(List.of(far, full, near), 5)), "none can: the job runs here");
+  }
+
+  @Test
   void aFullPeerGoesLastWhateverItsPrediction() {
     PeerTable.Peer full = peer("gw-full", 0, 0, 1, 1, 5, 0);
     PeerTable.Peer slow = peer("gw-slow", 0, 8, 900, 1, 5, 0);
