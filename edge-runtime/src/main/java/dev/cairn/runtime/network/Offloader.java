@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The scheduler devices see: each job runs here, or on a peer when the device names one
  * ({@code "placement": {"gateway": ...}} or labels), when only peers have its kernel, or when the local
- * queue is full and an up peer with the kernel has room (its announced load under 1). A job for a peer
+ * queue is full and an up peer with the kernel has room (its announced load under 1), or when the job's
+ * {@code deadlineMs} would be missed in the local queue and a peer is predicted to finish it in time
+ * ({@link FinishTimes}, which also ranks the peers); jobs with replicas go through {@link Replication}. A job for a peer
  * waits at most {@code offload.timeoutMs} for its answer, then goes to the next capable peer (up to
  * {@code offload.attempts}) unless the device named the gateway; however many peers were asked, the device
  * gets exactly one result, naming the gateway that ran it ({@code executedBy}). At most
@@ -48,6 +50,7 @@ public final class Offloader implements Scheduler {
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final FinishTimes finish;
+  private final Replication replication;
 
   /** One job waiting for a peer. */
   private final class Pending {
@@ -81,6 +84,7 @@ public final class Offloader implements Scheduler {
     this.vertx = vertx;
     this.maxReplyBytes = 16 * 1024 * 1024;
     this.finish = new FinishTimes(settings.offload().timeoutMs());
+    this.replication = new Replication(local, self, node, settings, finish, this::capable, (r, peer) -> send(r, List.of(peer), false));
     if (node != null) {
       node.onReplies(this::onReply);
     }
@@ -95,7 +99,7 @@ public final class Offloader implements Scheduler {
     }
     boolean installed = local.catalog().find(r.kernel()).isPresent();
     if (hint != null && hint.replicas() > 1) {
-      return replicate(r, hint, installed);
+      return replication.replicate(r, hint, installed);
     }
     if (hint != null && hint.gateway() != null && !hint.gateway().equals(self)) {
       return offload(r, List.of(hint.gateway()), false);
@@ -166,63 +170,12 @@ public final class Offloader implements Scheduler {
     return peers;
   }
 
-  /**
-   * Runs the job on {@code hint.replicas()} distinct gateways (this one first when it has the kernel and the
-   * labels, then the best-ranked peers) and delivers it once {@code hint.quorum()} of them give the same
-   * outputs. A peer whose signed answer differs from the agreeing ones is quarantined, and the answers are
-   * published as evidence on {@code cairn/net/evidence}.
-   */
-  private CompletionStage<JobResult> replicate(JobRequest r, PlacementHint hint, boolean installed) {
-    if (node == null) {
-      return refuse(r, ErrorCode.BAD_REQUEST, "replicas: " + hint.replicas() + " needs other gateways, and this gateway has no network section");
-    }
-    List<String> targets = new ArrayList<>();
-    if (installed && settings.labels().entrySet().containsAll(hint.labels().entrySet())) {
-      targets.add(self);
-    }
-    for (String p : capable(r, hint.labels())) {
-      if (targets.size() < hint.replicas()) {
-        targets.add(p);
-      }
-    }
-    if (targets.size() < hint.replicas()) {
-      return refuse(r, ErrorCode.BUSY, "replicas: " + hint.replicas() + " needs " + hint.replicas() + " gateways up with kernel '"
-          + r.kernel() + "'" + (hint.labels().isEmpty() ? "" : " and labels " + hint.labels()) + "; there are " + targets.size()
-          + " " + targets + "; retry later");
-    }
-    List<CompletableFuture<Quorum.Answer>> answers = new ArrayList<>();
-    // The local replica must leave the inputs as they are: the peers' requests are made from them too.
-    JobRequest shared = new JobRequest(r.deviceId(), r.id(), r.kernel(), r.params(), r.inputs(), r.priority(), r.deadlineMs(),
-        r.payloadBytes(), false, r.placement());
-    for (String t : targets) {
-      if (t.equals(self)) {
-        answers.add(local.submit(shared).toCompletableFuture().thenApply(res -> {
-          finish.ran(res);
-          byte[] body = WorkMessages.reply(self, self, "local", res);
-          return new Quorum.Answer(self, res, body, node.sign(PeerSignature.WORK_RESULT, body));
-        }));
-      } else {
-        answers.add(send(shared, List.of(t), false));
-      }
-    }
-    LOG.debug("{} job {} of {} runs on {} (quorum {})", self, r.id(), r.deviceId(), targets, hint.quorum());
-    return Quorum.collect(r.id(), r.deviceId(), answers, hint.quorum(), self, v -> judged(r, hint.quorum(), v));
-  }
-
-  /** Counts each agreeing peer's agreement in its score; a disagreement becomes evidence (and quarantines the dissenters). */
-  private void judged(JobRequest r, int quorum, Quorum.Verdict v) {
-    v.agreeing().stream().map(Quorum.Answer::gateway).filter(g -> !self.equals(g)).forEach(node.peers()::agreed);
-    if (v.disagreed()) {
-      node.evidence(r, quorum, v);
-    }
-  }
-
   /** Whether the local queue is full now (checked only after a BUSY refusal: it takes a stats snapshot). */
   private boolean queueFull() {
     return local.stats().queued() >= local.options().queueCapacity();
   }
 
-  private static CompletionStage<JobResult> refuse(JobRequest r, ErrorCode code, String message) {
+  static CompletionStage<JobResult> refuse(JobRequest r, ErrorCode code, String message) {
     return CompletableFuture.completedFuture(JobResult.error(r.id(), r.deviceId(), code, "job '" + r.id() + "': " + message));
   }
 
