@@ -157,9 +157,12 @@ public final class Offloader implements Scheduler {
   /**
    * The peers predicted to finish {@code r} within its deadline, best first, when this gateway's queue is
    * predicted to make it miss the deadline; empty when it is not, or when no peer is predicted to do better.
-   * Only jobs with a deadline pay for the look at the queue.
+   * Only jobs with a deadline pay for the look at the queue, and only once a job has run here.
    */
   private List<String> sooner(JobRequest r) {
+    if (finish.localRunMs() <= 0) {
+      return List.of(); // nothing measured yet: no wait is predicted
+    }
     double waitMs = finish.localWaitMs(local.stats(), local.options().workerThreads());
     if (waitMs <= r.deadlineMs()) {
       return List.of();
