@@ -25,6 +25,9 @@ public final class NetworkSettings {
   public static final int DEFAULT_OFFLOAD_MAX_IN_FLIGHT = 16;
   public static final long DEFAULT_OFFLOAD_TIMEOUT_MS = 10_000;
   public static final int DEFAULT_OFFLOAD_ATTEMPTS = 2;
+  /** Distinct gateways a replicated job may run on in all, those it fails over to after a disagreement included. */
+  public static final int DEFAULT_MAX_REPLICAS = 5;
+  public static final int MAX_MAX_REPLICAS = 16;
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_.-]{1,63}");
 
@@ -38,6 +41,7 @@ public final class NetworkSettings {
   private long unknownAfterMs = DEFAULT_UNKNOWN_AFTER_MS;
   private long downAfterMs = DEFAULT_DOWN_AFTER_MS;
   private final Offload offload = new Offload();
+  private int maxReplicas = DEFAULT_MAX_REPLICAS;
   private final Map<String, dev.cairn.scheduler.PlacementHint> replication = new LinkedHashMap<>();
   private final Tls tls = new Tls();
 
@@ -218,6 +222,19 @@ public final class NetworkSettings {
   @JsonProperty("downAfterMs")
   public void setDownAfterMs(long value) {
     downAfterMs = within(100, 86_400_000, value);
+  }
+
+  public int maxReplicas() {
+    return maxReplicas;
+  }
+
+  /**
+   * {@code maxReplicas: 5}: when the replicas of a job do not reach its quorum, it is sent to more distinct
+   * gateways, up to this many replicas in all (never fewer than the job asked for); then it fails.
+   */
+  @JsonProperty("maxReplicas")
+  public void setMaxReplicas(int value) {
+    maxReplicas = (int) within(1, MAX_MAX_REPLICAS, value);
   }
 
   @JsonProperty("offload")

@@ -245,6 +245,7 @@ public final class NetworkNode {
       } else if (self.equals(d.gateway())) {
         LOG.error("{} job {} of {}: this gateway's outputs differ from those of {}, which agree", self, job.id(), job.deviceId(), agreeing);
       } else {
+        peers.contradicted(d.gateway());
         peers.quarantine(d.gateway(), "answered job " + job.id() + " of " + job.deviceId() + " unlike " + agreeing
             + " (signed answers published on " + EVIDENCE + ")");
       }

@@ -14,7 +14,6 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The scheduler devices see: each job runs here, or on a peer when the device names one
  * ({@code "placement": {"gateway": ...}} or labels), when only peers have its kernel, or when the local
- * queue is full and an up peer with the kernel has room (its announced load under 1). A job for a peer
+ * queue is full and an up peer with the kernel has room (its announced load under 1), or when the job's
+ * {@code deadlineMs} would be missed in the local queue and a peer is predicted to finish it in time
+ * ({@link FinishTimes}, which also ranks the peers); jobs with replicas go through {@link Replication}. A job for a peer
  * waits at most {@code offload.timeoutMs} for its answer, then goes to the next capable peer (up to
  * {@code offload.attempts}) unless the device named the gateway; however many peers were asked, the device
  * gets exactly one result, naming the gateway that ran it ({@code executedBy}). At most
@@ -48,6 +49,8 @@ public final class Offloader implements Scheduler {
   private final int maxReplyBytes;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final FinishTimes finish;
+  private final Replication replication;
 
   /** One job waiting for a peer. */
   private final class Pending {
@@ -80,6 +83,8 @@ public final class Offloader implements Scheduler {
     this.settings = settings;
     this.vertx = vertx;
     this.maxReplyBytes = 16 * 1024 * 1024;
+    this.finish = new FinishTimes(settings.offload().timeoutMs());
+    this.replication = new Replication(local, self, node, settings, finish, this::capable, (r, peer) -> send(r, List.of(peer), false));
     if (node != null) {
       node.onReplies(this::onReply);
     }
@@ -94,7 +99,7 @@ public final class Offloader implements Scheduler {
     }
     boolean installed = local.catalog().find(r.kernel()).isPresent();
     if (hint != null && hint.replicas() > 1) {
-      return replicate(r, hint, installed);
+      return replication.replicate(r, hint, installed);
     }
     if (hint != null && hint.gateway() != null && !hint.gateway().equals(self)) {
       return offload(r, List.of(hint.gateway()), false);
@@ -115,6 +120,13 @@ public final class Offloader implements Scheduler {
         return offload(r, peers, true);
       }
     }
+    if (node != null && hint == null && installed && r.deadlineMs() > 0) {
+      List<String> sooner = sooner(r);
+      if (!sooner.isEmpty()) {
+        // When no peer takes it after all, it runs here: late, maybe, but not refused.
+        return offload(r, sooner, true).thenCompose(res -> res.code() == ErrorCode.BUSY ? here(r) : CompletableFuture.completedFuture(res));
+      }
+    }
     CompletionStage<JobResult> here = local.submit(r);
     if (node != null && hint == null) {
       // A refusal completes before submit returns: a full queue sends the job to an up peer with room.
@@ -128,49 +140,37 @@ public final class Offloader implements Scheduler {
         }
       }
     }
-    return here.thenApply(result -> result.withExecutedBy(List.of(self)));
+    return ranHere(here);
+  }
+
+  private CompletionStage<JobResult> here(JobRequest r) {
+    return ranHere(local.submit(r));
+  }
+
+  private CompletionStage<JobResult> ranHere(CompletionStage<JobResult> here) {
+    return here.thenApply(result -> {
+      finish.ran(result);
+      return result.withExecutedBy(List.of(self));
+    });
   }
 
   /**
-   * Runs the job on {@code hint.replicas()} distinct gateways (this one first when it has the kernel and the
-   * labels, then the best-ranked peers) and delivers it once {@code hint.quorum()} of them give the same
-   * outputs. A peer whose signed answer differs from the agreeing ones is quarantined, and the answers are
-   * published as evidence on {@code cairn/net/evidence}.
+   * The peers predicted to finish {@code r} within its deadline, best first, when this gateway's queue is
+   * predicted to make it miss the deadline; empty when it is not, or when no peer is predicted to do better.
+   * Only jobs with a deadline pay for the look at the queue, and only once a job has run here.
    */
-  private CompletionStage<JobResult> replicate(JobRequest r, PlacementHint hint, boolean installed) {
-    if (node == null) {
-      return refuse(r, ErrorCode.BAD_REQUEST, "replicas: " + hint.replicas() + " needs other gateways, and this gateway has no network section");
+  private List<String> sooner(JobRequest r) {
+    if (finish.localRunMs() <= 0) {
+      return List.of(); // nothing measured yet: no wait is predicted
     }
-    List<String> targets = new ArrayList<>();
-    if (installed && settings.labels().entrySet().containsAll(hint.labels().entrySet())) {
-      targets.add(self);
+    double waitMs = finish.localWaitMs(local.stats(), local.options().workerThreads());
+    if (waitMs <= r.deadlineMs()) {
+      return List.of();
     }
-    for (String p : capable(r, hint.labels())) {
-      if (targets.size() < hint.replicas()) {
-        targets.add(p);
-      }
-    }
-    if (targets.size() < hint.replicas()) {
-      return refuse(r, ErrorCode.BUSY, "replicas: " + hint.replicas() + " needs " + hint.replicas() + " gateways up with kernel '"
-          + r.kernel() + "'" + (hint.labels().isEmpty() ? "" : " and labels " + hint.labels()) + "; there are " + targets.size()
-          + " " + targets + "; retry later");
-    }
-    List<CompletableFuture<Quorum.Answer>> answers = new ArrayList<>();
-    // The local replica must leave the inputs as they are: the peers' requests are made from them too.
-    JobRequest shared = new JobRequest(r.deviceId(), r.id(), r.kernel(), r.params(), r.inputs(), r.priority(), r.deadlineMs(),
-        r.payloadBytes(), false, r.placement());
-    for (String t : targets) {
-      if (t.equals(self)) {
-        answers.add(local.submit(shared).toCompletableFuture().thenApply(res -> {
-          byte[] body = WorkMessages.reply(self, self, "local", res);
-          return new Quorum.Answer(self, res, body, node.sign(PeerSignature.WORK_RESULT, body));
-        }));
-      } else {
-        answers.add(send(shared, List.of(t), false));
-      }
-    }
-    LOG.debug("{} job {} of {} runs on {} (quorum {})", self, r.id(), r.deviceId(), targets, hint.quorum());
-    return Quorum.collect(r.id(), r.deviceId(), answers, hint.quorum(), self, v -> node.evidence(r, hint.quorum(), v));
+    List<String> peers = finish.meeting(capablePeers(r, Map.of()), r.deadlineMs()).stream().map(PeerTable.Peer::id).toList();
+    LOG.debug("{} job {} of {}: the queue here is predicted to take {} ms, over its deadline of {} ms; {}", self, r.id(), r.deviceId(),
+        Math.round(waitMs), r.deadlineMs(), peers.isEmpty() ? "no peer is predicted sooner: it runs here" : "it goes to " + peers.get(0));
+    return peers;
   }
 
   /** Whether the local queue is full now (checked only after a BUSY refusal: it takes a stats snapshot). */
@@ -178,23 +178,20 @@ public final class Offloader implements Scheduler {
     return local.stats().queued() >= local.options().queueCapacity();
   }
 
-  private static CompletionStage<JobResult> refuse(JobRequest r, ErrorCode code, String message) {
+  static CompletionStage<JobResult> refuse(JobRequest r, ErrorCode code, String message) {
     return CompletableFuture.completedFuture(JobResult.error(r.id(), r.deviceId(), code, "job '" + r.id() + "': " + message));
   }
 
-  /**
-   * Up peers that announce the job's kernel and {@code labels}: least loaded first, then the best score
-   * (answered over asked), then the fastest; a peer not measured yet counts as fastest, so that it gets measured.
-   */
+  /** Up peers that announce the job's kernel and {@code labels}, lowest predicted finish first ({@link FinishTimes}). */
   private List<String> capable(JobRequest r, Map<String, String> labels) {
+    return finish.rank(capablePeers(r, labels)).stream().map(PeerTable.Peer::id).collect(Collectors.toList());
+  }
+
+  private List<PeerTable.Peer> capablePeers(JobRequest r, Map<String, String> labels) {
     return node.peers().peers().stream()
         .filter(p -> p.state() == PeerTable.State.UP && p.last().kernels().containsKey(r.kernel())
             && p.last().labels().entrySet().containsAll(labels.entrySet()))
-        .sorted(Comparator.comparingDouble(PeerTable.Peer::load)
-            .thenComparingDouble(p -> -p.score())
-            .thenComparingDouble(p -> Math.max(0, p.latencyMs())))
-        .map(PeerTable.Peer::id)
-        .collect(Collectors.toList());
+        .toList();
   }
 
   /** Why {@code peer} cannot take the job now, or null when it can. */
@@ -322,7 +319,8 @@ public final class Offloader implements Scheduler {
       return;
     }
     vertx.cancelTimer(p.timer);
-    node.peers().answered(responder, (System.nanoTime() - p.sentNanos) / 1e6);
+    node.peers().answered(responder, (System.nanoTime() - p.sentNanos) / 1e6,
+        reply.result().isOk() ? reply.result().runMicros() / 1000.0 : -1);
     if (p.anyPeer && reply.result().code() == ErrorCode.BUSY && !p.candidates.isEmpty()) {
       LOG.debug("{} job {} of {}: {} is busy; trying the next gateway", self, p.job.id(), p.job.deviceId(), responder);
       next(p, responder + " was busy: " + reply.result().message());

@@ -16,11 +16,27 @@ import org.slf4j.LoggerFactory;
  * needs no timer: {@code up} while announcements come within {@code unknownAfterMs}, {@code unknown} after
  * that (or while the only announcement heard is a retained one, possibly stale), {@code down} after
  * {@code downAfterMs}, {@code quarantined} from the operator until lifted. Thread-safe.
+ *
+ * <p>Each peer's reputation {@code score}, from 0 to 1, is the product of three factors, each 1 for a
+ * peer not yet asked:
+ * <ul>
+ *   <li>reliability {@code (answered + 1) / (answered + timedOut + 1)}: jobs it answered in time over
+ *       jobs sent to it, counting one answered to begin with;
+ *   <li>agreement {@code (agreed + 1) / (agreed + contradicted + 1)}: its answers to replicated jobs
+ *       that matched the delivered quorum over those that matched it or contradicted it (a contradiction
+ *       also quarantines it; the count stays when the quarantine is lifted);
+ *   <li>speed {@code LATENCY_SCALE_MS / (LATENCY_SCALE_MS + latencyMs)}, with {@value #LATENCY_SCALE_MS}
+ *       ms: a peer whose jobs come back in 10 ms keeps 0.99, in a second 0.5.
+ * </ul>
+ * So {@code score = reliability * agreement * speed}; placement divides a peer's predicted finish
+ * time by it ({@link FinishTimes}).
  */
 public final class PeerTable {
   private static final Logger LOG = LoggerFactory.getLogger(PeerTable.class);
   /** Weight of the newest sample in the round-trip average. */
   static final double LATENCY_WEIGHT = 0.2;
+  /** The round trip, in ms, at which the speed factor of a peer's score is one half. */
+  static final double LATENCY_SCALE_MS = 1000;
 
   /** A peer's state, as {@code GET /v1/peers} and {@code cairn peers} show it. */
   public enum State {
@@ -39,10 +55,18 @@ public final class PeerTable {
    *
    * @param last its newest accepted announcement, or null if none was heard
    * @param latencyMs the average round trip of jobs it ran for this gateway, or -1 before the first
-   * @param score from 0 to 1: jobs it answered over jobs sent to it, counting one answered job to begin with
+   * @param runMs the average time its answers say a job ran there, or -1 before the first
+   * @param score from 0 to 1: reliability times agreement times speed (see the class comment)
+   * @param agreed its answers to replicated jobs that matched the quorum delivered
+   * @param contradicted its answers to replicated jobs that contradicted the quorum delivered
    */
-  public record Peer(String id, State state, Announcement last, long heardAtMillis, double latencyMs, double score,
-      long answered, long timedOut, String quarantineReason) {
+  public record Peer(String id, State state, Announcement last, long heardAtMillis, double latencyMs, double runMs, double score,
+      long answered, long timedOut, long agreed, long contradicted, String quarantineReason) {
+
+    /** Its reliability times its agreement: the score without its speed; 1 for a peer not asked yet. */
+    public double trust() {
+      return PeerTable.score(answered, timedOut, agreed, contradicted, -1);
+    }
 
     /** Its announced queue over its whole queue: 0 idle, 1 full; 1 when not known. */
     public double load() {
@@ -59,8 +83,11 @@ public final class PeerTable {
     long heardAt = -1;
     boolean live;
     double latencyMs = -1;
+    double runMs = -1;
     long answered;
     long timedOut;
+    long agreed;
+    long contradicted;
     String quarantined;
   }
 
@@ -160,9 +187,18 @@ public final class PeerTable {
     return e.live && since <= unknownAfterMs ? State.UP : State.UNKNOWN;
   }
 
+  /** The reputation of a peer from its counts and average round trip (-1 when not measured): see the class comment. */
+  static double score(long answered, long timedOut, long agreed, long contradicted, double latencyMs) {
+    double reliability = (answered + 1.0) / (answered + timedOut + 1.0);
+    double agreement = (agreed + 1.0) / (agreed + contradicted + 1.0);
+    double speed = latencyMs < 0 ? 1 : LATENCY_SCALE_MS / (LATENCY_SCALE_MS + latencyMs);
+    return reliability * agreement * speed;
+  }
+
   private Peer view(String id, Entry e, long now) {
-    double score = (e.answered + 1.0) / (e.answered + e.timedOut + 1.0);
-    return new Peer(id, state(e, now), e.last, e.heardAt, e.latencyMs, score, e.answered, e.timedOut, e.quarantined);
+    return new Peer(id, state(e, now), e.last, e.heardAt, e.latencyMs, e.runMs,
+        score(e.answered, e.timedOut, e.agreed, e.contradicted, e.latencyMs), e.answered, e.timedOut, e.agreed, e.contradicted,
+        e.quarantined);
   }
 
   /** Announcements ignored since start: unpinned, badly signed, malformed or naming another gateway. */
@@ -185,11 +221,43 @@ public final class PeerTable {
   }
 
   /** Records the answer of a job sent to {@code id} after {@code roundTripMs}. */
-  synchronized void answered(String id, double roundTripMs) {
+  void answered(String id, double roundTripMs) {
+    answered(id, roundTripMs, -1);
+  }
+
+  /**
+   * Records the answer of a job sent to {@code id} after {@code roundTripMs}, which says the job ran for
+   * {@code runMs} there (-1 when it did not run: a refusal).
+   */
+  synchronized void answered(String id, double roundTripMs, double runMs) {
     Entry e = peers.get(id);
     if (e != null) {
       e.answered++;
-      e.latencyMs = e.latencyMs < 0 ? roundTripMs : e.latencyMs + LATENCY_WEIGHT * (roundTripMs - e.latencyMs);
+      e.latencyMs = average(e.latencyMs, roundTripMs);
+      if (runMs >= 0) {
+        e.runMs = average(e.runMs, runMs);
+      }
+    }
+  }
+
+  /** {@code mean} moved towards {@code sample} by {@link #LATENCY_WEIGHT}; the sample itself when {@code mean} is -1 (none yet). */
+  static double average(double mean, double sample) {
+    return mean < 0 ? sample : mean + LATENCY_WEIGHT * (sample - mean);
+  }
+
+  /** Records that {@code id}'s answer to a replicated job matched the quorum delivered. */
+  synchronized void agreed(String id) {
+    Entry e = peers.get(id);
+    if (e != null) {
+      e.agreed++;
+    }
+  }
+
+  /** Records that {@code id}'s signed answer to a replicated job contradicted the quorum delivered. */
+  synchronized void contradicted(String id) {
+    Entry e = peers.get(id);
+    if (e != null) {
+      e.contradicted++;
     }
   }
 

@@ -23,6 +23,9 @@ public final class PeersJson {
           .put("score", Math.round(p.score() * 1000) / 1000.0)
           .put("answered", p.answered())
           .put("timedOut", p.timedOut())
+          .put("agreed", p.agreed())
+          .put("contradicted", p.contradicted())
+          .put("runMs", p.runMs() < 0 ? null : Math.round(p.runMs() * 100) / 100.0)
           .put("heardAt", p.heardAtMillis() < 0 ? null : Instant.ofEpochMilli(p.heardAtMillis()).toString());
       Announcement a = p.last();
       if (a != null) {

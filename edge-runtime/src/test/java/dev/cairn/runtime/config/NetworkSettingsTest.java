@@ -58,6 +58,7 @@ class NetworkSettingsTest {
   @Test
   void refusesWhatCannotWorkSayingWhy() {
     assertTrue(refusal("network: {broker: http://b:80}").contains("must be tcp://host:port or ssl://host:port"));
+    assertTrue(refusal("network: {maxReplicas: 0}").contains("must be 1 to 16, was 0"));
     assertTrue(refusal("network: {replication: {vector.saxpy: {replicas: 2, quorum: 3}}}").contains("quorum 1 to replicas"));
     assertTrue(refusal("network: {replication: {vector.saxpy: {quorum: 1}}}").contains("each kernel's replication is"));
     assertEquals(2, ConfigLoader.parse("g", "network: {replication: {vector.saxpy: {replicas: 3}}}").network().replication()
@@ -95,7 +96,8 @@ class NetworkSettingsTest {
         Map.entry("unknownAfterMs", "20000"),
         Map.entry("downAfterMs", "90000"),
         Map.entry("offload", "{maxInFlight: 1, timeoutMs: 100, attempts: 1, shared: true}"),
-        Map.entry("replication", "{vector.saxpy: {replicas: 3, quorum: 2}}"));
+        Map.entry("replication", "{vector.saxpy: {replicas: 3, quorum: 2}}"),
+        Map.entry("maxReplicas", "3"));
     assertEquals(new TreeSet<>(samples.keySet()), names);
     samples.forEach((k, v) -> ConfigLoader.parse("schema", "network: {" + k + ": " + v + "}\n"));
     assertTrue(refusal("network: {brokers: tcp://b:1883}").contains("unknown setting 'network.brokers'"));

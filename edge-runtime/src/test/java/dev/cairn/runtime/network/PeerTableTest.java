@@ -76,6 +76,42 @@ class PeerTableTest {
     t.answered("gw-2", 20);
     assertEquals(12.0, t.peer("gw-2").latencyMs(), 1e-9);
     t.timedOut("gw-2");
-    assertEquals(0.75, t.peer("gw-2").score(), 1e-9);
+    assertEquals(0.75 * PeerTable.LATENCY_SCALE_MS / (PeerTable.LATENCY_SCALE_MS + 12), t.peer("gw-2").score(), 1e-9);
+  }
+
+  @Test
+  void aPeerThatTimesOutScoresLowerThanOneThatAnswers() {
+    PeerTable t = new PeerTable("gw-1", Map.of("gw-2", new byte[32], "gw-3", new byte[32]), clock, 15_000, 60_000);
+    t.answered("gw-2", 5, 1);
+    t.answered("gw-3", 5, 1);
+    t.timedOut("gw-3");
+    assertTrue(t.peer("gw-3").score() < t.peer("gw-2").score(), t.peers().toString());
+    assertEquals(1, t.peer("gw-3").timedOut());
+  }
+
+  @Test
+  void aPeerThatAnswersSlowlyScoresLowerThanAFastOne() {
+    PeerTable t = new PeerTable("gw-1", Map.of("gw-2", new byte[32], "gw-3", new byte[32]), clock, 15_000, 60_000);
+    for (int i = 0; i < 3; i++) {
+      t.answered("gw-2", 4, 1);
+      t.answered("gw-3", 400, 1);
+    }
+    double fast = t.peer("gw-2").score();
+    double slow = t.peer("gw-3").score();
+    assertTrue(slow < fast, "slow " + slow + ", fast " + fast);
+    assertEquals(1000.0 / 1400, slow, 1e-9, "the speed factor alone: both answered every job");
+    assertEquals(1.0, t.peer("gw-2").runMs(), 1e-9);
+  }
+
+  @Test
+  void contradictingTheQuorumCostsMoreThanAgreeingEarns() {
+    PeerTable t = new PeerTable("gw-1", Map.of("gw-2", new byte[32], "gw-3", new byte[32]), clock, 15_000, 60_000);
+    t.agreed("gw-2");
+    t.agreed("gw-3");
+    assertEquals(1.0, t.peer("gw-2").score(), 1e-9, "agreement alone keeps a full score");
+    t.contradicted("gw-3");
+    assertEquals(2.0 / 3, t.peer("gw-3").score(), 1e-9);
+    assertEquals(1, t.peer("gw-3").contradicted());
+    assertEquals(1, t.peer("gw-3").agreed());
   }
 }

@@ -74,6 +74,9 @@ class ReplicationTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> a.network().peers().peer("gw-3").state() == PeerTable.State.QUARANTINED);
         assertTrue(gw1.network().peers().peer("gw-3").quarantineReason().contains("answered job r1 of dev1 unlike [gw-1, gw-2]"));
+        assertEquals(1, gw1.network().peers().peer("gw-3").contradicted());
+        assertEquals(1, gw1.network().peers().peer("gw-2").agreed());
+        assertTrue(gw1.network().peers().peer("gw-3").score() < gw1.network().peers().peer("gw-2").score(), "the liar's score fell");
         MqttMessage m = evidence.poll(10, TimeUnit.SECONDS);
         JsonNode e = JSON.readTree(m.getPayload());
         assertEquals("gw-1", e.path("from").asText());
