@@ -70,6 +70,8 @@ public final class NetworkNode {
   private final String backends;
   private final Clock clock;
   private final PeerTable peers;
+  /** The operator's endorsement of this gateway's key, announced with it; or null. */
+  private final Endorsement endorsement;
   private final LogLimiter refused;
   private final MqttAsyncClient client;
   /** Read once at start: the password file is not read again on an event loop at each reconnect. */
@@ -92,7 +94,10 @@ public final class NetworkNode {
     this.local = local;
     this.backends = backends;
     this.clock = clock;
-    this.peers = new PeerTable(self, settings.peerKeys(), clock, settings.unknownAfterMs(), settings.downAfterMs());
+    this.peers = new PeerTable(self, settings.peerKeys(), settings.operatorKey(), settings.maxPeers(), clock,
+        settings.unknownAfterMs(), settings.downAfterMs());
+    this.endorsement = settings.endorsementFile() == null ? null
+        : Endorsement.own(settings.endorsementFile(), self, anchor.publicKey());
     this.refused = new LogLimiter(LOG, clock);
     this.broker = new BrokerConnection.Settings(settings.brokers(), settings.caFile(), settings.username(), settings.password());
     this.client = new MqttAsyncClient(settings.brokers().get(0), "cairn-net-" + self, new MemoryPersistence());
@@ -205,7 +210,7 @@ public final class NetworkNode {
     String version = NetworkNode.class.getPackage().getImplementationVersion();
     Announcement a = new Announcement(self, anchor.publicKey(), kernels, List.of(backends.split("\\+")),
         Math.max(0, local.options().queueCapacity() - s.queued()), s.queued(), s.running(), settings.labels(),
-        version == null ? "dev" : version, at);
+        version == null ? "dev" : version, at, endorsement);
     byte[] body = a.toJson();
     publish(GATEWAYS + self, body, PeerSignature.ANNOUNCE, true, null, null, 0);
   }
