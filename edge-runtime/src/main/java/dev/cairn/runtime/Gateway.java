@@ -122,22 +122,23 @@ public final class Gateway {
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();
       // Devices' jobs go through, from the outside in: metrics, kept results (a job already done gets its
-      // kept result, whatever its quota or placement), offload to peers, quotas, the local scheduler.
-      // Peers' jobs reach the local scheduler directly.
+      // kept result, whatever its quota or placement), quotas (a device over its quota here cannot get work
+      // done by a peer instead), offload to peers, the local scheduler. Peers' jobs reach the local scheduler
+      // directly.
       Scheduler local = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
           new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
-      Scheduler core = local;
-      if (usage != null) {
-        quotas = new QuotaScheduler(local, usage.meter(), clock, config.acl().quotas());
-        core = quotas;
-      }
       vertx = Vertx.vertx();
       network = config.network().enabled()
           ? dev.cairn.runtime.network.NetworkNode.create(vertx, config.gatewayId(), config.network(),
               config.schedulerOptions().maxPayloadBytes(), anchor, local, backendName(), clock)
           : null;
-      devices = new dev.cairn.runtime.network.Offloader(core, config.gatewayId(), network, config.network(), vertx);
-      keeping = dev.cairn.runtime.results.KeepingScheduler.open(devices, anchor.kept(), clock, config.results().retentionMs());
+      devices = new dev.cairn.runtime.network.Offloader(local, config.gatewayId(), network, config.network(), vertx);
+      Scheduler admitted = devices;
+      if (usage != null) {
+        quotas = new QuotaScheduler(devices, usage.meter(), clock, config.acl().quotas());
+        admitted = quotas;
+      }
+      keeping = dev.cairn.runtime.results.KeepingScheduler.open(admitted, anchor.kept(), clock, config.results().retentionMs());
       scheduler = keeping;
       if (config.metrics().enabled()) {
         metrics = new GatewayMetrics();

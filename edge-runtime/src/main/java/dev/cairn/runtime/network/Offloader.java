@@ -92,12 +92,19 @@ public final class Offloader implements Scheduler {
 
   @Override
   public CompletionStage<JobResult> submit(JobRequest r) {
+    boolean installed = local.catalog().find(r.kernel()).isPresent();
+    // The device's kernels (acl) at this gateway hold wherever its job runs: a peer is no way around them. The
+    // local scheduler refuses (and counts) what it could have run; what only peers have is refused here.
+    String forbidden = local.options().devicePolicies().forDevice(r.deviceId()).kernelRefusal(r.deviceId(), r.kernel(),
+        local.catalog());
+    if (forbidden != null) {
+      return installed ? local.submit(r) : refuse(r, ErrorCode.FORBIDDEN, forbidden);
+    }
     PlacementHint hint = r.placement();
     PlacementHint configured = settings.replication().get(r.kernel());
     if (configured != null && node != null && (hint == null || (hint.gateway() == null && hint.replicas() == 1))) {
       hint = new PlacementHint(null, hint == null ? Map.of() : hint.labels(), configured.replicas(), configured.quorum());
     }
-    boolean installed = local.catalog().find(r.kernel()).isPresent();
     if (hint != null && hint.replicas() > 1) {
       return replication.replicate(r, hint, installed);
     }
