@@ -460,6 +460,11 @@ public final class Gateway {
     return mqtt;
   }
 
+  /** Receipts chained with peers' (null without a network). */
+  public dev.cairn.runtime.network.ReceiptChain receiptChain() {
+    return chain;
+  }
+
   /** The network of gateways, or null when {@code network:} is not set. */
   public dev.cairn.runtime.network.NetworkNode network() {
     return network;

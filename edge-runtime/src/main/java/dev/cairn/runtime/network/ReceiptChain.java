@@ -59,6 +59,8 @@ public final class ReceiptChain {
   private final Path dir;
   private final BiConsumer<String, Receipt> toDevice;
   private final LogLimiter refused;
+  private final java.util.concurrent.atomic.AtomicLong refusals = new java.util.concurrent.atomic.AtomicLong();
+  private volatile String lastRefusal;
   /** Hex leaf hash of a peer's leaf -> the peer expected to send its receipt. */
   private final Map<String, String> awaited = bounded("peers' receipts awaited");
   /** Hex leaf hash of a peer's leaf -> this gateway's anchored receipt entry waiting for it. */
@@ -146,16 +148,23 @@ public final class ReceiptChain {
 
   /** The receipt with every executing gateway's, or null after deferring it under the first one missing. */
   private Receipt complete(AnchoredBatch.Entry e) {
+    List<Receipt.Executed> executed = executed(ChainLeaf.parse(e.receipt().leaf()).orElseThrow(),
+        missing -> deferred.put(HEX.formatHex(missing.leafHash()), e));
+    return executed == null ? null : e.receipt().withExecuted(executed);
+  }
+
+  /** The executing gateways' receipts kept here, or null after calling {@code missing} with the first one not here (worker thread). */
+  private List<Receipt.Executed> executed(ChainLeaf.Parsed chain, java.util.function.Consumer<ChainLeaf.Link> missing) {
     List<Receipt.Executed> executed = new ArrayList<>();
-    for (ChainLeaf.Link l : ChainLeaf.parse(e.receipt().leaf()).orElseThrow().executed()) {
+    for (ChainLeaf.Link l : chain.executed()) {
       Receipt r = stored(HEX.formatHex(l.leafHash()));
       if (r == null) {
-        deferred.put(HEX.formatHex(l.leafHash()), e);
+        missing.accept(l);
         return null;
       }
       executed.add(new Receipt.Executed(l.gateway(), r));
     }
-    return e.receipt().withExecuted(executed);
+    return executed;
   }
 
   /** The device's receipt: this gateway's, with the executing gateways' receipts when a peer ran the job. */
@@ -169,16 +178,11 @@ public final class ReceiptChain {
         return CompletableFuture.completedFuture(l);
       }
       return vertx.executeBlocking(() -> {
-        List<Receipt.Executed> executed = new ArrayList<>();
-        for (ChainLeaf.Link link : chain.executed()) {
-          Receipt r = stored(HEX.formatHex(link.leafHash()));
-          if (r == null) {
-            return new ReceiptLookup(ReceiptLookup.Status.PENDING, null, self + "'s receipt is ready; the receipt of "
-                + link.gateway() + ", which ran the job (its leaf " + HEX.formatHex(link.leafHash()) + "), has not arrived yet");
-          }
-          executed.add(new Receipt.Executed(link.gateway(), r));
-        }
-        return new ReceiptLookup(ReceiptLookup.Status.READY, l.receipt().withExecuted(executed), null);
+        ChainLeaf.Link[] missing = new ChainLeaf.Link[1];
+        List<Receipt.Executed> executed = executed(chain, m -> missing[0] = m);
+        return executed != null ? new ReceiptLookup(ReceiptLookup.Status.READY, l.receipt().withExecuted(executed), null)
+            : new ReceiptLookup(ReceiptLookup.Status.PENDING, null, self + "'s receipt is ready; the receipt of "
+                + missing[0].gateway() + ", which ran the job (its leaf " + HEX.formatHex(missing[0].leafHash()) + "), has not arrived yet");
       }, false).toCompletionStage();
     });
   }
@@ -228,8 +232,19 @@ public final class ReceiptChain {
       vertx.executeBlocking(() -> store(leaf, r), false)
           .onFailure(e -> LOG.error("{} could not keep {}'s receipt of leaf {}", self, o.path("from").asText(), leaf, e));
     } catch (IOException | IllegalArgumentException e) {
+      lastRefusal = from + ": " + e.getMessage();
+      refusals.incrementAndGet();
       refused.warn("receipt:" + from, "{} ignores a receipt from {}: {}", self, from, e.getMessage());
     }
+  }
+
+  /** Receipts refused from peers so far, and why the last one was. */
+  public long refused() {
+    return refusals.get();
+  }
+
+  public String lastRefusal() {
+    return lastRefusal;
   }
 
   private static String failed(Receipt r, byte[] key) {

@@ -45,13 +45,14 @@ class ChainedReceiptTest {
   @TempDir static Path dir;
   final MutableClock clock = new MutableClock();
   EmbeddedHiveMQ broker;
+  int port;
   Gateway gw1;
   Gateway gw2;
   Gateway gw3;
 
   @BeforeAll
   void startNetwork() throws Exception {
-    int port = TestNetwork.freePort();
+    port = TestNetwork.freePort();
     broker = TestNetwork.broker(dir.resolve("broker"), port);
     String url = "tcp://127.0.0.1:" + port;
     gw1 = TestNetwork.start(dir, "gw-1", url, List.of("gw-2", "gw-3"), Map.of(), clock, c -> {});
@@ -180,5 +181,44 @@ class ChainedReceiptTest {
     Run other = verify(swapped, c1[0], true);
     assertEquals(1, other.exit(), other.out());
     assertTrue(other.out().contains("NOT verified: failed executed gw-2 link"), other.out());
+  }
+
+  /** Publishes {@code body} on gw-1's receipts topic signed by {@code key}, and waits for gw-1 to refuse it. */
+  String refusedBy1(org.eclipse.paho.mqttv5.client.MqttClient client, byte[] body, dev.cairn.anchor.impl.GatewayKey key) throws Exception {
+    ReceiptChain chain = gw1.receiptChain();
+    long before = chain.refused();
+    org.eclipse.paho.mqttv5.common.packet.MqttProperties p = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+    p.setUserProperties(List.of(new org.eclipse.paho.mqttv5.common.packet.UserProperty("cairn-sig",
+        java.util.Base64.getEncoder().encodeToString(key.sign(dev.cairn.anchor.PeerSignature.RECEIPT.message(body))))));
+    client.publish("cairn/net/receipts/gw-1", new org.eclipse.paho.mqttv5.common.MqttMessage(body, 1, false, p));
+    await().atMost(Duration.ofSeconds(10)).until(() -> chain.refused() == before + 1);
+    return chain.lastRefusal();
+  }
+
+  @Test
+  void receiptsNotSignedByTheSendersPinnedKeyOrNotAwaitedAreRefusedSayingWhy() throws Exception {
+    // A genuine receipt of gw-3, of a job gw-1 never sent it.
+    gw3.anchor().append(new dev.cairn.anchor.LeafInput("dev9", "j9", "vector.saxpy", "1.0.0", new byte[32],
+        Map.of("y", new float[] {1}), "jvm", 1, 2)).toCompletableFuture().get();
+    gw3.anchor().sealNow().toCompletableFuture().get();
+    dev.cairn.anchor.Receipt genuine = await().atMost(Duration.ofSeconds(10))
+        .until(() -> gw3.anchor().receipt("dev9", "j9").toCompletableFuture().get(), l -> l.receipt() != null).receipt();
+    dev.cairn.anchor.impl.GatewayKey key3 = dev.cairn.anchor.impl.GatewayKey.loadOrCreate(dir.resolve("gw-3"));
+    org.eclipse.paho.mqttv5.client.MqttClient client = Mqtt5Device.client(
+        "tcp://127.0.0.1:" + port, new dev.cairn.runtime.demo.NoDelaySocketFactory(), null, null);
+    try {
+      ObjectNode o = JSON.createObjectNode().put("v", 1).put("from", "gw-3").put("to", "gw-1");
+      o.set("receipt", JSON.readTree(dev.cairn.anchor.ReceiptCodec.toJson(genuine)));
+      assertTrue(refusedBy1(client, JSON.writeValueAsBytes(o), key3).contains("is not one of a job gw-3 ran for this gateway"),
+          gw1.receiptChain().lastRefusal());
+      o.put("from", "gw-2");
+      assertTrue(refusedBy1(client, JSON.writeValueAsBytes(o), key3).contains("it is not signed by gw-2's pinned key"),
+          gw1.receiptChain().lastRefusal());
+      assertTrue(refusedBy1(client, new byte[ReceiptChain.MAX_RECEIPT_BYTES + 1], key3).contains("at most " + ReceiptChain.MAX_RECEIPT_BYTES),
+          gw1.receiptChain().lastRefusal());
+    } finally {
+      client.disconnect();
+      client.close();
+    }
   }
 }
