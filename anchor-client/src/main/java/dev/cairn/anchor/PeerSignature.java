@@ -17,7 +17,9 @@ public enum PeerSignature {
   /** The answer to a {@link #WORK} request. */
   WORK_RESULT("cairn-work-result"),
   /** Signed answers of replicas that disagree, as a gateway publishes them on {@code cairn/net/evidence}. */
-  EVIDENCE("cairn-evidence");
+  EVIDENCE("cairn-evidence"),
+  /** A gateway's receipt of a job it ran for a peer, sent to that peer on {@code cairn/net/receipts/{peer}}. */
+  RECEIPT("cairn-receipt");
 
   private final byte[] prefix;
 

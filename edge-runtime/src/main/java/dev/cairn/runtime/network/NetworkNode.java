@@ -45,6 +45,8 @@ public final class NetworkNode {
   static final String TO = "cairn/net/to/";
   static final String REPLY = "cairn/net/reply/";
   static final String EVIDENCE = "cairn/net/evidence";
+  /** Receipts of jobs a gateway ran for {@code {requester}}: {@code cairn/net/receipts/{requester}} ({@link ReceiptChain}). */
+  static final String RECEIPTS = "cairn/net/receipts/";
   /** Jobs any gateway with the kernel may take: {@code cairn/net/work/{kernel}}, through the shared subscription {@link #SHARED}. */
   static final String WORK = "cairn/net/work/";
   static final String SHARED = "$share/cairn/";
@@ -77,6 +79,7 @@ public final class NetworkNode {
   /** Read once at start: the password file is not read again on an event loop at each reconnect. */
   private final BrokerConnection.Settings broker;
   private volatile ReplyHandler replies = (p, s, c) -> {};
+  private volatile java.util.function.BiConsumer<byte[], byte[]> receipts = (p, s) -> {};
   private final java.util.Deque<String> evidence = new java.util.ArrayDeque<>();
   private volatile boolean closed;
   private long announceTimer = -1;
@@ -134,6 +137,16 @@ public final class NetworkNode {
     replies = handler;
   }
 
+  /** Called with each receipt's payload and signature on {@code cairn/net/receipts/{self}}, on Paho's thread. */
+  void onReceipts(java.util.function.BiConsumer<byte[], byte[]> handler) {
+    receipts = handler;
+  }
+
+  /** Sends {@code peer} this gateway's receipt of a job it ran for it, signed in {@link PeerSignature#RECEIPT}. */
+  boolean sendReceipt(String peer, byte[] body) {
+    return publish(RECEIPTS + peer, body, PeerSignature.RECEIPT, false, null, null, 0);
+  }
+
   /** Starts connecting (retried with backoff while the broker cannot be reached) and the announcement timer. */
   public void start() {
     announceTimer = vertx.setPeriodic(settings.announceIntervalMs(), id -> announceNow());
@@ -175,7 +188,8 @@ public final class NetworkNode {
   private void subscribe() {
     try {
       List<MqttSubscription> subs = new java.util.ArrayList<>(List.of(
-          new MqttSubscription(GATEWAYS + "+", 1), new MqttSubscription(TO + self, 1), new MqttSubscription(REPLY + self, 1)));
+          new MqttSubscription(GATEWAYS + "+", 1), new MqttSubscription(TO + self, 1), new MqttSubscription(REPLY + self, 1),
+          new MqttSubscription(RECEIPTS + self, 1)));
       // One member of each kernel's shared group: the broker gives each job on cairn/net/work/{kernel} to one of them.
       local.catalog().all().forEach(k -> subs.add(new MqttSubscription(SHARED + WORK + k.spec().name(), 1)));
       client.subscribe(subs.toArray(MqttSubscription[]::new),
@@ -444,6 +458,8 @@ public final class NetworkNode {
       } else if (topic.equals(REPLY + self)) {
         MqttProperties p = message.getProperties();
         replies.reply(message.getPayload(), signature(message), p == null ? null : p.getCorrelationData());
+      } else if (topic.equals(RECEIPTS + self)) {
+        receipts.accept(message.getPayload(), signature(message));
       }
     }
 
