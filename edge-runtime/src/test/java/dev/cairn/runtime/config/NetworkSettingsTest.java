@@ -97,7 +97,10 @@ class NetworkSettingsTest {
         Map.entry("downAfterMs", "90000"),
         Map.entry("offload", "{maxInFlight: 1, timeoutMs: 100, attempts: 1, shared: true}"),
         Map.entry("replication", "{vector.saxpy: {replicas: 3, quorum: 2}}"),
-        Map.entry("maxReplicas", "3"));
+        Map.entry("maxReplicas", "3"),
+        Map.entry("operatorKeyFile", "operator.pub"),
+        Map.entry("endorsementFile", "gw-1.endorsement"),
+        Map.entry("maxPeers", "8"));
     assertEquals(new TreeSet<>(samples.keySet()), names);
     samples.forEach((k, v) -> ConfigLoader.parse("schema", "network: {" + k + ": " + v + "}\n"));
     assertTrue(refusal("network: {brokers: tcp://b:1883}").contains("unknown setting 'network.brokers'"));
