@@ -17,7 +17,9 @@ public enum PeerSignature {
   /** The answer to a {@link #WORK} request. */
   WORK_RESULT("cairn-work-result"),
   /** Signed answers of replicas that disagree, as a gateway publishes them on {@code cairn/net/evidence}. */
-  EVIDENCE("cairn-evidence");
+  EVIDENCE("cairn-evidence"),
+  /** A usage statement, its countersignature or a dispute of it, sent on {@code cairn/net/usage/{peer}}. */
+  USAGE("cairn-usage");
 
   private final byte[] prefix;
 

@@ -125,7 +125,7 @@ public final class Gateway {
       // kept result, whatever its quota or placement), offload to peers, quotas, the local scheduler.
       // Peers' jobs reach the local scheduler directly.
       Scheduler local = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
-          new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
+          new AnchorSealer(anchor, usage), clock, Ticker.system());
       Scheduler core = local;
       if (usage != null) {
         quotas = new QuotaScheduler(local, usage.meter(), clock, config.acl().quotas());
@@ -136,6 +136,9 @@ public final class Gateway {
           ? dev.cairn.runtime.network.NetworkNode.create(vertx, config.gatewayId(), config.network(),
               config.schedulerOptions().maxPayloadBytes(), anchor, local, backendName(), clock)
           : null;
+      if (network != null && usage != null) {
+        network.metering(usage.peers());
+      }
       devices = new dev.cairn.runtime.network.Offloader(core, config.gatewayId(), network, config.network(), vertx);
       keeping = dev.cairn.runtime.results.KeepingScheduler.open(devices, anchor.kept(), clock, config.results().retentionMs());
       scheduler = keeping;
