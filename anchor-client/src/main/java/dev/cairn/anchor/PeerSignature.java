@@ -19,7 +19,9 @@ public enum PeerSignature {
   /** Signed answers of replicas that disagree, as a gateway publishes them on {@code cairn/net/evidence}. */
   EVIDENCE("cairn-evidence"),
   /** A usage statement, its countersignature or a dispute of it, sent on {@code cairn/net/usage/{peer}}. */
-  USAGE("cairn-usage");
+  USAGE("cairn-usage"),
+  /** A gateway's receipt of a job it ran for a peer, sent to that peer on {@code cairn/net/receipts/{peer}}. */
+  RECEIPT("cairn-receipt");
 
   private final byte[] prefix;
 

@@ -20,7 +20,11 @@ import java.util.Map;
  *
  * <pre>{"version": 1, "leaf": ..., "index": 5, "path": [...],
  *  "checkpoint": {"origin", "batch", "size", "first", "root", "prev", "time", "signature"},
- *  "anchors": [{"sink": "local", "type": "local", "evidence": {...}}], "publicKey": ...}</pre>
+ *  "anchors": [{"sink": "local", "type": "local", "evidence": {...}}], "publicKey": ...,
+ *  "executed": [{"gateway": "gw-2", "receipt": {...}}]}</pre>
+ *
+ * {@code executed} is there only for a job another gateway ran: that gateway's receipt of its own leaf,
+ * in the same form (without an {@code executed} of its own).
  */
 public final class ReceiptCodec {
   private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -62,6 +66,10 @@ public final class ReceiptCodec {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("not a receipt: expected an object");
     }
+    return receipt(root, true);
+  }
+
+  private static Receipt receipt(JsonNode root, boolean outer) {
     JsonNode version = required(root, "version");
     if (!version.isIntegralNumber() || version.asLong() != Receipt.VERSION) {
       throw new IllegalArgumentException("receipt version " + version + " is not supported; this reads version " + Receipt.VERSION);
@@ -84,8 +92,20 @@ public final class ReceiptCodec {
       }
       anchors.add(new AnchorProof(text(a, "sink"), text(a, "type"), evidence));
     }
+    List<Receipt.Executed> executed = new ArrayList<>();
+    if (root.has("executed")) {
+      if (!outer) {
+        throw new IllegalArgumentException("receipt field 'executed' cannot be inside an executing gateway's receipt");
+      }
+      for (JsonNode e : array(root, "executed")) {
+        if (!e.isObject()) {
+          throw new IllegalArgumentException("receipt field 'executed' must hold objects, held " + e.getNodeType());
+        }
+        executed.add(new Receipt.Executed(text(e, "gateway"), receipt(object(e, "receipt"), false)));
+      }
+    }
     return new Receipt(Receipt.VERSION, bytes(root, "leaf"), integer(root, "index"), path, checkpoint, anchors,
-        root.has("publicKey") ? bytes(root, "publicKey") : new byte[0]);
+        root.has("publicKey") ? bytes(root, "publicKey") : new byte[0], executed);
   }
 
   private static JsonNode required(JsonNode n, String field) {
@@ -167,6 +187,12 @@ public final class ReceiptCodec {
       a.evidence().forEach(ev::put);
     }
     put(root, "publicKey", r.publicKey(), binary);
+    if (!r.executed().isEmpty()) {
+      ArrayNode executed = root.putArray("executed");
+      for (Receipt.Executed e : r.executed()) {
+        executed.addObject().put("gateway", e.gateway()).set("receipt", tree(e.receipt(), binary));
+      }
+    }
     return root;
   }
 

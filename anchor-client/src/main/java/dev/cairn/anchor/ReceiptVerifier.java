@@ -45,35 +45,58 @@ public final class ReceiptVerifier {
    */
   public static List<Check> verify(Receipt r, byte[] pinnedKey, X509Certificate tsaCert, java.net.URI ethRpc,
       DeviceResult result) {
+    return verify(r, pinnedKey, tsaCert, ethRpc, result, Map.of());
+  }
+
+  /**
+   * As {@link #verify(Receipt, byte[], X509Certificate, java.net.URI, DeviceResult)}; a receipt of a job other
+   * gateways ran also has each executing gateway's receipt checked the same way against its key in
+   * {@code peerKeys} (checks named {@code "executed ID ..."}), and its link to this receipt's leaf
+   * ({@code "executed ID link"}, {@link ChainChecks}).
+   *
+   * @param peerKeys the executing gateways' Ed25519 public keys as the auditor knows them, by gateway id
+   */
+  public static List<Check> verify(Receipt r, byte[] pinnedKey, X509Certificate tsaCert, java.net.URI ethRpc,
+      DeviceResult result, Map<String, byte[]> peerKeys) {
+    List<Check> checks = single(r, pinnedKey, "", tsaCert, ethRpc, result);
+    for (Receipt.Executed e : r.executed()) {
+      checks.addAll(single(e.receipt(), peerKeys.get(e.gateway()), "executed " + e.gateway() + " ", tsaCert, ethRpc, null));
+    }
+    checks.addAll(ChainChecks.links(r));
+    return checks;
+  }
+
+  /** The checks of one gateway's receipt, named with {@code prefix}; a null key fails the signature check. */
+  private static List<Check> single(Receipt r, byte[] pinnedKey, String prefix, X509Certificate tsaCert, java.net.URI ethRpc,
+      DeviceResult result) {
     List<Check> checks = new ArrayList<>();
     Checkpoint c = r.checkpoint();
     JsonNode leaf = null;
     try {
       leaf = CBOR.readTree(r.leaf());
       boolean ok = leaf != null && leaf.path("v").asInt() == 1 && c.origin().equals(leaf.path("gw").asText());
-      checks.add(new Check("leaf", ok, ok
-          ? "device " + leaf.path("dev").asText() + ", job " + leaf.path("job").asText() + ", kernel "
-              + leaf.path("k").asText() + "@" + leaf.path("kv").asText() + " on " + leaf.path("be").asText()
-              + ", completed " + Instant.ofEpochMilli(leaf.path("done").asLong())
+      checks.add(new Check(prefix + "leaf", ok, ok ? describe(leaf)
           : "the leaf is not a version 1 Cairn leaf of gateway " + c.origin()));
     } catch (IOException e) {
-      checks.add(new Check("leaf", false, "the leaf is not CBOR: " + e.getMessage()));
+      checks.add(new Check(prefix + "leaf", false, "the leaf is not CBOR: " + e.getMessage()));
     }
     byte[] leafHash = Merkle.leafHash(r.leaf());
     boolean included = Merkle.verifyInclusion(r.index(), c.treeSize(), leafHash, r.path(), c.root());
-    checks.add(new Check("inclusion", included, included
+    checks.add(new Check(prefix + "inclusion", included, included
         ? "leaf " + r.index() + " of " + c.treeSize() + " in batch " + c.batch() + ", root " + HEX.formatHex(c.root())
         : "the leaf hash " + HEX.formatHex(leafHash) + " and path do not lead to the checkpoint's root"));
-    boolean signed = c.verify(pinnedKey);
-    checks.add(new Check("checkpoint signature", signed, signed
-        ? "Ed25519 by gateway key " + HEX.formatHex(pinnedKey)
-        : "the checkpoint is not signed by the pinned gateway key " + HEX.formatHex(pinnedKey)));
+    boolean signed = pinnedKey != null && c.verify(pinnedKey);
+    checks.add(new Check(prefix + "checkpoint signature", signed, signed
+        ? "Ed25519 by " + c.origin() + "'s key " + HEX.formatHex(pinnedKey)
+        : pinnedKey == null ? "no key is pinned for gateway " + c.origin() + " (give its key as --peer-key " + c.origin() + "=KEY)"
+        : "the checkpoint is not signed by the pinned key of " + c.origin() + ", " + HEX.formatHex(pinnedKey)));
     byte[] commitment = c.hash();
     if (r.anchors().isEmpty()) {
-      checks.add(new Check("anchors", false, "the receipt has no anchor"));
+      checks.add(new Check(prefix + "anchors", false, "the receipt has no anchor"));
     }
     for (AnchorProof a : r.anchors()) {
-      checks.add(anchorCheck(a, commitment, tsaCert, ethRpc));
+      Check x = anchorCheck(a, commitment, tsaCert, ethRpc);
+      checks.add(new Check(prefix + x.name(), x.ok(), x.detail()));
     }
     if (result != null) {
       byte[] expected = leaf == null ? null : binary(leaf.path("out"));
@@ -84,6 +107,17 @@ public final class ReceiptVerifier {
           : "the result's outputs and salt do not match the leaf's output commitment"));
     }
     return checks;
+  }
+
+  private static String describe(JsonNode leaf) {
+    String done = ", completed " + Instant.ofEpochMilli(leaf.path("done").asLong());
+    String job = "device " + leaf.path("dev").asText() + ", job " + leaf.path("job").asText() + ", kernel " + leaf.path("k").asText();
+    if (ChainLeaf.TYPE.equals(leaf.path("t").asText())) {
+      List<String> by = new ArrayList<>();
+      leaf.path("ex").forEach(e -> by.add(e.path("gw").asText()));
+      return job + " run by " + String.join(", ", by) + done;
+    }
+    return job + "@" + leaf.path("kv").asText() + " on " + leaf.path("be").asText() + done;
   }
 
   private static Check anchorCheck(AnchorProof a, byte[] commitment, X509Certificate tsaCert, java.net.URI ethRpc) {

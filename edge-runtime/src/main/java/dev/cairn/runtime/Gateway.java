@@ -56,6 +56,8 @@ public final class Gateway {
   /** The network of gateways (null without a {@code network:} section) and the scheduler devices see through it. */
   private volatile dev.cairn.runtime.network.NetworkNode network;
   private volatile dev.cairn.runtime.network.Offloader devices;
+  /** Receipts chaining this gateway's checkpoints and its peers' (null without a network). */
+  private volatile dev.cairn.runtime.network.ReceiptChain chain;
   private Future<Void> stopped;
 
   private Gateway(GatewayConfig config, Clock clock, KernelCatalog kernels) {
@@ -122,15 +124,11 @@ public final class Gateway {
       backends.add(Backends.jvm(config.jvm().threads()));
       accelerators();
       // Devices' jobs go through, from the outside in: metrics, kept results (a job already done gets its
-      // kept result, whatever its quota or placement), offload to peers, quotas, the local scheduler.
-      // Peers' jobs reach the local scheduler directly.
+      // kept result, whatever its quota or placement), quotas (a device over its quota here cannot get work
+      // done by a peer instead), offload to peers, the local scheduler. Peers' jobs reach the local scheduler
+      // directly.
       Scheduler local = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
           new AnchorSealer(anchor, usage), clock, Ticker.system());
-      Scheduler core = local;
-      if (usage != null) {
-        quotas = new QuotaScheduler(local, usage.meter(), clock, config.acl().quotas());
-        core = quotas;
-      }
       vertx = Vertx.vertx();
       network = config.network().enabled()
           ? dev.cairn.runtime.network.NetworkNode.create(vertx, config.gatewayId(), config.network(),
@@ -139,8 +137,16 @@ public final class Gateway {
       if (network != null && usage != null) {
         network.metering(usage.peers());
       }
-      devices = new dev.cairn.runtime.network.Offloader(core, config.gatewayId(), network, config.network(), vertx);
-      keeping = dev.cairn.runtime.results.KeepingScheduler.open(devices, anchor.kept(), clock, config.results().retentionMs());
+      chain = network == null ? null : new dev.cairn.runtime.network.ReceiptChain(config.gatewayId(), anchor, network, vertx, clock,
+          config.dataDir(), (device, receipt) -> mqtt.publishToDevice(device, "receipts",
+              () -> dev.cairn.anchor.ReceiptCodec.toJson(receipt), "application/json"));
+      devices = new dev.cairn.runtime.network.Offloader(local, config.gatewayId(), network, config.network(), vertx, chain);
+      Scheduler admitted = devices;
+      if (usage != null) {
+        quotas = new QuotaScheduler(devices, usage.meter(), clock, config.acl().quotas());
+        admitted = quotas;
+      }
+      keeping = dev.cairn.runtime.results.KeepingScheduler.open(admitted, anchor.kept(), clock, config.results().retentionMs());
       scheduler = keeping;
       if (config.metrics().enabled()) {
         metrics = new GatewayMetrics();
@@ -245,7 +251,9 @@ public final class Gateway {
     vertx.executeBlocking(() -> {
       int sent = 0;
       for (dev.cairn.anchor.AnchoredBatch.Entry e : batch.receipts()) {
-        if (mqtt.publishToDevice(e.deviceId(), "receipts", () -> dev.cairn.anchor.ReceiptCodec.toJson(e.receipt()), "application/json")) {
+        // A peer's device's receipt goes to that peer; one of a job a peer ran waits for the peer's receipt.
+        dev.cairn.anchor.Receipt r = chain == null ? e.receipt() : chain.anchored(e);
+        if (r != null && mqtt.publishToDevice(e.deviceId(), "receipts", () -> dev.cairn.anchor.ReceiptCodec.toJson(r), "application/json")) {
           sent++;
         }
       }
@@ -253,6 +261,11 @@ public final class Gateway {
           batch.receipts().size());
       return sent;
     }, false).onFailure(e -> LOG.error("{} receipts of batch {} could not be published", config.gatewayId(), batch.batch(), e));
+  }
+
+  /** The receipt of a device's job: with the executing gateway's receipt when a peer ran it. */
+  public java.util.concurrent.CompletionStage<dev.cairn.anchor.ReceiptLookup> receipt(String deviceId, String jobId) {
+    return chain == null ? anchor.receipt(deviceId, jobId) : chain.lookup(deviceId, jobId);
   }
 
   private Future<Void> logged(Throwable e) {
@@ -302,7 +315,7 @@ public final class Gateway {
     if (!options.plain() && options.dtlsPort() < 0) {
       return null;
     }
-    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, anchor::receipt, keeping);
+    dev.cairn.adapters.coap.CoapEndpoint endpoint = dev.cairn.adapters.coap.CoapEndpoint.create(options, scheduler, this::receipt, keeping);
     try {
       endpoint.start();
       return endpoint;
@@ -449,6 +462,11 @@ public final class Gateway {
 
   public MqttEndpoint mqtt() {
     return mqtt;
+  }
+
+  /** Receipts chained with peers' (null without a network). */
+  public dev.cairn.runtime.network.ReceiptChain receiptChain() {
+    return chain;
   }
 
   /** The network of gateways, or null when {@code network:} is not set. */

@@ -76,6 +76,20 @@ public record DevicePolicy(Set<String> kernels, int jobsPerSecond, int bytesPerS
     return kernels == null || kernels.contains(kernel);
   }
 
+  /**
+   * Why device {@code deviceId} may not run {@code kernel} under this policy (naming the kernels of
+   * {@code catalog} it may run), or null when it may.
+   */
+  public String kernelRefusal(String deviceId, String kernel, dev.cairn.kernels.KernelCatalog catalog) {
+    if (allows(kernel)) {
+      return null;
+    }
+    String allowed = kernels.stream().filter(k -> catalog.find(k).isPresent()).sorted()
+        .collect(java.util.stream.Collectors.joining(", "));
+    return "device '" + deviceId + "' may run " + (allowed.isEmpty() ? "no kernel" : "only " + allowed) + " here; '" + kernel
+        + "' is not allowed for it";
+  }
+
   /** Whether a rate (jobs or bytes per second) applies, so the scheduler keeps a bucket for the device. */
   public boolean limitsRate() {
     return jobsPerSecond > 0 || bytesPerSecond > 0;

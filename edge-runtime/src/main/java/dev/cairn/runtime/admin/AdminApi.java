@@ -66,7 +66,7 @@ public final class AdminApi {
       String device = ctx.pathParam("deviceId");
       String job = ctx.pathParam("jobId");
       boolean cbor = String.valueOf(ctx.request().getHeader("accept")).contains("application/cbor");
-      Future.fromCompletionStage(gateway.anchor().receipt(device, job), vertx.getOrCreateContext())
+      Future.fromCompletionStage(gateway.receipt(device, job), vertx.getOrCreateContext())
           .onSuccess(lookup -> {
             if (lookup.status() == dev.cairn.anchor.ReceiptLookup.Status.READY) {
               ctx.response()

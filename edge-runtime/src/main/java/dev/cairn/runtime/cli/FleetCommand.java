@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cairn fleet}: check, sign and publish fleet manifests. */
-@Command(name = "fleet", mixinStandardHelpOptions = true, description = "Fleet manifests: validate, keygen, sign, apply.",
-    subcommands = {FleetCommand.Validate.class, FleetCommand.Keygen.class, FleetCommand.Sign.class, FleetCommand.Apply.class})
+@Command(name = "fleet", mixinStandardHelpOptions = true, description = "Fleet manifests: validate, keygen, sign, apply; endorse a gateway's key.",
+    subcommands = {FleetCommand.Validate.class, FleetCommand.Keygen.class, FleetCommand.Sign.class, FleetCommand.Apply.class,
+        FleetCommand.Endorse.class})
 final class FleetCommand implements Runnable {
   @Override
   public void run() {
@@ -127,6 +128,40 @@ final class FleetCommand implements Runnable {
         }
       }
       return failed == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "endorse", mixinStandardHelpOptions = true,
+      description = "Sign a gateway's key with the operator's key: peers with network.operatorKeyFile know it without a pin"
+          + " (give the output to that gateway as network.endorsementFile).")
+  static final class Endorse implements Callable<Integer> {
+    @Option(names = "--key", required = true, paramLabel = "KEY", description = "the operator's private key (PEM, owner-only)")
+    Path key;
+
+    @Option(names = "--gateway-id", required = true, paramLabel = "ID", description = "the gateway's id")
+    String gatewayId;
+
+    @Option(names = "--gateway-key", required = true, paramLabel = "FILE",
+        description = "the gateway's public key: its gateway.pub (in its data directory)")
+    Path gatewayKey;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "where the endorsement (JSON) goes")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      byte[] pub = dev.cairn.runtime.config.NetworkSettings.readPublicKey(gatewayKey, "--gateway-key");
+      dev.cairn.runtime.network.Endorsement e;
+      try {
+        e = dev.cairn.runtime.network.Endorsement.sign(OperatorKey.readPrivate(key), gatewayId, pub);
+      } catch (IllegalArgumentException bad) {
+        throw new ConfigException(bad.getMessage());
+      }
+      e.write(out);
+      System.out.printf("wrote %s: the operator's endorsement of %s's key %s; set network.endorsementFile to it on %s,"
+          + " and network.operatorKeyFile to %s.pub on its peers%n", out, gatewayId, java.util.HexFormat.of().formatHex(pub),
+          gatewayId, key);
+      return 0;
     }
   }
 }

@@ -24,12 +24,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cairn verify}: checks a receipt offline and prints each check. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Verify a receipt offline: leaf, inclusion path, checkpoint signature, each anchor. Exit 0 when every check passes, 1 when one fails.")
+    description = "Verify a receipt offline: leaf, inclusion path, checkpoint signature, each anchor, and for a job a peer ran the same of the peer's receipt and its link to this gateway's leaf. Exit 0 when every check passes, 1 when one fails.")
 final class VerifyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RECEIPT", description = "receipt file, JSON or CBOR; or an evidence record of disagreeing replicas (from GET /v1/evidence)")
   Path receiptFile;
 
-  @Option(names = "--peer-key", paramLabel = "ID=KEY", description = "for evidence: a gateway's public key (gateway.pub or 64 hex digits), once per answering gateway")
+  @Option(names = "--peer-key", paramLabel = "ID=KEY", description = "another gateway's public key (gateway.pub or 64 hex digits): for evidence, once per answering gateway; for a receipt of a job a peer ran, the peer's (its receipt is checked against it)")
   Map<String, String> peerKeys = new LinkedHashMap<>();
 
   @Option(names = "--gateway-key", required = true, paramLabel = "KEY",
@@ -55,7 +55,7 @@ final class VerifyCommand implements Callable<Integer> {
     byte[] key = pinnedKey();
     X509Certificate cert = tsaCert == null ? null : certificate(tsaCert);
     ReceiptVerifier.DeviceResult result = resultFile == null ? null : deviceResult(resultFile);
-    List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(receipt, key, cert, ethRpc, result);
+    List<ReceiptVerifier.Check> checks = ReceiptVerifier.verify(receipt, key, cert, ethRpc, result, peerKeys());
     List<String> failed = new java.util.ArrayList<>();
     for (ReceiptVerifier.Check c : checks) {
       System.out.printf("%-4s %s: %s%n", c.ok() ? "ok" : "FAIL", c.name(), c.detail());
@@ -71,11 +71,16 @@ final class VerifyCommand implements Callable<Integer> {
     return 1;
   }
 
-  private int evidence(byte[] file) throws IOException {
+  private Map<String, byte[]> peerKeys() throws IOException {
     Map<String, byte[]> keys = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : peerKeys.entrySet()) {
       keys.put(e.getKey(), key(e.getValue(), "--peer-key " + e.getKey()));
     }
+    return keys;
+  }
+
+  private int evidence(byte[] file) throws IOException {
+    Map<String, byte[]> keys = peerKeys();
     List<String> failed = new java.util.ArrayList<>();
     for (dev.cairn.runtime.network.EvidenceVerifier.Check c : dev.cairn.runtime.network.EvidenceVerifier.verify(file, pinnedKey(), keys)) {
       System.out.printf("%-4s %s: %s%n", c.ok() ? "ok" : "FAIL", c.name(), c.detail());

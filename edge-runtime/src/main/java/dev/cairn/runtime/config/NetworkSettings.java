@@ -24,6 +24,7 @@ public final class NetworkSettings {
   public static final long DEFAULT_DOWN_AFTER_MS = 60_000;
   public static final int DEFAULT_OFFLOAD_MAX_IN_FLIGHT = 16;
   public static final long DEFAULT_OFFLOAD_TIMEOUT_MS = 10_000;
+  public static final int DEFAULT_MAX_PEERS = 64;
   public static final int DEFAULT_OFFLOAD_ATTEMPTS = 2;
   /** Distinct gateways a replicated job may run on in all, those it fails over to after a disagreement included. */
   public static final int DEFAULT_MAX_REPLICAS = 5;
@@ -42,6 +43,9 @@ public final class NetworkSettings {
   private long downAfterMs = DEFAULT_DOWN_AFTER_MS;
   private final Offload offload = new Offload();
   private int maxReplicas = DEFAULT_MAX_REPLICAS;
+  private Path operatorKeyFile;
+  private Path endorsementFile;
+  private int maxPeers = DEFAULT_MAX_PEERS;
   private final Map<String, dev.cairn.scheduler.PlacementHint> replication = new LinkedHashMap<>();
   private final Tls tls = new Tls();
 
@@ -156,14 +160,19 @@ public final class NetworkSettings {
   }
 
   private static byte[] readPublicKey(Peer p) {
+    return readPublicKey(p.publicKeyFile(), "network.peers " + p.id() + ": publicKeyFile");
+  }
+
+  /** An Ed25519 public key from {@code file}: a gateway.pub (64 hex digits) or PEM; errors name {@code setting}. */
+  public static byte[] readPublicKey(Path file, String setting) {
     String text;
     try {
-      text = Files.readString(p.publicKeyFile(), StandardCharsets.US_ASCII).trim();
+      text = Files.readString(file, StandardCharsets.US_ASCII).trim();
     } catch (IOException e) {
-      throw new ConfigException("network.peers " + p.id() + ": publicKeyFile " + p.publicKeyFile() + " cannot be read: " + e.getMessage(), e);
+      throw new ConfigException(setting + " " + file + " cannot be read: " + e.getMessage(), e);
     }
     if (text.startsWith("-----BEGIN")) {
-      return dev.cairn.runtime.fleet.OperatorKey.readPublic(p.publicKeyFile()).getEncoded();
+      return dev.cairn.runtime.fleet.OperatorKey.readPublic(file).getEncoded();
     }
     try {
       byte[] key = HexFormat.of().parseHex(text);
@@ -173,8 +182,42 @@ public final class NetworkSettings {
     } catch (IllegalArgumentException e) {
       // said below
     }
-    throw new ConfigException("network.peers " + p.id() + ": publicKeyFile " + p.publicKeyFile()
-        + " is not an Ed25519 public key: give the peer's gateway.pub (64 hex digits) or a PEM public key");
+    throw new ConfigException(setting + " " + file
+        + " is not an Ed25519 public key: give a gateway.pub (64 hex digits) or a PEM public key");
+  }
+
+  /**
+   * The fleet operator's Ed25519 public key ({@code operatorKeyFile}: PEM as {@code cairn fleet keygen} writes
+   * it, or hex), or null: a gateway whose announcement carries the operator's endorsement of its key is known
+   * without a pin in {@code peers}.
+   */
+  public byte[] operatorKey() {
+    return operatorKeyFile == null ? null : readPublicKey(operatorKeyFile, "network.operatorKeyFile");
+  }
+
+  @JsonProperty("operatorKeyFile")
+  public void setOperatorKeyFile(String value) {
+    operatorKeyFile = value == null || value.isBlank() ? null : Path.of(value);
+  }
+
+  /** This gateway's endorsement by the operator ({@code cairn fleet endorse}), announced to peers; or null. */
+  public Path endorsementFile() {
+    return endorsementFile;
+  }
+
+  @JsonProperty("endorsementFile")
+  public void setEndorsementFile(String value) {
+    endorsementFile = value == null || value.isBlank() ? null : Path.of(value);
+  }
+
+  /** Peers known at most, pinned and endorsed (endorsed gateways past it are ignored). */
+  public int maxPeers() {
+    return maxPeers;
+  }
+
+  @JsonProperty("maxPeers")
+  public void setMaxPeers(long value) {
+    maxPeers = (int) within(1, 4096, value);
   }
 
   public Map<String, String> labels() {
@@ -291,6 +334,10 @@ public final class NetworkSettings {
     }
     password();
     peerKeys();
+    operatorKey();
+    if (endorsementFile != null && !Files.isReadable(endorsementFile)) {
+      throw new ConfigException("network.endorsementFile " + endorsementFile + " cannot be read (cairn fleet endorse makes it)");
+    }
   }
 
   static long within(long min, long max, long value) {

@@ -20,10 +20,11 @@ import java.util.regex.Pattern;
  * @param freeCapacity jobs its queue can still take
  * @param queueLength jobs waiting in its queue
  * @param atMillis when it was made, on the announcing gateway's clock: each peer's announcements only go forward
+ * @param endorsement the fleet operator's endorsement of its id and key, or null
  */
 public record Announcement(
     String id, byte[] publicKey, Map<String, String> kernels, List<String> backends, int freeCapacity, int queueLength,
-    int running, Map<String, String> labels, String software, long atMillis) {
+    int running, Map<String, String> labels, String software, long atMillis, Endorsement endorsement) {
 
   static final int VERSION = 1;
   /** Longest announcement read, in bytes. */
@@ -39,6 +40,12 @@ public record Announcement(
     labels = Map.copyOf(labels);
   }
 
+  /** An announcement without an endorsement: its gateway is known only where it is pinned. */
+  public Announcement(String id, byte[] publicKey, Map<String, String> kernels, List<String> backends, int freeCapacity,
+      int queueLength, int running, Map<String, String> labels, String software, long atMillis) {
+    this(id, publicKey, kernels, backends, freeCapacity, queueLength, running, labels, software, atMillis, null);
+  }
+
   byte[] toJson() {
     ObjectNode o = JSON.createObjectNode();
     o.put("v", VERSION).put("id", id).put("publicKey", HexFormat.of().formatHex(publicKey));
@@ -51,6 +58,9 @@ public record Announcement(
     ObjectNode ls = o.putObject("labels");
     new java.util.TreeMap<>(labels).forEach(ls::put);
     o.put("software", software).put("at", atMillis);
+    if (endorsement != null) {
+      o.set("endorsement", endorsement.toJson());
+    }
     try {
       return JSON.writeValueAsBytes(o);
     } catch (IOException e) {
@@ -100,8 +110,9 @@ public record Announcement(
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException("announcement id is not a gateway id");
     }
+    Endorsement endorsement = o.has("endorsement") ? Endorsement.parse(o.get("endorsement")) : null;
     return new Announcement(id, key, kernels, backends, count(o, "freeCapacity"), count(o, "queueLength"),
-        count(o, "running"), labels, word(o, "software"), o.path("at").asLong());
+        count(o, "running"), labels, word(o, "software"), o.path("at").asLong(), endorsement);
   }
 
   private static Iterable<JsonNode> array(JsonNode o, String field, int max) {

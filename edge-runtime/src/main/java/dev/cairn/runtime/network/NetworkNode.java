@@ -48,6 +48,8 @@ public final class NetworkNode {
   static final String EVIDENCE = "cairn/net/evidence";
   /** Usage statements of work between two gateways, their countersignatures and disputes: {@code cairn/net/usage/{peer}}. */
   static final String USAGE = "cairn/net/usage/";
+  /** Receipts of jobs a gateway ran for {@code {requester}}: {@code cairn/net/receipts/{requester}} ({@link ReceiptChain}). */
+  static final String RECEIPTS = "cairn/net/receipts/";
   /** Jobs any gateway with the kernel may take: {@code cairn/net/work/{kernel}}, through the shared subscription {@link #SHARED}. */
   static final String WORK = "cairn/net/work/";
   static final String SHARED = "$share/cairn/";
@@ -73,6 +75,8 @@ public final class NetworkNode {
   private final String backends;
   private final Clock clock;
   private final PeerTable peers;
+  /** The operator's endorsement of this gateway's key, announced with it; or null. */
+  private final Endorsement endorsement;
   private final LogLimiter refused;
   private final MqttAsyncClient client;
   /** Read once at start: the password file is not read again on an event loop at each reconnect. */
@@ -80,6 +84,7 @@ public final class NetworkNode {
   private volatile ReplyHandler replies = (p, s, c) -> {};
   /** Usage of work between gateways, or null when metering is off. */
   private volatile PeerUsage usage;
+  private volatile java.util.function.BiConsumer<byte[], byte[]> receipts = (p, s) -> {};
   private final java.util.Deque<String> evidence = new java.util.ArrayDeque<>();
   private volatile boolean closed;
   private long announceTimer = -1;
@@ -97,7 +102,10 @@ public final class NetworkNode {
     this.local = local;
     this.backends = backends;
     this.clock = clock;
-    this.peers = new PeerTable(self, settings.peerKeys(), clock, settings.unknownAfterMs(), settings.downAfterMs());
+    this.peers = new PeerTable(self, settings.peerKeys(), settings.operatorKey(), settings.maxPeers(), clock,
+        settings.unknownAfterMs(), settings.downAfterMs());
+    this.endorsement = settings.endorsementFile() == null ? null
+        : Endorsement.own(settings.endorsementFile(), self, anchor.publicKey());
     this.refused = new LogLimiter(LOG, clock);
     this.broker = new BrokerConnection.Settings(settings.brokers(), settings.caFile(), settings.username(), settings.password());
     this.client = new MqttAsyncClient(settings.brokers().get(0), "cairn-net-" + self, new MemoryPersistence());
@@ -163,6 +171,16 @@ public final class NetworkNode {
     }
   }
 
+  /** Called with each receipt's payload and signature on {@code cairn/net/receipts/{self}}, on Paho's thread. */
+  void onReceipts(java.util.function.BiConsumer<byte[], byte[]> handler) {
+    receipts = handler;
+  }
+
+  /** Sends {@code peer} this gateway's receipt of a job it ran for it, signed in {@link PeerSignature#RECEIPT}. */
+  boolean sendReceipt(String peer, byte[] body) {
+    return publish(RECEIPTS + peer, body, PeerSignature.RECEIPT, false, null, null, 0);
+  }
+
   /** Starts connecting (retried with backoff while the broker cannot be reached) and the announcement timer. */
   public void start() {
     announceTimer = vertx.setPeriodic(settings.announceIntervalMs(), id -> announceNow());
@@ -205,7 +223,7 @@ public final class NetworkNode {
     try {
       List<MqttSubscription> subs = new java.util.ArrayList<>(List.of(
           new MqttSubscription(GATEWAYS + "+", 1), new MqttSubscription(TO + self, 1), new MqttSubscription(REPLY + self, 1),
-          new MqttSubscription(USAGE + self, 1)));
+          new MqttSubscription(USAGE + self, 1), new MqttSubscription(RECEIPTS + self, 1)));
       // One member of each kernel's shared group: the broker gives each job on cairn/net/work/{kernel} to one of them.
       local.catalog().all().forEach(k -> subs.add(new MqttSubscription(SHARED + WORK + k.spec().name(), 1)));
       client.subscribe(subs.toArray(MqttSubscription[]::new),
@@ -240,7 +258,7 @@ public final class NetworkNode {
     String version = NetworkNode.class.getPackage().getImplementationVersion();
     Announcement a = new Announcement(self, anchor.publicKey(), kernels, List.of(backends.split("\\+")),
         Math.max(0, local.options().queueCapacity() - s.queued()), s.queued(), s.running(), settings.labels(),
-        version == null ? "dev" : version, at);
+        version == null ? "dev" : version, at, endorsement);
     byte[] body = a.toJson();
     publish(GATEWAYS + self, body, PeerSignature.ANNOUNCE, true, null, null, 0);
   }
@@ -480,6 +498,8 @@ public final class NetworkNode {
       } else if (topic.equals(REPLY + self)) {
         MqttProperties p = message.getProperties();
         replies.reply(message.getPayload(), signature(message), p == null ? null : p.getCorrelationData());
+      } else if (topic.equals(RECEIPTS + self)) {
+        receipts.accept(message.getPayload(), signature(message));
       }
     }
 

@@ -51,6 +51,8 @@ public final class Offloader implements Scheduler {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final FinishTimes finish;
   private final Replication replication;
+  /** Journals this gateway's leaf of a job a peer ran; null without a network. */
+  private final ReceiptChain chain;
 
   /** One job waiting for a peer. */
   private final class Pending {
@@ -77,6 +79,12 @@ public final class Offloader implements Scheduler {
    * @param node the network, or null when this gateway has none
    */
   public Offloader(Scheduler local, String self, NetworkNode node, NetworkSettings settings, Vertx vertx) {
+    this(local, self, node, settings, vertx, null);
+  }
+
+  /** @param chain journals this gateway's leaf of each job a peer ran ({@link ReceiptChain}), or null */
+  public Offloader(Scheduler local, String self, NetworkNode node, NetworkSettings settings, Vertx vertx, ReceiptChain chain) {
+    this.chain = chain;
     this.local = local;
     this.self = self;
     this.node = node;
@@ -92,12 +100,19 @@ public final class Offloader implements Scheduler {
 
   @Override
   public CompletionStage<JobResult> submit(JobRequest r) {
+    boolean installed = local.catalog().find(r.kernel()).isPresent();
+    // The device's kernels (acl) at this gateway hold wherever its job runs: a peer is no way around them. The
+    // local scheduler refuses (and counts) what it could have run; what only peers have is refused here.
+    String forbidden = local.options().devicePolicies().forDevice(r.deviceId()).kernelRefusal(r.deviceId(), r.kernel(),
+        local.catalog());
+    if (forbidden != null) {
+      return installed ? local.submit(r) : refuse(r, ErrorCode.FORBIDDEN, forbidden);
+    }
     PlacementHint hint = r.placement();
     PlacementHint configured = settings.replication().get(r.kernel());
     if (configured != null && node != null && (hint == null || (hint.gateway() == null && hint.replicas() == 1))) {
       hint = new PlacementHint(null, hint == null ? Map.of() : hint.labels(), configured.replicas(), configured.quorum());
     }
-    boolean installed = local.catalog().find(r.kernel()).isPresent();
     if (hint != null && hint.replicas() > 1) {
       return replication.replicate(r, hint, installed);
     }
@@ -136,7 +151,7 @@ public final class Offloader implements Scheduler {
         if (!peers.isEmpty()) {
           LOG.debug("{} queue full: job {} of {} goes to {}", self, r.id(), r.deviceId(),
               settings.offload().shared() ? "the broker's choice" : peers.get(0));
-          return send(r, peers, true, settings.offload().shared()).thenApply(Quorum.Answer::result);
+          return send(r, peers, true, settings.offload().shared()).thenCompose(a -> journaled(r, a));
         }
       }
     }
@@ -214,7 +229,12 @@ public final class Offloader implements Scheduler {
   }
 
   private CompletionStage<JobResult> offload(JobRequest r, List<String> candidates, boolean anyPeer) {
-    return send(r, candidates, anyPeer).thenApply(Quorum.Answer::result);
+    return send(r, candidates, anyPeer).thenCompose(a -> journaled(r, a));
+  }
+
+  /** A peer's answer, once this gateway's leaf naming the peer's is durable (when the job ran). */
+  private CompletionStage<JobResult> journaled(JobRequest r, Quorum.Answer a) {
+    return chain == null || a.body() == null ? CompletableFuture.completedFuture(a.result()) : chain.journal(r, a);
   }
 
   private static Quorum.Answer refused(JobRequest r, String peer, ErrorCode code, String message) {

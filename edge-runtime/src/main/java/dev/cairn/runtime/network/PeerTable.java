@@ -92,7 +92,10 @@ public final class PeerTable {
   }
 
   private final String self;
-  private final Map<String, byte[]> pinned;
+  /** The keys of the pinned peers and of the endorsed ones heard so far (guarded by this). */
+  private final Map<String, byte[]> keys = new java.util.HashMap<>();
+  private final byte[] operatorKey;
+  private final int maxPeers;
   private final Clock clock;
   private final long unknownAfterMs;
   private final long downAfterMs;
@@ -102,8 +105,20 @@ public final class PeerTable {
   private final java.util.concurrent.atomic.AtomicLong ignoredCount = new java.util.concurrent.atomic.AtomicLong();
 
   public PeerTable(String self, Map<String, byte[]> pinned, Clock clock, long unknownAfterMs, long downAfterMs) {
+    this(self, pinned, null, 0, clock, unknownAfterMs, downAfterMs);
+  }
+
+  /**
+   * @param operatorKey the fleet operator's Ed25519 key: a gateway whose announcement carries its
+   *     {@link Endorsement} is known without a pin; null when only pinned peers count
+   * @param maxPeers how many peers this table holds at most, pinned ones included (endorsed ones past it are ignored)
+   */
+  public PeerTable(String self, Map<String, byte[]> pinned, byte[] operatorKey, int maxPeers, Clock clock, long unknownAfterMs,
+      long downAfterMs) {
     this.self = self;
-    this.pinned = Map.copyOf(pinned);
+    this.keys.putAll(pinned);
+    this.operatorKey = operatorKey == null ? null : operatorKey.clone();
+    this.maxPeers = Math.max(maxPeers, pinned.size());
     this.clock = clock;
     this.unknownAfterMs = unknownAfterMs;
     this.downAfterMs = downAfterMs;
@@ -112,15 +127,16 @@ public final class PeerTable {
     pinned.keySet().forEach(id -> peers.put(id, new Entry()));
   }
 
-  /** The pinned key of {@code id}, or null when it is not a pinned peer. */
-  byte[] key(String id) {
-    return pinned.get(id);
+  /** The pinned (or endorsed) key of {@code id}, or null when it is not a known peer. */
+  synchronized byte[] key(String id) {
+    return keys.get(id);
   }
 
   /**
    * Takes an announcement heard on {@code cairn/net/gateways/{topicId}}: counted only when it names the
-   * topic's gateway, that gateway is pinned, the key it announces is the pinned one, its signature verifies
-   * and it is newer than the last one. Anything else is ignored and logged (rate-limited).
+   * topic's gateway, that gateway is pinned (or endorsed by the operator key this gateway trusts), the key
+   * it announces is the pinned one, its signature verifies and it is newer than the last one. Anything else
+   * is ignored and logged (rate-limited).
    *
    * @param retained whether the broker delivered it from its retained store (it may be old)
    * @return whether it was counted
@@ -129,11 +145,8 @@ public final class PeerTable {
     if (self.equals(topicId)) {
       return false;
     }
-    byte[] key = pinned.get(topicId);
-    if (key == null) {
-      ignoredCount.incrementAndGet();
-      ignored.warn("unpinned:" + topicId, "{} ignores the announcement of '{}': no key is pinned for it in network.peers",
-          self, shown(topicId));
+    byte[] key = key(topicId);
+    if (key == null && (key = endorsedKey(topicId, payload)) == null) {
       return false;
     }
     if (signature == null || !PeerSignature.ANNOUNCE.verify(key, payload, signature)) {
@@ -158,6 +171,18 @@ public final class PeerTable {
     }
     synchronized (this) {
       Entry e = peers.get(topicId);
+      if (e == null) { // an endorsed gateway heard for the first time
+        if (peers.size() >= maxPeers) {
+          ignoredCount.incrementAndGet();
+          ignored.warn("full", "{} ignores the endorsed gateway '{}': it already knows {} peers (network.maxPeers)", self,
+              topicId, maxPeers);
+          return false;
+        }
+        e = new Entry();
+        peers.put(topicId, e);
+        keys.putIfAbsent(topicId, key);
+        LOG.info("{} knows gateway {} by the operator's endorsement of its key", self, topicId);
+      }
       if (e.last != null && a.atMillis() <= e.last.atMillis()) {
         return false; // a replay, or the retained copy of one already heard
       }
@@ -170,6 +195,32 @@ public final class PeerTable {
       }
       return true;
     }
+  }
+
+  /**
+   * The key an unpinned gateway announces when its announcement carries an endorsement of that key by the
+   * operator key this gateway trusts; null (logged) otherwise. Its signature is checked by the caller.
+   */
+  private byte[] endorsedKey(String topicId, byte[] payload) {
+    String why;
+    byte[] key = null;
+    if (operatorKey == null) {
+      why = "no key is pinned for it in network.peers";
+    } else {
+      try {
+        Announcement a = Announcement.parse(payload);
+        why = a.endorsement() == null ? "no key is pinned for it in network.peers, and it carries no operator endorsement"
+            : a.endorsement().refusal(topicId, a.publicKey(), operatorKey);
+        key = why == null ? a.publicKey() : null;
+      } catch (IllegalArgumentException e) {
+        why = e.getMessage();
+      }
+    }
+    if (why != null) {
+      ignoredCount.incrementAndGet();
+      ignored.warn("unpinned:" + topicId, "{} ignores the announcement of '{}': {}", self, shown(topicId), why);
+    }
+    return key;
   }
 
   private static String shown(String s) {

@@ -111,4 +111,33 @@ class FleetInteropIT {
       broker.waitFor(10, TimeUnit.SECONDS);
     }
   }
+
+  /** An operator key made by openssl endorses a gateway key with {@code cairn fleet endorse}; openssl verifies it. */
+  @Test
+  void opensslVerifiesAnEndorsementMadeWithAnOpensslOperatorKey() throws Exception {
+    String openssl = ExternalTools.require("openssl", "openssl");
+    Path key = dir.resolve("operator.key");
+    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    run(dir, openssl, "genpkey", "-algorithm", "ed25519", "-out", key.toString());
+    run(dir, openssl, "pkey", "-in", key.toString(), "-pubout", "-out", "operator.pub");
+    dev.cairn.anchor.impl.GatewayKey gw = dev.cairn.anchor.impl.GatewayKey.loadOrCreate(dir.resolve("gw-2"));
+    String out = run(dir, cairn("fleet", "endorse", "--key", key.toString(), "--gateway-id", "gw-2", "--gateway-key",
+        dir.resolve("gw-2").resolve(dev.cairn.anchor.impl.GatewayKey.PUB_FILE).toString(), "--out", "gw-2.endorsement"));
+    assertTrue(out.contains("wrote gw-2.endorsement"), out);
+    JsonNode e = JSON.readTree(Files.readString(dir.resolve("gw-2.endorsement")));
+    assertEquals(java.util.HexFormat.of().formatHex(gw.publicKey()), e.path("gatewayKey").asText());
+    // The bytes the README says are signed: "cairn-gateway-key" 0x00 gatewayId 0x00 gatewayKey.
+    java.io.ByteArrayOutputStream m = new java.io.ByteArrayOutputStream();
+    m.write("cairn-gateway-key\0gw-2\0".getBytes(StandardCharsets.US_ASCII));
+    m.write(gw.publicKey());
+    Files.write(dir.resolve("endorsed"), m.toByteArray());
+    Files.write(dir.resolve("endorsement.sig"), Base64.getDecoder().decode(e.path("signature").asText()));
+    String verified = run(dir, openssl, "pkeyutl", "-verify", "-pubin", "-inkey", "operator.pub", "-rawin",
+        "-in", "endorsed", "-sigfile", "endorsement.sig");
+    assertTrue(verified.contains("Signature Verified Successfully"), verified);
+    // The operator key it names is the one openssl made (the last 32 bytes of the public key's DER).
+    byte[] der = Base64.getDecoder().decode(Files.readString(dir.resolve("operator.pub")).replaceAll("-----[A-Z ]+-----|\\s", ""));
+    assertEquals(java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(der, der.length - 32, der.length)),
+        e.path("operatorKey").asText());
+  }
 }

@@ -145,8 +145,8 @@ class NetworkInteropIT {
           {"id":"n4","kernel":"vector.saxpy","params":{"a":2},"inputs":{"x":[1,2,3],"y":[4,5,6]}}""");
       assertEquals("[\"gw-1\"]", local.path("executedBy").toString(), local.toString());
 
-      // gw-1 journaled its own job only; gw-3 journaled the three it ran for gw-1's device.
-      assertEquals(1, leaves(gw1));
+      // gw-3 journaled the three it ran for gw-1's device; gw-1 its own job's leaf and one naming each of gw-3's.
+      assertEquals(4, leaves(gw1));
       assertEquals(3, leaves(gateways.get(2)));
       assertTrue(JSON.readTree(cairn("peers", "--json", "--admin", admin1)).get(1).path("latencyMs").asDouble() > 0);
       // Mosquitto's shared subscription: four jobs signed by gw-1 offered on cairn/net/work/vector.saxpy, each taken

@@ -6,7 +6,6 @@ import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobException;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.SchedulerOptions;
-import java.util.stream.Collectors;
 
 /**
  * The checks of a {@link DevicePolicy}: allowed kernels, job size against the byte rate, the device's
@@ -32,10 +31,9 @@ final class DeviceAdmission {
 
   /** The checks that need only the policy; a job that fails one could never be admitted as it is. */
   static void check(DevicePolicy p, JobRequest r, KernelCatalog catalog) {
-    if (!p.allows(r.kernel())) {
-      String allowed = p.kernels().stream().filter(k -> catalog.find(k).isPresent()).collect(Collectors.joining(", "));
-      throw new JobException(ErrorCode.FORBIDDEN, "device '" + r.deviceId() + "' may run "
-          + (allowed.isEmpty() ? "no kernel" : "only " + allowed) + " here; '" + r.kernel() + "' is not allowed for it");
+    String forbidden = p.kernelRefusal(r.deviceId(), r.kernel(), catalog);
+    if (forbidden != null) {
+      throw new JobException(ErrorCode.FORBIDDEN, forbidden);
     }
     if (p.bytesPerSecond() > 0 && r.payloadBytes() > p.bytesPerSecond()) {
       // Never BUSY: waiting would not help, since the bucket never holds more than one second's bytes.
