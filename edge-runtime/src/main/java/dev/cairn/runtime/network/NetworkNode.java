@@ -82,7 +82,7 @@ public final class NetworkNode {
   /** Read once at start: the password file is not read again on an event loop at each reconnect. */
   private final BrokerConnection.Settings broker;
   private volatile ReplyHandler replies = (p, s, c) -> {};
-  /** Usage of work between gateways, or null when metering is off. */
+  /** Usage of work between gateways, or null when metering is off; set once, before {@link #start}. */
   private volatile PeerUsage usage;
   private volatile java.util.function.BiConsumer<byte[], byte[]> receipts = (p, s) -> {};
   private final java.util.Deque<String> evidence = new java.util.ArrayDeque<>();
@@ -144,30 +144,15 @@ public final class NetworkNode {
 
   /** Meters work between this gateway and its peers through {@code u}: its statements go on {@code cairn/net/usage/{peer}}. */
   public void metering(PeerUsage u) {
-    u.link(new PeerUsage.Link() {
-      @Override
-      public byte[] peerKey(String gateway) {
-        return peers.key(gateway);
-      }
-
-      @Override
-      public boolean send(String peer, byte[] message) {
-        return publish(USAGE + peer, message, PeerSignature.USAGE, false, null, null, 0);
-      }
-
-      @Override
-      public void refused(String key, String format, Object... args) {
-        refused.info(key, format, args);
-      }
-    });
+    u.link(new UsageLink(peers::key, (peer, message) -> publish(USAGE + peer, message, PeerSignature.USAGE, false, null, null, 0),
+        refused));
     usage = u;
   }
 
   /** A peer's signed answer to a job of this gateway was taken: what it ran for this gateway is recorded. */
   void answered(String executor, dev.cairn.scheduler.JobRequest job, WorkMessages.Reply reply) {
-    PeerUsage u = usage;
-    if (u != null) {
-      u.answered(executor, job, reply.result(), reply.usageEpoch(), reply.cpuMicros());
+    if (usage != null) {
+      usage.answered(executor, job, reply.result(), reply.usageEpoch(), reply.cpuMicros());
     }
   }
 
@@ -440,8 +425,7 @@ public final class NetworkNode {
     local.submit(w.job()).whenComplete((result, e) -> {
       JobResult r = e == null ? result : JobResult.error(w.job().id(), w.job().deviceId(), dev.cairn.scheduler.ErrorCode.INTERNAL,
           "the job failed on " + self + ": " + e.getMessage());
-      PeerUsage u = usage;
-      byte[] reply = WorkMessages.reply(self, w.from(), w.correlation(), r, u == null || e != null ? null : u.claim(r.leaf()));
+      byte[] reply = WorkMessages.reply(self, w.from(), w.correlation(), r, usage == null || e != null ? null : usage.claim(r.leaf()));
       publish(p.getResponseTopic(), reply, PeerSignature.WORK_RESULT, false, null, p.getCorrelationData(), 0);
     });
   }
@@ -490,11 +474,8 @@ public final class NetworkNode {
         onWork(message, null);
       } else if (topic.startsWith(WORK)) {
         onWork(message, topic.substring(WORK.length()));
-      } else if (topic.equals(USAGE + self)) {
-        PeerUsage u = usage;
-        if (u != null) {
-          u.received(message.getPayload(), signature(message));
-        }
+      } else if (topic.equals(USAGE + self) && usage != null) { // set once, before the node starts
+        usage.received(message.getPayload(), signature(message));
       } else if (topic.equals(REPLY + self)) {
         MqttProperties p = message.getProperties();
         replies.reply(message.getPayload(), signature(message), p == null ? null : p.getCorrelationData());
