@@ -18,6 +18,8 @@ public enum PeerSignature {
   WORK_RESULT("cairn-work-result"),
   /** Signed answers of replicas that disagree, as a gateway publishes them on {@code cairn/net/evidence}. */
   EVIDENCE("cairn-evidence"),
+  /** A usage statement, its countersignature or a dispute of it, sent on {@code cairn/net/usage/{peer}}. */
+  USAGE("cairn-usage"),
   /** A gateway's receipt of a job it ran for a peer, sent to that peer on {@code cairn/net/receipts/{peer}}. */
   RECEIPT("cairn-receipt");
 

@@ -4,6 +4,7 @@ import dev.cairn.anchor.AnchorService;
 import dev.cairn.anchor.Canonical;
 import dev.cairn.anchor.LeafInput;
 import dev.cairn.anchor.usage.UsageTotals;
+import dev.cairn.runtime.metering.EpochSealer;
 import dev.cairn.runtime.metering.UsageMeter;
 import dev.cairn.scheduler.CompletedJob;
 import dev.cairn.scheduler.JobRequest;
@@ -20,26 +21,17 @@ final class AnchorSealer implements ResultSealer {
   private static final HexFormat HEX = HexFormat.of();
 
   private final AnchorService anchor;
-  private final UsageMeter meter;
+  private final EpochSealer usage;
 
-  /** @param meter counts each job once its leaf is durable, or null when metering is off */
-  AnchorSealer(AnchorService anchor, UsageMeter meter) {
+  /** @param usage counts each job once its leaf is durable, or null when metering is off */
+  AnchorSealer(AnchorService anchor, EpochSealer usage) {
     this.anchor = anchor;
-    this.meter = meter;
+    this.usage = usage;
   }
 
   @Override
   public byte[] inputDigest(JobRequest request, Map<String, Object> params) {
     return Canonical.inputDigest(request.kernel(), params, request.inputs());
-  }
-
-  /** 4 bytes a float, as the kernels take them. */
-  static long inputBytes(JobRequest request) {
-    long n = 0;
-    for (float[] v : request.inputs().values()) {
-      n += 4L * v.length;
-    }
-    return n;
   }
 
   @Override
@@ -56,18 +48,19 @@ final class AnchorSealer implements ResultSealer {
             job.backend(),
             job.received().toEpochMilli(),
             job.completed().toEpochMilli(),
-            inputBytes(request),
+            UsageMeter.inputBytes(request),
             job.queueMicros(),
             job.runMicros(),
             job.cpuMicros());
     return anchor
         .append(leaf)
         .thenApply(sealed -> {
-          if (meter != null) {
-            meter.record(leaf.deviceId(), leaf.kernel(), leaf.completedMillis(),
-                UsageTotals.ofJob(leaf.cpuMicros(), leaf.inputBytes(), sealed.outputBytes(), leaf.runMicros()));
+          String leafHex = HEX.formatHex(sealed.leafHash());
+          if (usage != null) {
+            usage.record(leaf.deviceId(), leaf.kernel(), leaf.completedMillis(),
+                UsageTotals.ofJob(leaf.cpuMicros(), leaf.inputBytes(), sealed.outputBytes(), leaf.runMicros()), leafHex);
           }
-          return new Seal(HEX.formatHex(sealed.leafHash()), HEX.formatHex(sealed.salt()));
+          return new Seal(leafHex, HEX.formatHex(sealed.salt()));
         });
   }
 }

@@ -128,12 +128,15 @@ public final class Gateway {
       // done by a peer instead), offload to peers, the local scheduler. Peers' jobs reach the local scheduler
       // directly.
       Scheduler local = Scheduler.create(config.schedulerOptions(), config.enabledKernels(kernels), backends,
-          new AnchorSealer(anchor, usage == null ? null : usage.meter()), clock, Ticker.system());
+          new AnchorSealer(anchor, usage), clock, Ticker.system());
       vertx = Vertx.vertx();
       network = config.network().enabled()
           ? dev.cairn.runtime.network.NetworkNode.create(vertx, config.gatewayId(), config.network(),
               config.schedulerOptions().maxPayloadBytes(), anchor, local, backendName(), clock)
           : null;
+      if (network != null && usage != null) {
+        network.metering(usage.peers());
+      }
       chain = network == null ? null : new dev.cairn.runtime.network.ReceiptChain(config.gatewayId(), anchor, network, vertx, clock,
           config.dataDir(), (device, receipt) -> mqtt.publishToDevice(device, "receipts",
               () -> dev.cairn.anchor.ReceiptCodec.toJson(receipt), "application/json"));

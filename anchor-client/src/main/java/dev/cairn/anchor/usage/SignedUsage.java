@@ -17,6 +17,11 @@ public record SignedUsage(UsageStatement statement, byte[] body, byte[] signatur
   public static final String DOMAIN = "usage";
   /** The domain a peer signs the totals it agrees to. */
   public static final String COUNTERSIGN_DOMAIN = "usage-countersign";
+  /**
+   * The domain a peer signs its own version of a statement in when it disputes the gateway's: it says what
+   * the peer's records hold, never that it agrees to the gateway's totals.
+   */
+  public static final String DISPUTE_DOMAIN = "usage-dispute";
 
   /** Signs {@code s} with {@code signer}, which maps a body to the gateway's signature in {@link #DOMAIN}. */
   public static SignedUsage sign(UsageStatement s, UnaryOperator<byte[]> signer) {

@@ -40,6 +40,9 @@ public final class EpochSealer implements AutoCloseable {
   private final Clock clock;
   private final UsageStore store;
   private final UsageMeter meter;
+  /** Work done here for peer gateways, by requesting gateway. */
+  private final UsageMeter peerMeter;
+  private PeerUsage peers;
   private final ScheduledExecutorService thread;
   private volatile Consumer<List<SignedUsage>> onSealed = list -> {};
   private boolean appendsFailed;
@@ -53,6 +56,7 @@ public final class EpochSealer implements AutoCloseable {
     this.clock = clock;
     this.store = store;
     this.meter = meter;
+    this.peerMeter = new UsageMeter(meter.epochSeconds(), meter.sealedThrough());
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-metering");
       t.setDaemon(true);
@@ -70,10 +74,18 @@ public final class EpochSealer implements AutoCloseable {
   public static EpochSealer start(AnchorService anchor, String gatewayId, Path dataDir, int epochSeconds, Clock clock,
       MeteringSettings.Settlement settlement) {
     UsageStore store;
+    PeerUsageStore peerStore;
     try {
       store = UsageStore.open(dataDir);
     } catch (SQLException e) {
       throw new IllegalStateException("usage metering could not open " + dataDir.resolve(UsageStore.FILE) + ": " + e.getMessage(), e);
+    }
+    try {
+      peerStore = PeerUsageStore.open(dataDir);
+    } catch (SQLException e) {
+      store.close();
+      throw new IllegalStateException("usage metering could not open " + dataDir.resolve(PeerUsageStore.FILE) + ": "
+          + e.getMessage(), e);
     }
     try {
       long epochMs = epochSeconds * 1000L;
@@ -81,6 +93,7 @@ public final class EpochSealer implements AutoCloseable {
       long sealedAt = store.sealedAtMs();
       UsageMeter meter = new UsageMeter(epochSeconds, sealedThrough);
       EpochSealer s = new EpochSealer(anchor, gatewayId, clock, store, meter);
+      s.peers = new PeerUsage(gatewayId, anchor, peerStore, s::ownStatement, s.thread, clock, epochSeconds);
       if (settlement != null) {
         s.settlement = new Settlement(settlement, store, clock, s.thread, gatewayId);
       }
@@ -89,7 +102,7 @@ public final class EpochSealer implements AutoCloseable {
       long scanned = anchor.scanLeaves(sealedAt > 0 ? Math.min(sealedAt, openFrom) : openFrom, (leaf, createdMs) ->
           JobLeaf.parse(leaf).ifPresent(j -> {
             if (meter.epochOf(j.completedMs()) > sealedThrough || (sealedAt > 0 && createdMs >= sealedAt)) {
-              meter.record(j.deviceId(), j.kernel(), j.completedMs(), j.totals());
+              s.record(j.deviceId(), j.kernel(), j.completedMs(), j.totals(), null);
               counted[0]++;
             }
           }));
@@ -100,12 +113,47 @@ public final class EpochSealer implements AutoCloseable {
       return s;
     } catch (SQLException | RuntimeException e) {
       store.close();
+      peerStore.close();
       throw new IllegalStateException("usage metering could not start: " + e.getMessage(), e);
     }
   }
 
   public UsageMeter meter() {
     return meter;
+  }
+
+  /** Usage of work between this gateway and its peers. */
+  public PeerUsage peers() {
+    return peers;
+  }
+
+  /**
+   * Counts a durable job: a device's, or, when its device id is {@code {peer}/{device}}, one run here for the
+   * peer gateway, whose answer then claims the epoch and CPU time counted ({@code leafHex} names it; null when
+   * the job is taken back from the journal).
+   */
+  public void record(String device, String kernel, long completedMs, UsageTotals job, String leafHex) {
+    int slash = device.indexOf('/');
+    if (slash < 0) {
+      meter.record(device, kernel, completedMs, job);
+      return;
+    }
+    long epoch = peerMeter.record(device.substring(0, slash), kernel, completedMs, job);
+    if (leafHex != null) {
+      peers.claimed(leafHex, epoch, job.cpuMicros());
+    }
+  }
+
+  /** This gateway's sealed statement of work for {@code peer} in {@code epoch}, or null. */
+  private SignedUsage ownStatement(String peer, long epoch) {
+    long from = epoch * meter.epochSeconds() * 1000L;
+    try {
+      List<UsageStore.Row> rows = store.find(UsageStatement.PEER, peer, from, from + 1, 1);
+      return rows.isEmpty() ? null : rows.get(0).usage();
+    } catch (SQLException e) {
+      LOG.warn("{} could not read its statement of {} epoch {}: {}", gatewayId, peer, epoch, e.getMessage());
+      return null;
+    }
   }
 
   /** Called on the metering thread with each epoch's new statements once they are stored. */
@@ -121,6 +169,8 @@ public final class EpochSealer implements AutoCloseable {
   private void tick() {
     try {
       meter.moveStragglers();
+      peerMeter.moveStragglers();
+      peers.flush();
       long due = meter.epochOf(clock.millis() - GRACE_MS) - 1;
       if (due > meter.sealedThrough()) {
         seal(due);
@@ -154,7 +204,7 @@ public final class EpochSealer implements AutoCloseable {
     }
     lastPruneMs = now;
     try {
-      int n = store.prune(now - retentionMs);
+      int n = store.prune(now - retentionMs) + peers.prune(now - retentionMs);
       if (n > 0) {
         LOG.info("{} removed {} usage statements older than {} days from {}", gatewayId, n, retentionMs / 86_400_000,
             UsageStore.FILE);
@@ -167,31 +217,39 @@ public final class EpochSealer implements AutoCloseable {
   private void seal(long due) {
     long before = meter.sealedThrough();
     Map<Long, Map<String, Map<String, UsageTotals>>> taken = meter.takeThrough(due);
+    Map<Long, Map<String, Map<String, UsageTotals>>> takenPeers = peerMeter.takeThrough(due);
     List<SignedUsage> statements = new ArrayList<>();
-    Map<String, byte[]> previous = new HashMap<>();
-    taken.forEach((epoch, devices) -> new java.util.TreeMap<>(devices).forEach((device, kernels) -> {
-      byte[] prev = previous.computeIfAbsent(device, d -> store.lastHash(UsageStatement.DEVICE, d));
-      UsageStatement st = UsageStatement.of(gatewayId, UsageStatement.DEVICE, device, epoch, meter.epochSeconds(),
-          prev, kernels);
-      SignedUsage u = SignedUsage.sign(st, body -> anchor.signStatement(SignedUsage.DOMAIN, body));
-      previous.put(device, u.hash());
-      statements.add(u);
-    }));
+    sign(UsageStatement.DEVICE, taken, statements);
+    sign(UsageStatement.PEER, takenPeers, statements);
     try {
       store.seal(due, clock.millis(), statements, settlement == null ? List.of() : settlement.paymentsFor(statements));
     } catch (SQLException e) {
       LOG.error("{} usage of epochs {} to {} could not be stored; it stays open and is sealed at the next try: {}",
           gatewayId, before + 1, due, e.getMessage());
       meter.putBack(before, taken);
+      peerMeter.putBack(before, takenPeers);
       return;
     }
     LOG.info("{} sealed usage through epoch {}: {} statements", gatewayId, due, statements.size());
     statements.forEach(this::append);
+    peers.sealed(statements);
     try {
       onSealed.accept(statements);
     } catch (RuntimeException e) {
       LOG.error("{} a listener of sealed usage failed", gatewayId, e);
     }
+  }
+
+  /** Signs a statement per subject and epoch of {@code taken}, each chained to the subject's one before. */
+  private void sign(String kind, Map<Long, Map<String, Map<String, UsageTotals>>> taken, List<SignedUsage> statements) {
+    Map<String, byte[]> previous = new HashMap<>();
+    taken.forEach((epoch, subjects) -> new java.util.TreeMap<>(subjects).forEach((subject, kernels) -> {
+      byte[] prev = previous.computeIfAbsent(subject, d -> store.lastHash(kind, d));
+      UsageStatement st = UsageStatement.of(gatewayId, kind, subject, epoch, meter.epochSeconds(), prev, kernels);
+      SignedUsage u = SignedUsage.sign(st, body -> anchor.signStatement(SignedUsage.DOMAIN, body));
+      previous.put(subject, u.hash());
+      statements.add(u);
+    }));
   }
 
   private void append(SignedUsage u) {
@@ -241,15 +299,25 @@ public final class EpochSealer implements AutoCloseable {
    * @throws IllegalArgumentException when more than {@code limit} match
    */
   public CompletionStage<List<SignedUsage>> statements(String device, long fromMs, long toMs, int limit) throws SQLException {
-    List<UsageStore.Row> rows = store.find(UsageStatement.DEVICE, device, fromMs, toMs, limit + 1);
+    return statements(UsageStatement.DEVICE, device, fromMs, toMs, limit);
+  }
+
+  /**
+   * The same for statements of {@code kind} ({@code device}, or {@code peer}: work done here for peer gateways,
+   * each with its peer's countersignature once given).
+   */
+  public CompletionStage<List<SignedUsage>> statements(String kind, String subject, long fromMs, long toMs, int limit)
+      throws SQLException {
+    List<UsageStore.Row> rows = store.find(kind, subject, fromMs, toMs, limit + 1);
     if (rows.size() > limit) {
       throw new IllegalArgumentException("more than " + limit + " statements match; ask for a shorter time (from, to)"
-          + " or one device");
+          + " or one " + kind);
     }
     List<CompletableFuture<SignedUsage>> out = new ArrayList<>();
     for (UsageStore.Row r : rows) {
+      SignedUsage u = UsageStatement.PEER.equals(kind) ? peers.withCountersignature(r.usage()) : r.usage();
       out.add(anchor.receipt(lookupDevice(r.kind(), r.subject()), lookupJob(r.epoch())).toCompletableFuture()
-          .thenApply(l -> l.status() == ReceiptLookup.Status.READY ? r.usage().withReceipt(l.receipt()) : r.usage()));
+          .thenApply(l -> l.status() == ReceiptLookup.Status.READY ? u.withReceipt(l.receipt()) : u));
     }
     return CompletableFuture.allOf(out.toArray(CompletableFuture[]::new))
         .thenApply(v -> out.stream().map(CompletableFuture::join).toList());
@@ -272,7 +340,10 @@ public final class EpochSealer implements AutoCloseable {
   @Override
   public void close() {
     try {
-      thread.execute(store::close);
+      thread.execute(() -> {
+        store.close();
+        peers.close();
+      });
     } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
       return;
     }

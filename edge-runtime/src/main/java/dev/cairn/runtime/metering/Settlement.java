@@ -53,6 +53,9 @@ final class Settlement {
   List<UsageStore.Payment> paymentsFor(List<SignedUsage> statements) {
     List<UsageStore.Payment> payments = new ArrayList<>();
     for (SignedUsage u : statements) {
+      if (!dev.cairn.anchor.usage.UsageStatement.DEVICE.equals(u.statement().subjectKind())) {
+        continue; // work done for a peer is settled between the two gateways, not from this account
+      }
       BigInteger wei = prices.amount(u.statement());
       if (wei.signum() > 0) {
         payments.add(new UsageStore.Payment(u.hash(), payTo, wei, null, 0));

@@ -31,6 +31,15 @@ public final class UsageMeter {
     this.sealedThrough = sealedThrough;
   }
 
+  /** A job's input bytes as metered: 4 bytes a float, as the kernels take them. */
+  public static long inputBytes(dev.cairn.scheduler.JobRequest request) {
+    long n = 0;
+    for (float[] v : request.inputs().values()) {
+      n += 4L * v.length;
+    }
+    return n;
+  }
+
   public int epochSeconds() {
     return epochSeconds;
   }
@@ -39,8 +48,8 @@ public final class UsageMeter {
     return Math.floorDiv(millis, epochSeconds * 1000L);
   }
 
-  /** Counts one durable job of {@code device} that completed at {@code completedMs}. */
-  public void record(String device, String kernel, long completedMs, UsageTotals job) {
+  /** Counts one durable job of {@code device} that completed at {@code completedMs}; returns the epoch it counts in. */
+  public long record(String device, String kernel, long completedMs, UsageTotals job) {
     long epoch = Math.max(epochOf(completedMs), sealedThrough + 1);
     Map<String, Map<String, UsageTotals>> devices = open.computeIfAbsent(epoch, e -> new ConcurrentHashMap<>());
     String who = device;
@@ -53,6 +62,7 @@ public final class UsageMeter {
       }
     }
     devices.computeIfAbsent(who, d -> new ConcurrentHashMap<>()).merge(kernel, job, UsageTotals::plus);
+    return epoch;
   }
 
   /**

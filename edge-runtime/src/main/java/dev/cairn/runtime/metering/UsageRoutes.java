@@ -1,6 +1,10 @@
 package dev.cairn.runtime.metering;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.anchor.usage.UsageCodec;
+import dev.cairn.anchor.usage.UsageStatement;
 import dev.cairn.scheduler.DevicePolicies;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,8 +16,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * {@code GET /v1/usage?device=&from=&to=&format=csv} and {@code GET /v1/usage/statements?device=&from=&to=}
- * on the admin API. {@code from} and {@code to} are ISO-8601 instants or Unix milliseconds; an epoch is in
+ * {@code GET /v1/usage?device=&from=&to=&format=csv}, {@code GET /v1/usage/statements?device=&from=&to=} (or
+ * {@code ?peer=ID}, or {@code ?kind=peer} for every peer: the statements of work done here for peer gateways,
+ * countersigned once the peer agreed) and {@code GET /v1/usage/disputes?from=&to=} on the admin API. {@code from} and {@code to} are ISO-8601 instants or Unix milliseconds; an epoch is in
  * the range when it starts in [from, to). SQLite is read on a worker thread.
  */
 public final class UsageRoutes {
@@ -21,6 +26,7 @@ public final class UsageRoutes {
   public static final int MAX_STATEMENTS = 10_000;
   /** Most sealed statements one report sums. */
   static final int MAX_REPORT_ROWS = 1_000_000;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Vertx vertx;
   private final EpochSealer sealer;
@@ -39,6 +45,7 @@ public final class UsageRoutes {
     UsageRoutes r = new UsageRoutes(vertx, sealer, gatewayId, clock);
     router.get("/v1/usage").handler(r::usage);
     router.get("/v1/usage/statements").handler(r::statements);
+    router.get("/v1/usage/disputes").handler(r::disputes);
   }
 
   record Range(String device, long fromMs, long toMs) {}
@@ -121,13 +128,27 @@ public final class UsageRoutes {
       return;
     }
     Range r;
+    String peer = ctx.queryParams().get("peer");
+    String kind = ctx.queryParams().get("kind");
     try {
       r = range(ctx);
+      if (kind != null && !kind.equals(UsageStatement.DEVICE) && !kind.equals(UsageStatement.PEER)) {
+        throw new IllegalArgumentException("kind must be device or peer, was '" + kind + "'");
+      }
+      if (peer != null && (peer.isEmpty() || peer.length() > UsageStatement.MAX_ID_CHARS || peer.contains("/"))) {
+        throw new IllegalArgumentException("peer must be a gateway id of 1.." + UsageStatement.MAX_ID_CHARS
+            + " characters without '/'");
+      }
+      if (peer != null && (r.device() != null || UsageStatement.DEVICE.equals(kind))) {
+        throw new IllegalArgumentException("ask for a device's statements or a peer's, not both");
+      }
     } catch (IllegalArgumentException e) {
       error(ctx, 400, e.getMessage());
       return;
     }
-    vertx.executeBlocking(() -> sealer.statements(r.device(), r.fromMs(), r.toMs(), MAX_STATEMENTS), false)
+    String k = peer != null ? UsageStatement.PEER : kind == null ? UsageStatement.DEVICE : kind;
+    String subject = peer != null ? peer : r.device();
+    vertx.executeBlocking(() -> sealer.statements(k, subject, r.fromMs(), r.toMs(), MAX_STATEMENTS), false)
         .compose(stage -> Future.fromCompletionStage(stage, vertx.getOrCreateContext()))
         .onSuccess(list -> ctx.response().putHeader("content-type", "application/json")
             .end(UsageCodec.toJson(list).toPrettyString()))
@@ -139,6 +160,43 @@ public final class UsageRoutes {
             error(ctx, 503, "statements could not be read: " + cause.getMessage());
           }
         });
+  }
+
+  private void disputes(RoutingContext ctx) {
+    if (!on(ctx)) {
+      return;
+    }
+    Range r;
+    try {
+      r = range(ctx);
+    } catch (IllegalArgumentException e) {
+      error(ctx, 400, e.getMessage());
+      return;
+    }
+    vertx.executeBlocking(() -> sealer.peers().disputes(r.fromMs(), r.toMs(), MAX_STATEMENTS), false)
+        .onSuccess(list -> {
+          ObjectNode o = JSON.createObjectNode().put("gateway", gatewayId);
+          ArrayNode a = o.putArray("disputes");
+          list.forEach(d -> a.add(disputeJson(d)));
+          ObjectNode refused = o.putObject("refused");
+          sealer.peers().refused().forEach(refused::put);
+          ctx.response().putHeader("content-type", "application/json").end(o.toPrettyString());
+        })
+        .onFailure(e -> error(ctx, 503, "disputes could not be read: " + e.getMessage()));
+  }
+
+  static ObjectNode disputeJson(PeerUsageStore.Dispute d) {
+    UsageStatement s = d.executor().statement();
+    ObjectNode o = JSON.createObjectNode().put("role", d.role()).put("executedBy", s.gatewayId())
+        .put("requestedBy", s.subjectId()).put("epoch", s.epoch()).put("from", Instant.ofEpochMilli(s.fromMs()).toString())
+        .put("to", Instant.ofEpochMilli(s.toMs()).toString()).put("recordedAt", Instant.ofEpochMilli(d.atMs()).toString());
+    ArrayNode diff = o.putArray("differences");
+    for (String x : d.differences().split("; ")) {
+      diff.add(x);
+    }
+    o.set("executorVersion", UsageCodec.toJson(d.executor()));
+    o.set("requesterVersion", UsageCodec.toJson(d.requester()));
+    return o;
   }
 
   private static void error(RoutingContext ctx, int status, String message) {

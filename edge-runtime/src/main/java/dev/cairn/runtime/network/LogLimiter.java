@@ -27,7 +27,16 @@ final class LogLimiter {
   }
 
   /** Logs {@code message} (SLF4J placeholders) unless {@code key} was logged less than a minute ago. */
-  synchronized void warn(String key, String message, Object... args) {
+  void warn(String key, String message, Object... args) {
+    log(false, key, message, args);
+  }
+
+  /** The same at INFO: for refusals that are expected now and then and need no operator. */
+  void info(String key, String message, Object... args) {
+    log(true, key, message, args);
+  }
+
+  private synchronized void log(boolean info, String key, String message, Object... args) {
     long now = clock.millis();
     long[] s = last.get(key);
     if (s != null && now - s[0] < PERIOD_MS) {
@@ -36,10 +45,12 @@ final class LogLimiter {
     }
     long skipped = s == null ? 0 : s[1];
     last.put(key, new long[] {now, 0});
-    if (skipped > 0) {
-      log.warn(message + " ({} more like it in the last minute)", append(args, skipped));
+    String m = skipped > 0 ? message + " ({} more like it in the last minute)" : message;
+    Object[] a = skipped > 0 ? append(args, skipped) : args;
+    if (info) {
+      log.info(m, a);
     } else {
-      log.warn(message, args);
+      log.warn(m, a);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.cairn.anchor.AnchorService;
 import dev.cairn.anchor.PeerSignature;
 import dev.cairn.runtime.config.NetworkSettings;
 import dev.cairn.runtime.fleet.BrokerConnection;
+import dev.cairn.runtime.metering.PeerUsage;
 import dev.cairn.scheduler.JobResult;
 import dev.cairn.scheduler.Scheduler;
 import dev.cairn.scheduler.SchedulerStats;
@@ -45,6 +46,8 @@ public final class NetworkNode {
   static final String TO = "cairn/net/to/";
   static final String REPLY = "cairn/net/reply/";
   static final String EVIDENCE = "cairn/net/evidence";
+  /** Usage statements of work between two gateways, their countersignatures and disputes: {@code cairn/net/usage/{peer}}. */
+  static final String USAGE = "cairn/net/usage/";
   /** Receipts of jobs a gateway ran for {@code {requester}}: {@code cairn/net/receipts/{requester}} ({@link ReceiptChain}). */
   static final String RECEIPTS = "cairn/net/receipts/";
   /** Jobs any gateway with the kernel may take: {@code cairn/net/work/{kernel}}, through the shared subscription {@link #SHARED}. */
@@ -79,6 +82,8 @@ public final class NetworkNode {
   /** Read once at start: the password file is not read again on an event loop at each reconnect. */
   private final BrokerConnection.Settings broker;
   private volatile ReplyHandler replies = (p, s, c) -> {};
+  /** Usage of work between gateways, or null when metering is off; set once, before {@link #start}. */
+  private volatile PeerUsage usage;
   private volatile java.util.function.BiConsumer<byte[], byte[]> receipts = (p, s) -> {};
   private final java.util.Deque<String> evidence = new java.util.ArrayDeque<>();
   private volatile boolean closed;
@@ -137,6 +142,20 @@ public final class NetworkNode {
     replies = handler;
   }
 
+  /** Meters work between this gateway and its peers through {@code u}: its statements go on {@code cairn/net/usage/{peer}}. */
+  public void metering(PeerUsage u) {
+    u.link(new UsageLink(peers::key, (peer, message) -> publish(USAGE + peer, message, PeerSignature.USAGE, false, null, null, 0),
+        refused));
+    usage = u;
+  }
+
+  /** A peer's signed answer to a job of this gateway was taken: what it ran for this gateway is recorded. */
+  void answered(String executor, dev.cairn.scheduler.JobRequest job, WorkMessages.Reply reply) {
+    if (usage != null) {
+      usage.answered(executor, job, reply.result(), reply.usageEpoch(), reply.cpuMicros());
+    }
+  }
+
   /** Called with each receipt's payload and signature on {@code cairn/net/receipts/{self}}, on Paho's thread. */
   void onReceipts(java.util.function.BiConsumer<byte[], byte[]> handler) {
     receipts = handler;
@@ -189,7 +208,7 @@ public final class NetworkNode {
     try {
       List<MqttSubscription> subs = new java.util.ArrayList<>(List.of(
           new MqttSubscription(GATEWAYS + "+", 1), new MqttSubscription(TO + self, 1), new MqttSubscription(REPLY + self, 1),
-          new MqttSubscription(RECEIPTS + self, 1)));
+          new MqttSubscription(USAGE + self, 1), new MqttSubscription(RECEIPTS + self, 1)));
       // One member of each kernel's shared group: the broker gives each job on cairn/net/work/{kernel} to one of them.
       local.catalog().all().forEach(k -> subs.add(new MqttSubscription(SHARED + WORK + k.spec().name(), 1)));
       client.subscribe(subs.toArray(MqttSubscription[]::new),
@@ -406,7 +425,7 @@ public final class NetworkNode {
     local.submit(w.job()).whenComplete((result, e) -> {
       JobResult r = e == null ? result : JobResult.error(w.job().id(), w.job().deviceId(), dev.cairn.scheduler.ErrorCode.INTERNAL,
           "the job failed on " + self + ": " + e.getMessage());
-      byte[] reply = WorkMessages.reply(self, w.from(), w.correlation(), r);
+      byte[] reply = WorkMessages.reply(self, w.from(), w.correlation(), r, usage == null || e != null ? null : usage.claim(r.leaf()));
       publish(p.getResponseTopic(), reply, PeerSignature.WORK_RESULT, false, null, p.getCorrelationData(), 0);
     });
   }
@@ -455,6 +474,8 @@ public final class NetworkNode {
         onWork(message, null);
       } else if (topic.startsWith(WORK)) {
         onWork(message, topic.substring(WORK.length()));
+      } else if (topic.equals(USAGE + self) && usage != null) { // set once, before the node starts
+        usage.received(message.getPayload(), signature(message));
       } else if (topic.equals(REPLY + self)) {
         MqttProperties p = message.getProperties();
         replies.reply(message.getPayload(), signature(message), p == null ? null : p.getCorrelationData());

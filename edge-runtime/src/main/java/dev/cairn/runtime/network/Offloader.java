@@ -339,6 +339,7 @@ public final class Offloader implements Scheduler {
       return;
     }
     vertx.cancelTimer(p.timer);
+    node.answered(responder, p.job, reply);
     node.peers().answered(responder, (System.nanoTime() - p.sentNanos) / 1e6,
         reply.result().isOk() ? reply.result().runMicros() / 1000.0 : -1);
     if (p.anyPeer && reply.result().code() == ErrorCode.BUSY && !p.candidates.isEmpty()) {

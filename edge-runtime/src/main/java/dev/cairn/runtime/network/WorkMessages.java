@@ -2,6 +2,7 @@ package dev.cairn.runtime.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.runtime.metering.PeerUsage;
 import dev.cairn.scheduler.ErrorCode;
 import dev.cairn.scheduler.JobRequest;
 import dev.cairn.scheduler.JobResult;
@@ -26,8 +27,11 @@ final class WorkMessages {
   /** A request for {@code to} to run {@code job} of {@code from}'s device. */
   record Work(String from, String to, String correlation, JobRequest job) {}
 
-  /** An answer to {@link Work} {@code correlation}. */
-  record Reply(String from, String to, String correlation, JobResult result) {}
+  /**
+   * An answer to {@link Work} {@code correlation}, with what the answering gateway metered the job as: the
+   * epoch it counts in and its CPU time (-1 each when it does not say).
+   */
+  record Reply(String from, String to, String correlation, JobResult result, long usageEpoch, long cpuMicros) {}
 
   static byte[] work(String from, String to, String correlation, JobRequest r) {
     ObjectNode o = head(from, to, correlation);
@@ -48,6 +52,11 @@ final class WorkMessages {
   }
 
   static byte[] reply(String from, String to, String correlation, JobResult r) {
+    return reply(from, to, correlation, r, null);
+  }
+
+  /** An answer that says, in {@code "usage": {"epoch", "cpuMicros"}}, how this gateway metered the job (when {@code claim} is not null). */
+  static byte[] reply(String from, String to, String correlation, JobResult r, PeerUsage.Claim claim) {
     ObjectNode o = head(from, to, correlation);
     ObjectNode res = o.putObject("result");
     res.put("status", r.isOk() ? "ok" : "error");
@@ -71,6 +80,9 @@ final class WorkMessages {
           .put("leaf", r.leaf()).put("salt", r.salt());
     } else {
       res.put("code", r.code().name()).put("message", r.message());
+    }
+    if (claim != null) {
+      o.putObject("usage").put("epoch", claim.epoch()).put("cpuMicros", claim.cpuMicros());
     }
     return bytes(o);
   }
@@ -164,7 +176,9 @@ final class WorkMessages {
       }
       result = JobResult.error(jobId, device, code, text(r, "message"));
     }
-    return new Reply(text(o, "from"), text(o, "to"), text(o, "corr"), result);
+    JsonNode usage = o.path("usage");
+    return new Reply(text(o, "from"), text(o, "to"), text(o, "corr"), result, usage.path("epoch").asLong(-1),
+        usage.path("cpuMicros").asLong(-1));
   }
 
   private static Object output(JsonNode v) {
