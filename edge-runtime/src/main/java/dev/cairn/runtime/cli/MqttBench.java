@@ -22,12 +22,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cairn bench mqtt}: MQTT job round trips through Cairn against, in the same run and with the
- * same load generator, Mosquitto relaying to a minimal responder and a bare Vert.x MQTT server; then
+ * same load generator, its floors (a durable echo, and a decoding echo that also decodes the job and
+ * encodes a result: {@link dev.cairn.runtime.bench.DurableMqttEcho}), Mosquitto relaying to a minimal
+ * responder and a bare Vert.x MQTT server; then
  * Cairn's footprint (start to ready, resident memory idle and under load, 10,000 held connections).
  * Every target and the load generator run as separate processes on loopback.
  */
 @Command(name = "mqtt", mixinStandardHelpOptions = true,
-    description = "MQTT jobs/s and latency of Cairn vs a Mosquitto relay and a bare Vert.x server (separate processes), Cairn over TLS with"
+    description = "MQTT jobs/s and latency of Cairn vs a durable echo, a decoding echo, a Mosquitto relay and a bare Vert.x server"
+        + " (separate processes), Cairn over TLS with"
         + " passwords vs plain (jobs/s, connections/s, memory per connection), and Cairn's footprint. Writes docs/BENCHMARKS.md and plots.")
 final class MqttBench implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "rounds per configuration; medians are reported (default ${DEFAULT-VALUE})")
@@ -66,6 +69,13 @@ final class MqttBench implements Callable<Integer> {
       new Load("QoS 1, window 1", 4, 1, 1), new Load("QoS 1, window 16", 4, 16, 1), new Load("QoS 1, window 256", 4, 256, 1),
       new Load("QoS 1, 1000 devices x 1", 1000, 1, 1));
 
+  /** The servers, by the names the report and bench-mqtt.json give them. */
+  static final String CAIRN = "cairn";
+  static final String DECODING_ECHO = "decoding-echo";
+  static final String DURABLE_ECHO = "durable-echo";
+  static final String MOSQUITTO_RELAY = "mosquitto-relay";
+  static final String BARE_VERTX = "bare-vertx";
+
   BenchReport.Launcher launcher;
   Path work;
 
@@ -91,22 +101,30 @@ final class MqttBench implements Callable<Integer> {
     }
     Map<String, Map<String, Result>> results = new LinkedHashMap<>();
     Map<String, String> notes = new LinkedHashMap<>();
-    Footprint footprint = new Footprint();
+    MqttFootprint footprint = new MqttFootprint();
 
     // Cairn, as a user runs it: java -jar cairn.jar run, embedded defaults but free ports.
-    results.put("cairn", run("cairn", this::startCairn, footprint));
-    results.put("bare Vert.x", run("bare Vert.x", port -> List.of(start("bare", "bare server ready",
-        launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
+    results.put(CAIRN, run(CAIRN, this::startCairn, footprint));
+    // Its floors: what answering after a durable write costs, then that plus decoding and encoding.
+    results.put(DECODING_ECHO, run(DECODING_ECHO, port -> startEcho(DECODING_ECHO, port), null));
+    results.put(DURABLE_ECHO, run(DURABLE_ECHO, port -> startEcho(DURABLE_ECHO, port), null));
     String mosquitto = which("mosquitto");
     if (mosquitto == null) {
-      notes.put("Mosquitto", "not in this run: install the Debian package mosquitto");
+      System.out.println("mosquitto is not installed: the mosquitto-relay rows are left out (install the Debian package mosquitto)");
+      notes.put(MOSQUITTO_RELAY, "not in this run: mosquitto is not installed (the Debian package mosquitto)");
     } else {
-      results.put("Mosquitto relay", run("Mosquitto relay", port -> startMosquitto(mosquitto, port), null));
+      results.put(MOSQUITTO_RELAY, run(MOSQUITTO_RELAY, port -> startMosquitto(mosquitto, port), null));
     }
+    results.put(BARE_VERTX, run(BARE_VERTX, port -> List.of(start("bare", "bare server ready",
+        launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     String sessions = MqttSessionsBench.markdown(new MqttSessionsBench(this).measure());
-    report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")) + sessions);
+    MqttReport report = new MqttReport(this);
+    Path file = BenchReport.writeSection(docs, "mqtt",
+        report.markdown(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get(CAIRN)) + sessions));
+    report.plots(results);
+    System.out.println("wrote " + file);
     BenchReport.writeSection(docs, "mqtt-metering", new OnOffBench(this, "metering").measure());
     BenchReport.writeSection(docs, "mqtt-metrics", new OnOffBench(this, "metrics").measure());
     return 0;
@@ -193,6 +211,13 @@ final class MqttBench implements Callable<Integer> {
     return yaml;
   }
 
+  /** {@code durable-echo} or {@code decoding-echo} ({@link dev.cairn.runtime.bench.DurableMqttEcho}), its log in the bench's directory. */
+  List<Proc> startEcho(String mode, int port) throws Exception {
+    Path log = Files.createTempDirectory(work, mode).resolve("jobs.log");
+    return List.of(start(mode, mode + " ready", launcher.command("dev.cairn.runtime.bench.DurableMqttEcho", "--port",
+        String.valueOf(port), "--mode", mode, "--log", log.toString())));
+  }
+
   List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
     Path conf = work.resolve("mosquitto-" + port + ".conf");
     Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_inflight_messages 0\nmax_queued_messages 100000\n");
@@ -218,7 +243,7 @@ final class MqttBench implements Callable<Integer> {
   }
 
   /** Every load configuration against one target, each {@code rounds} times; medians per configuration. */
-  Map<String, Result> run(String target, Starter starter, Footprint footprint) throws Exception {
+  Map<String, Result> run(String target, Starter starter, MqttFootprint footprint) throws Exception {
     int port = freePort();
     List<Proc> procs = starter.start(port);
     Map<String, Result> out = new LinkedHashMap<>();
@@ -294,115 +319,5 @@ final class MqttBench implements Callable<Integer> {
       return Double.NaN;
     }
     return Double.NaN;
-  }
-
-  /** Cairn's footprint figures. */
-  static final class Footprint {
-    double[] startToReadyMs;
-    double idleMb;
-    double underLoad;
-    double peak;
-    double halfRate;
-    double halfRateP99;
-    double halfRateAchieved;
-    double heldIdleMb;
-    double heldMb;
-    int held;
-
-    void measure(MqttBench b) throws Exception {
-      startToReadyMs = new double[b.rounds];
-      double[] idle = new double[b.rounds];
-      for (int r = 0; r < b.rounds; r++) {
-        long t0 = System.nanoTime();
-        List<Proc> gw = b.startCairn(freePort());
-        startToReadyMs[r] = (System.nanoTime() - t0) / 1e6;
-        idle[r] = rssMb(gw.get(0).process());
-        gw.get(0).stop();
-      }
-      idleMb = BenchReport.median(idle);
-      System.out.printf(Locale.ROOT, "cairn start to ready %.0f ms (median), resident memory idle %.1f MB%n",
-          BenchReport.median(startToReadyMs), idleMb);
-      int port = freePort();
-      Proc gw = b.startCairn(port, List.of("--config", b.oneAddressHolding(b.hold).toString())).get(0);
-      try {
-        heldIdleMb = rssMb(gw.process());
-        Process load = new ProcessBuilder(b.launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port",
-            String.valueOf(port), "--clients", String.valueOf(b.hold), "--hold", "--prefix", "held")).redirectErrorStream(true).start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null && !line.startsWith("connected=")) {
-            // connecting
-          }
-          if (line == null) {
-            throw new IllegalStateException("the load generator could not hold " + b.hold + " connections");
-          }
-          held = Integer.parseInt(line.substring("connected=".length()).strip());
-          heldMb = rssMb(gw.process());
-        } finally {
-          load.getOutputStream().close();
-          load.waitFor(60, TimeUnit.SECONDS);
-          load.destroyForcibly();
-        }
-        System.out.printf(Locale.ROOT, "cairn holding %d connections: %.1f MB resident (%.1f MB before), %.1f KB per connection%n",
-            held, heldMb, heldIdleMb, (heldMb - heldIdleMb) * 1024 / held);
-      } finally {
-        gw.stop();
-      }
-    }
-  }
-
-  void report(Map<String, Map<String, Result>> results, Footprint f, Map<String, String> notes, String securedSection)
-      throws Exception {
-    StringBuilder md = new StringBuilder("## MQTT jobs and footprint (`cairn bench mqtt`)\n\n");
-    md.append("Conditions: ").append(BenchReport.conditions()).append(". Every target and the load generator are separate\n")
-        .append("processes on loopback; the load generator (Vert.x MQTT clients, MQTT 3.1.1) sends `vector.saxpy` on 256 floats\n")
-        .append("(about 1.4 KB of JSON) to `cairn/{device}/jobs` and waits for the result on `cairn/{device}/results`. Windows are\n")
-        .append("jobs in flight per device, 4 devices unless said; ").append(seconds).append(" s or ").append(jobs)
-        .append(" jobs per run, medians of ").append(rounds).append(" runs. Targets: Cairn (`java -jar cairn.jar run`, durable\n")
-        .append("receipts: each result waits for its leaf's fsync); Mosquitto relaying each request to a minimal responder client\n")
-        .append("and its reply back; a bare Vert.x MQTT server answering each request itself with no work. For the held\n")
-        .append("connections, Cairn's mqtt.maxConnectionsPerAddress is raised above their number (they all come from 127.0.0.1).\n\n");
-    notes.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-    md.append("\n| load | target | jobs/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|---|\n");
-    Map<String, Map<String, Double>> rates = new LinkedHashMap<>();
-    Map<String, Map<String, Double>> p99s = new LinkedHashMap<>();
-    List<String> loads = LOADS.stream().map(Load::name).toList();
-    for (Load l : LOADS) {
-      for (var e : results.entrySet()) {
-        Result r = e.getValue().get(l.name());
-        md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f |%n", l.name(), e.getKey(), r.rate(),
-            r.p50() / 1000, r.p99() / 1000, r.p999() / 1000));
-        rates.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(l.name(), r.rate());
-        p99s.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(l.name(), r.p99() / 1000);
-      }
-    }
-    md.append("\n### Against the aims\n\n");
-    Map<String, Result> cairn = results.get("cairn");
-    Map<String, Result> bare = results.get("bare Vert.x");
-    Map<String, Result> relay = results.get("Mosquitto relay");
-    for (String l : List.of("QoS 1, window 1", "QoS 1, window 16", "QoS 1, window 256", "QoS 1, 1000 devices x 1")) {
-      double toBare = cairn.get(l).rate() / bare.get(l).rate();
-      md.append(String.format(Locale.ROOT, "- %s: Cairn / bare Vert.x %.2f (aim 0.8)%s", l, toBare, toBare >= 0.8 ? "" : ", below"));
-      if (relay != null) {
-        double toRelay = cairn.get(l).rate() / relay.get(l).rate();
-        md.append(String.format(Locale.ROOT, "; Cairn / Mosquitto relay %.2f (aim 2)%s", toRelay, toRelay >= 2 ? "" : ", below"));
-      }
-      md.append('\n');
-    }
-    md.append(String.format(Locale.ROOT, "- p99 at half the peak QoS 1 rate (paced at %.0f jobs/s, %.0f achieved): %.2f ms (aim under 2 ms)%s%n",
-        f.halfRate, f.halfRateAchieved, f.halfRateP99 / 1000, f.halfRateP99 / 1000 < 2 ? "" : ", above"));
-    double ready = BenchReport.median(f.startToReadyMs);
-    md.append(String.format(Locale.ROOT, "- start to ready (process start to the ready log line, median of %d): %.0f ms (aim under 1000 ms)%s%n",
-        f.startToReadyMs.length, ready, ready < 1000 ? "" : ", above"));
-    md.append(String.format(Locale.ROOT, "- resident memory, embedded defaults: idle %.1f MB (aim under 96 MB)%s; peak under the loads above %.1f MB%n",
-        f.idleMb, f.idleMb < 96 ? "" : ", above", f.underLoad));
-    md.append(String.format(Locale.ROOT, "- %d MQTT connections held: %.1f MB resident (%.1f MB before): %.1f KB per connection%n",
-        f.held, f.heldMb, f.heldIdleMb, (f.heldMb - f.heldIdleMb) * 1024 / Math.max(1, f.held)));
-    md.append(securedSection);
-    md.append("\n![MQTT jobs per second](bench-mqtt-throughput.png)\n\n![MQTT p99 latency](bench-mqtt-p99.png)\n");
-    BenchReport.barChart(docs.resolve("bench-mqtt-throughput.png"), "MQTT jobs per second (higher is better)", "jobs/s", loads, rates);
-    BenchReport.barChart(docs.resolve("bench-mqtt-p99.png"), "MQTT p99 latency (lower is better)", "ms", loads, p99s);
-    Path file = BenchReport.writeSection(docs, "mqtt", md.toString());
-    System.out.println("wrote " + file);
   }
 }
