@@ -58,8 +58,18 @@ final class MqttBench implements Callable<Integer> {
 
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
 
-  /** One load run's medians. */
-  record Result(double rate, double p50, double p99, double p999) {}
+  /** One load run's figures, or the medians of several: jobs/s and latencies in µs. */
+  record Result(double rate, double p50, double p99, double p999) {
+    static Result medianOf(List<Result> rs) {
+      return new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999));
+    }
+  }
+
+  /** Cairn paced at {@code fraction} of its peak: the rate asked and what it did. */
+  record Paced(double fraction, double targetRate, Result result) {}
+
+  /** The fractions of Cairn's peak it is paced at. */
+  static final List<Double> PACED_FRACTIONS = List.of(0.25, 0.5, 0.75);
 
   /** A load configuration. */
   record Load(String name, int clients, int window, int qos) {}
@@ -78,6 +88,9 @@ final class MqttBench implements Callable<Integer> {
 
   BenchReport.Launcher launcher;
   Path work;
+  /** Cairn's highest QoS 1 jobs/s of this run, and its paced runs. */
+  double peak;
+  final List<Paced> paced = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -125,6 +138,7 @@ final class MqttBench implements Callable<Integer> {
         report.markdown(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get(CAIRN)) + sessions));
     report.plots(results);
     System.out.println("wrote " + file);
+    System.out.println("wrote " + MqttBenchJson.write(docs.resolve(MqttBenchJson.FILE), this, results));
     BenchReport.writeSection(docs, "mqtt-metering", new OnOffBench(this, "metering").measure());
     BenchReport.writeSection(docs, "mqtt-metrics", new OnOffBench(this, "metrics").measure());
     return 0;
@@ -257,24 +271,13 @@ final class MqttBench implements Callable<Integer> {
             footprint.underLoad = Math.max(footprint.underLoad, rssMb(procs.get(0).process()));
           }
         }
-        Result m = new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999));
+        Result m = Result.medianOf(rs);
         out.put(l.name(), m);
         System.out.printf(Locale.ROOT, "%-16s %-26s %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
             target, l.name(), m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);
       }
       if (footprint != null) {
-        // p99 at half the peak QoS 1 rate, paced.
-        double peak = out.values().stream().mapToDouble(Result::rate).max().orElse(0);
-        double half = Math.max(1, out.get("QoS 1, window 16").rate() / 2);
-        load(port, new Load("paced", 4, 256, 1), "paced-warm", "--rate", String.valueOf((int) half));
-        List<Result> rs = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-          rs.add(load(port, new Load("paced", 4, 256, 1), "paced-" + r, "--rate", String.valueOf((int) half)));
-        }
-        footprint.halfRate = half;
-        footprint.halfRateP99 = median(rs, Result::p99);
-        footprint.halfRateAchieved = median(rs, Result::rate);
-        footprint.peak = peak;
+        pace(port, out);
       }
     } finally {
       for (Proc p : procs) {
@@ -282,6 +285,27 @@ final class MqttBench implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /**
+   * Cairn paced at {@link #PACED_FRACTIONS} of its peak (its highest QoS 1 jobs/s in {@code out}), after the
+   * heavy runs and in the same process: 4 devices, QoS 1, at most 256 in flight each.
+   */
+  private void pace(int port, Map<String, Result> out) throws Exception {
+    peak = LOADS.stream().filter(l -> l.qos() == 1).mapToDouble(l -> out.get(l.name()).rate()).max().orElse(0);
+    Load paced = new Load("paced", 4, 256, 1);
+    load(port, paced, "paced-warm", "--rate", String.valueOf((int) Math.max(1, peak / 2)));
+    for (double fraction : PACED_FRACTIONS) {
+      int rate = (int) Math.max(1, peak * fraction);
+      List<Result> rs = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        rs.add(load(port, paced, "paced-" + (int) (fraction * 100) + "-" + r, "--rate", String.valueOf(rate)));
+      }
+      Result m = Result.medianOf(rs);
+      this.paced.add(new Paced(fraction, rate, m));
+      System.out.printf(Locale.ROOT, "%-16s paced at %.2f of %.0f  %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
+          CAIRN, fraction, peak, m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);
+    }
   }
 
   Result load(int port, Load l, String prefix, String... extra) throws Exception {

@@ -15,10 +15,6 @@ final class MqttFootprint {
   double[] startToReadyMs;
   double idleMb;
   double underLoad;
-  double peak;
-  double halfRate;
-  double halfRateP99;
-  double halfRateAchieved;
   double heldIdleMb;
   double heldMb;
   int held;

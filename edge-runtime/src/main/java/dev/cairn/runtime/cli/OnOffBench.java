@@ -61,8 +61,8 @@ final class OnOffBench {
             onCpu[r] = measured(procs.get(0), onPort, l, part + "-on-" + tag, withPart);
           }
         }
-        MqttBench.Result a = median(withPart);
-        MqttBench.Result b = median(without);
+        MqttBench.Result a = MqttBench.Result.medianOf(withPart);
+        MqttBench.Result b = MqttBench.Result.medianOf(without);
         results.put(l.name(), new MqttBench.Result[] {a, b});
         double[] c = {BenchReport.median(onCpu), BenchReport.median(offCpu)};
         cpu.put(l.name(), c);
@@ -82,11 +82,6 @@ final class OnOffBench {
     System.out.printf(Locale.ROOT, "a day of statements for %d devices: %d statements, %.1f MB of JSON, usage.db %.1f MB%n",
         day.devices(), day.statements(), day.jsonBytes() / 1e6, day.usageDbBytes() / 1e6);
     return markdown(results, cpu, day);
-  }
-
-  private static MqttBench.Result median(List<MqttBench.Result> rs) {
-    return new MqttBench.Result(MqttBench.median(rs, MqttBench.Result::rate), MqttBench.median(rs, MqttBench.Result::p50),
-        MqttBench.median(rs, MqttBench.Result::p99), MqttBench.median(rs, MqttBench.Result::p999));
   }
 
   /**

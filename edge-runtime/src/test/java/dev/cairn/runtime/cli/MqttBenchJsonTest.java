@@ -1,0 +1,74 @@
+package dev.cairn.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MqttBenchJsonTest {
+  static final List<String> SERVERS = List.of("cairn", "decoding-echo", "durable-echo", "mosquitto-relay", "bare-vertx");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void writesEveryServersRowsAndCairnsPacedRowsWithTheNamedFields() throws Exception {
+    MqttBench bench = new MqttBench();
+    bench.rounds = 1;
+    bench.seconds = 3;
+    bench.peak = 8000;
+    Map<String, Map<String, MqttBench.Result>> results = new LinkedHashMap<>();
+    for (String server : SERVERS) {
+      Map<String, MqttBench.Result> byLoad = new LinkedHashMap<>();
+      for (MqttBench.Load l : MqttBench.LOADS) {
+        byLoad.put(l.name(), new MqttBench.Result(1000, 1500, 4000, 9000));
+      }
+      results.put(server, byLoad);
+    }
+    for (double f : MqttBench.PACED_FRACTIONS) {
+      bench.paced.add(new MqttBench.Paced(f, 8000 * f, new MqttBench.Result(8000 * f, 500, 2500, 3000)));
+    }
+
+    JsonNode doc = new ObjectMapper().readTree(MqttBenchJson.write(dir.resolve("bench-mqtt.json"), bench, results).toFile());
+
+    JsonNode rows = doc.path("rows");
+    assertEquals(SERVERS.size() * MqttBench.LOADS.size(), rows.size());
+    List<String> servers = new ArrayList<>();
+    for (JsonNode row : rows) {
+      for (String field : List.of("server", "qos", "window", "devices", "jobsPerSecond", "p50Ms", "p99Ms", "p999Ms")) {
+        assertTrue(row.has(field), field + " in " + row);
+      }
+      if (!servers.contains(row.path("server").asText())) {
+        servers.add(row.path("server").asText());
+      }
+    }
+    assertEquals(SERVERS, servers);
+    JsonNode first = rows.get(0);
+    assertEquals(0, first.path("qos").asInt());
+    assertEquals(1, first.path("window").asInt());
+    assertEquals(4, first.path("devices").asInt());
+    assertEquals(1000, first.path("jobsPerSecond").asDouble());
+    assertEquals(1.5, first.path("p50Ms").asDouble());
+    assertEquals(9.0, first.path("p999Ms").asDouble());
+    assertEquals(1000, rows.get(MqttBench.LOADS.size() - 1).path("devices").asInt());
+    JsonNode paced = doc.path("paced");
+    assertEquals(3, paced.size());
+    for (int i = 0; i < 3; i++) {
+      JsonNode p = paced.get(i);
+      assertEquals("cairn", p.path("server").asText());
+      assertEquals(MqttBench.PACED_FRACTIONS.get(i), p.path("fraction").asDouble());
+      for (String field : List.of("jobsPerSecond", "p50Ms", "p99Ms", "p999Ms")) {
+        assertTrue(p.has(field), field + " in " + p);
+      }
+    }
+    assertEquals(2.5, paced.get(0).path("p99Ms").asDouble());
+  }
+}
