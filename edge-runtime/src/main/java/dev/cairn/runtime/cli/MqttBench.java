@@ -58,10 +58,37 @@ final class MqttBench implements Callable<Integer> {
 
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
 
-  /** One load run's figures, or the medians of several: jobs/s and latencies in µs. */
-  record Result(double rate, double p50, double p99, double p999) {
+  /**
+   * One load run's figures, or the medians of several: jobs/s and latencies in µs; or, when the load
+   * failed, why ({@code error}) and NaN figures.
+   */
+  record Result(double rate, double p50, double p99, double p999, String error) {
+    Result(double rate, double p50, double p99, double p999) {
+      this(rate, p50, p99, p999, null);
+    }
+
+    static Result failed(String error) {
+      return new Result(Double.NaN, Double.NaN, Double.NaN, Double.NaN, error);
+    }
+
+    boolean ok() {
+      return error == null;
+    }
+
+    /** The medians of {@code rs}; failed if any of them failed, with the first one's reason. */
     static Result medianOf(List<Result> rs) {
+      for (int i = 0; i < rs.size(); i++) {
+        if (!rs.get(i).ok()) {
+          return failed(rs.size() == 1 ? rs.get(i).error() : "run " + (i + 1) + " of " + rs.size() + ": " + rs.get(i).error());
+        }
+      }
       return new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999));
+    }
+
+    /** The figures for a console line, or the failure. */
+    String line() {
+      return ok() ? String.format(Locale.ROOT, "%9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms", rate, p50 / 1000, p99 / 1000,
+          p999 / 1000) : "failed: " + error;
     }
   }
 
@@ -88,6 +115,8 @@ final class MqttBench implements Callable<Integer> {
 
   BenchReport.Launcher launcher;
   Path work;
+  /** What Mosquitto was started with, for the report's notes. */
+  String mosquittoLimits;
   /** Cairn's highest QoS 1 jobs/s of this run, and its paced runs. */
   double peak;
   final List<Paced> paced = new ArrayList<>();
@@ -123,10 +152,15 @@ final class MqttBench implements Callable<Integer> {
     results.put(DURABLE_ECHO, run(DURABLE_ECHO, port -> startEcho(DURABLE_ECHO, port), null));
     String mosquitto = which("mosquitto");
     if (mosquitto == null) {
-      System.out.println("mosquitto is not installed: the mosquitto-relay rows are left out (install the Debian package mosquitto)");
-      notes.put(MOSQUITTO_RELAY, "not in this run: mosquitto is not installed (the Debian package mosquitto)");
+      String missing = "not measured: mosquitto is not installed (the Debian package mosquitto)";
+      System.out.println("mosquitto is not installed: the mosquitto-relay rows are not measured (install the Debian package mosquitto)");
+      notes.put(MOSQUITTO_RELAY, missing);
+      Map<String, Result> none = new LinkedHashMap<>();
+      LOADS.forEach(l -> none.put(l.name(), Result.failed(missing)));
+      results.put(MOSQUITTO_RELAY, none);
     } else {
       results.put(MOSQUITTO_RELAY, run(MOSQUITTO_RELAY, port -> startMosquitto(mosquitto, port), null));
+      notes.put(MOSQUITTO_RELAY, mosquittoLimits);
     }
     results.put(BARE_VERTX, run(BARE_VERTX, port -> List.of(start("bare", "bare server ready",
         launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
@@ -232,10 +266,25 @@ final class MqttBench implements Callable<Integer> {
         String.valueOf(port), "--mode", mode, "--log", log.toString())));
   }
 
+  /**
+   * Mosquitto and the responder behind it. The broker takes any number of connections ({@code max_connections -1})
+   * and is started with its open-files limit at this process's hard limit (through {@code prlimit} when there is
+   * one), so that 1,000 devices and more fit; {@link #mosquittoLimits} says what it had.
+   */
   List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
     Path conf = work.resolve("mosquitto-" + port + ".conf");
-    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_inflight_messages 0\nmax_queued_messages 100000\n");
-    Process broker = new ProcessBuilder(mosquitto, "-c", conf.toString()).redirectErrorStream(true)
+    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
+        + "max_connections -1\nmax_inflight_messages 0\nmax_queued_messages 100000\n");
+    List<String> cmd = new ArrayList<>();
+    String prlimit = which("prlimit");
+    long files = openFilesLimit(ProcessHandle.current().pid(), true);
+    boolean limited = prlimit != null && files > 0;
+    if (limited) {
+      String n = files == Long.MAX_VALUE ? "unlimited" : String.valueOf(files);
+      cmd.addAll(List.of(prlimit, "--nofile=" + n + ":" + n));
+    }
+    cmd.addAll(List.of(mosquitto, "-c", conf.toString()));
+    Process broker = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(work.resolve("mosquitto-" + port + ".log").toFile()).start();
     Proc b = new Proc(broker, List.of());
     // Wait until it accepts connections.
@@ -251,30 +300,43 @@ final class MqttBench implements Callable<Integer> {
         Thread.onSpinWait();
       }
     }
+    mosquittoLimits = "max_connections -1, open files " + openFilesLimit(broker.pid(), false)
+        + (limited ? " (set by prlimit to this process's hard limit)" : " (inherited)");
     Proc responder = start("responder", "responder ready",
         launcher.command("dev.cairn.runtime.bench.MqttResponder", "--port", String.valueOf(port), "--qos", "1"));
     return List.of(responder, b);
   }
 
-  /** Every load configuration against one target, each {@code rounds} times; medians per configuration. */
+  /**
+   * Every load configuration against one target, each {@code rounds} times; medians per configuration.
+   * A load that fails, or a target that does not start, gives failed results that say why.
+   */
   Map<String, Result> run(String target, Starter starter, MqttFootprint footprint) throws Exception {
     int port = freePort();
-    List<Proc> procs = starter.start(port);
     Map<String, Result> out = new LinkedHashMap<>();
+    List<Proc> procs;
     try {
-      load(port, new Load("warm-up", 4, 16, 1), "warm");
+      procs = starter.start(port);
+    } catch (Exception e) {
+      System.out.println(target + " did not start: " + e.getMessage());
+      for (Load l : LOADS) {
+        out.put(l.name(), Result.failed(target + " did not start: " + e.getMessage()));
+      }
+      return out;
+    }
+    try {
+      attempt(port, new Load("warm-up", 4, 16, 1), "warm");
       for (Load l : LOADS) {
         List<Result> rs = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-          rs.add(load(port, l, target.replaceAll("[^a-z]", "") + "-" + l.clients() + "-" + l.window() + "-" + l.qos() + "-" + r));
+          rs.add(attempt(port, l, target.replaceAll("[^a-z]", "") + "-" + l.clients() + "-" + l.window() + "-" + l.qos() + "-" + r));
           if (footprint != null) {
             footprint.underLoad = Math.max(footprint.underLoad, rssMb(procs.get(0).process()));
           }
         }
         Result m = Result.medianOf(rs);
         out.put(l.name(), m);
-        System.out.printf(Locale.ROOT, "%-16s %-26s %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
-            target, l.name(), m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);
+        System.out.printf(Locale.ROOT, "%-16s %-26s %s%n", target, l.name(), m.line());
       }
       if (footprint != null) {
         pace(port, out);
@@ -292,23 +354,34 @@ final class MqttBench implements Callable<Integer> {
    * heavy runs and in the same process: 4 devices, QoS 1, at most 256 in flight each.
    */
   private void pace(int port, Map<String, Result> out) throws Exception {
-    peak = LOADS.stream().filter(l -> l.qos() == 1).mapToDouble(l -> out.get(l.name()).rate()).max().orElse(0);
+    peak = LOADS.stream().filter(l -> l.qos() == 1 && out.get(l.name()).ok()).mapToDouble(l -> out.get(l.name()).rate()).max().orElse(0);
     Load paced = new Load("paced", 4, 256, 1);
-    load(port, paced, "paced-warm", "--rate", String.valueOf((int) Math.max(1, peak / 2)));
+    if (peak > 0) {
+      attempt(port, paced, "paced-warm", "--rate", String.valueOf((int) Math.max(1, peak / 2)));
+    }
     for (double fraction : PACED_FRACTIONS) {
       int rate = (int) Math.max(1, peak * fraction);
       List<Result> rs = new ArrayList<>();
-      for (int r = 0; r < rounds; r++) {
-        rs.add(load(port, paced, "paced-" + (int) (fraction * 100) + "-" + r, "--rate", String.valueOf(rate)));
+      for (int r = 0; r < rounds && peak > 0; r++) {
+        rs.add(attempt(port, paced, "paced-" + (int) (fraction * 100) + "-" + r, "--rate", String.valueOf(rate)));
       }
-      Result m = Result.medianOf(rs);
+      Result m = peak > 0 ? Result.medianOf(rs) : Result.failed("no peak to pace at: every QoS 1 load of cairn failed");
       this.paced.add(new Paced(fraction, rate, m));
-      System.out.printf(Locale.ROOT, "%-16s paced at %.2f of %.0f  %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
-          CAIRN, fraction, peak, m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);
+      System.out.printf(Locale.ROOT, "%-16s paced at %.2f of %.0f jobs/s %s%n", CAIRN, fraction, peak, m.line());
     }
   }
 
+  /** One load run; throws if it failed. */
   Result load(int port, Load l, String prefix, String... extra) throws Exception {
+    Result r = attempt(port, l, prefix, extra);
+    if (!r.ok()) {
+      throw new IllegalStateException(l.name() + ": " + r.error());
+    }
+    return r;
+  }
+
+  /** One load run: its figures, or why it failed (the load generator's reason, or that no job came back). */
+  Result attempt(int port, Load l, String prefix, String... extra) throws Exception {
     List<String> cmd = launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port),
         "--clients", String.valueOf(l.clients()), "--window", String.valueOf(l.window()), "--qos", String.valueOf(l.qos()),
         "--jobs", String.valueOf(jobs), "--seconds", String.valueOf(seconds), "--prefix", prefix);
@@ -317,18 +390,42 @@ final class MqttBench implements Callable<Integer> {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(seconds + 120L, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new IllegalStateException("load generator did not finish: " + out);
+      return Result.failed("the load generator did not finish: " + lastLines(out));
     }
     Matcher m = RESULT.matcher(out);
     if (!m.find()) {
-      throw new IllegalStateException("load generator failed (" + String.join(" ", cmd) + "):\n" + out);
+      int at = out.indexOf("load failed: ");
+      return Result.failed(at >= 0 ? out.substring(at + "load failed: ".length()).strip() : "the load generator failed: " + lastLines(out));
+    }
+    if (Long.parseLong(m.group(1)) == 0) {
+      return Result.failed("no result came back in " + seconds + " s (" + l.clients() + " devices connected and sent)");
     }
     return new Result(Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)),
         Double.parseDouble(m.group(6)));
   }
 
+  private static String lastLines(String out) {
+    List<String> lines = out.strip().lines().toList();
+    return lines.isEmpty() ? "(no output)" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+  }
+
   static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
     return BenchReport.median(rs.stream().mapToDouble(f).toArray());
+  }
+
+  /** The soft (or hard) limit of open files of a process, from /proc; -1 if unknown, {@link Long#MAX_VALUE} if unlimited. */
+  static long openFilesLimit(long pid, boolean hard) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "limits"))) {
+        if (line.startsWith("Max open files")) {
+          String v = line.substring("Max open files".length()).trim().split("\\s+")[hard ? 1 : 0];
+          return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   /** Resident set size of a process in MB, from /proc. */

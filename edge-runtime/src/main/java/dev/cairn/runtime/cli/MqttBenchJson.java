@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code bench-mqtt.json}, beside {@code BENCHMARKS.md}: the figures of the mqtt section for programs.
  * {@code rows}: one per server and load, {@code {server, qos, window, devices, jobsPerSecond, p50Ms,
  * p99Ms, p999Ms}}; {@code paced}: Cairn at fractions of its peak, {@code {server, fraction,
- * jobsPerSecond, p50Ms, p99Ms, p999Ms}} (and the rate asked, {@code targetJobsPerSecond}).
+ * jobsPerSecond, p50Ms, p99Ms, p999Ms}} (and the rate asked, {@code targetJobsPerSecond}). A row whose load
+ * failed has {@code error}, saying why, in place of its figures.
  */
 final class MqttBenchJson {
   static final String FILE = "bench-mqtt.json";
@@ -23,11 +24,11 @@ final class MqttBenchJson {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Row(String server, String load, int qos, int window, int devices, Double jobsPerSecond, Double p50Ms, Double p99Ms,
-      Double p999Ms) {}
+      Double p999Ms, String error) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record PacedRow(String server, double fraction, double targetJobsPerSecond, Double jobsPerSecond, Double p50Ms, Double p99Ms,
-      Double p999Ms) {}
+      Double p999Ms, String error) {}
 
   record Document(String conditions, int rounds, int seconds, double peakJobsPerSecond, List<Row> rows, List<PacedRow> paced) {}
 
@@ -37,13 +38,15 @@ final class MqttBenchJson {
     results.forEach((server, byLoad) -> {
       for (MqttBench.Load l : MqttBench.LOADS) {
         MqttBench.Result r = byLoad.get(l.name());
-        rows.add(new Row(server, l.name(), l.qos(), l.window(), l.clients(), r.rate(), ms(r.p50()), ms(r.p99()), ms(r.p999())));
+        rows.add(new Row(server, l.name(), l.qos(), l.window(), l.clients(), rate(r), ms(r, r.p50()), ms(r, r.p99()), ms(r, r.p999()),
+            r.error()));
       }
     });
     List<PacedRow> paced = new ArrayList<>();
     for (MqttBench.Paced p : bench.paced) {
       MqttBench.Result r = p.result();
-      paced.add(new PacedRow(MqttBench.CAIRN, p.fraction(), p.targetRate(), r.rate(), ms(r.p50()), ms(r.p99()), ms(r.p999())));
+      paced.add(new PacedRow(MqttBench.CAIRN, p.fraction(), p.targetRate(), rate(r), ms(r, r.p50()), ms(r, r.p99()), ms(r, r.p999()),
+          r.error()));
     }
     Document doc = new Document(BenchReport.conditions(), bench.rounds, bench.seconds, bench.peak, rows, paced);
     Files.createDirectories(file.toAbsolutePath().getParent());
@@ -51,7 +54,13 @@ final class MqttBenchJson {
     return file;
   }
 
-  private static Double ms(double micros) {
-    return micros / 1000;
+  /** Jobs/s, or null (left out) when the load failed. */
+  private static Double rate(MqttBench.Result r) {
+    return r.ok() ? r.rate() : null;
+  }
+
+  /** µs as ms, or null (left out) when the load failed. */
+  private static Double ms(MqttBench.Result r, double micros) {
+    return r.ok() ? micros / 1000 : null;
   }
 }

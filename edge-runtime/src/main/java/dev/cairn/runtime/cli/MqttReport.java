@@ -40,17 +40,16 @@ final class MqttReport {
     for (MqttBench.Load l : MqttBench.LOADS) {
       for (var e : results.entrySet()) {
         MqttBench.Result r = e.getValue().get(l.name());
-        md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f |%n", l.name(), e.getKey(), r.rate(),
-            r.p50() / 1000, r.p99() / 1000, r.p999() / 1000, cairn.get(l.name()).rate() / r.rate()));
+        MqttBench.Result c = cairn.get(l.name());
+        md.append("| ").append(l.name()).append(" | ").append(e.getKey()).append(" | ").append(figures(r))
+            .append(r.ok() && c.ok() ? String.format(Locale.ROOT, " %.2f |", c.rate() / r.rate()) : " - |").append('\n');
       }
     }
     md.append(String.format(Locale.ROOT, "%nCairn paced at fractions of its peak, %.0f jobs/s (its highest QoS 1 rate above), after the heavy runs"
         + " in the same process: 4 devices, QoS 1, at most 256 in flight each.%n%n", bench.peak));
     md.append("| fraction of peak | asked jobs/s | jobs/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|---|\n");
     for (MqttBench.Paced p : bench.paced) {
-      MqttBench.Result r = p.result();
-      md.append(String.format(Locale.ROOT, "| %.2f | %.0f | %.0f | %.2f | %.2f | %.2f |%n", p.fraction(), p.targetRate(), r.rate(),
-          r.p50() / 1000, r.p99() / 1000, r.p999() / 1000));
+      md.append(String.format(Locale.ROOT, "| %.2f | %.0f | ", p.fraction(), p.targetRate())).append(figures(p.result())).append('\n');
     }
     md.append("\n### Against the aims\n\n");
     for (String l : List.of("QoS 1, window 1", "QoS 1, window 16", "QoS 1, window 256", "QoS 1, 1000 devices x 1")) {
@@ -60,8 +59,10 @@ final class MqttReport {
           .append(ratio(results, MqttBench.BARE_VERTX, l, 0)).append('\n');
     }
     MqttBench.Paced half = bench.paced.stream().filter(p -> p.fraction() == 0.5).findFirst().orElseThrow();
-    md.append(String.format(Locale.ROOT, "- p99 at half the peak (paced at %.0f jobs/s, %.0f achieved): %.2f ms (aim under 5 ms)%s%n",
-        half.targetRate(), half.result().rate(), half.result().p99() / 1000, half.result().p99() / 1000 < 5 ? "" : ", above"));
+    md.append(half.result().ok()
+        ? String.format(Locale.ROOT, "- p99 at half the peak (paced at %.0f jobs/s, %.0f achieved): %.2f ms (aim under 5 ms)%s%n",
+            half.targetRate(), half.result().rate(), half.result().p99() / 1000, half.result().p99() / 1000 < 5 ? "" : ", above")
+        : "- p99 at half the peak: not measured, the paced load failed: " + cell(half.result().error()) + "\n");
     double ready = BenchReport.median(f.startToReadyMs);
     md.append(String.format(Locale.ROOT, "- start to ready (process start to the ready log line, median of %d): %.0f ms (aim under 1000 ms)%s%n",
         f.startToReadyMs.length, ready, ready < 1000 ? "" : ", above"));
@@ -74,13 +75,26 @@ final class MqttReport {
     return md.toString();
   }
 
-  /** "server 0.62 (aim 0.8), below", or "server: not in this run". */
+  /** A row's jobs/s, p50, p99 and p99.9 cells, or the failure across them. */
+  private static String figures(MqttBench.Result r) {
+    return r.ok() ? String.format(Locale.ROOT, "%.0f | %.2f | %.2f | %.2f |", r.rate(), r.p50() / 1000, r.p99() / 1000, r.p999() / 1000)
+        : "failed: " + cell(r.error()) + " | - | - | - |";
+  }
+
+  /** Text fit for one table cell: one line, no column breaks, at most 300 characters. */
+  static String cell(String text) {
+    String one = text.replaceAll("\\s+", " ").replace("|", "\\|").strip();
+    return one.length() <= 300 ? one : one.substring(0, 297) + "...";
+  }
+
+  /** "server 0.62 (aim 0.8), below", or "server not measured" when either row failed. */
   private static String ratio(Map<String, Map<String, MqttBench.Result>> results, String server, String load, double aim) {
-    Map<String, MqttBench.Result> of = results.get(server);
-    if (of == null) {
-      return server + ": not in this run";
+    MqttBench.Result of = results.get(server).get(load);
+    MqttBench.Result cairn = results.get(MqttBench.CAIRN).get(load);
+    if (!of.ok() || !cairn.ok()) {
+      return server + " not measured (" + (cairn.ok() ? server : MqttBench.CAIRN) + " failed)";
     }
-    double r = results.get(MqttBench.CAIRN).get(load).rate() / of.get(load).rate();
+    double r = cairn.rate() / of.rate();
     return String.format(Locale.ROOT, "%s %.2f", server, r) + (aim == 0 ? "" : String.format(Locale.ROOT, " (aim %.1f)", aim)
         + (r >= aim ? "" : ", below"));
   }
