@@ -53,7 +53,8 @@ final class MqttBench implements Callable<Integer> {
   Path docs;
 
   @Option(names = "--only", paramLabel = "PART",
-      description = "run one part only: metering or metrics (that part on against off, same run)")
+      description = "run one part only: metering or metrics (that part on against off, same run), or inputs (the same job with"
+          + " JSON number arrays, JSON base64 f32 and CBOR typed arrays: jobs/s, latency, gateway CPU per job)")
   String only;
 
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
@@ -62,13 +63,13 @@ final class MqttBench implements Callable<Integer> {
    * One load run's figures, or the medians of several: jobs/s and latencies in µs; or, when the load
    * failed, why ({@code error}) and NaN figures.
    */
-  record Result(double rate, double p50, double p99, double p999, String error) {
+  record Result(double rate, double p50, double p99, double p999, long jobs, String error) {
     Result(double rate, double p50, double p99, double p999) {
-      this(rate, p50, p99, p999, null);
+      this(rate, p50, p99, p999, 0, null);
     }
 
     static Result failed(String error) {
-      return new Result(Double.NaN, Double.NaN, Double.NaN, Double.NaN, error);
+      return new Result(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, error);
     }
 
     boolean ok() {
@@ -82,7 +83,8 @@ final class MqttBench implements Callable<Integer> {
           return failed(rs.size() == 1 ? rs.get(i).error() : "run " + (i + 1) + " of " + rs.size() + ": " + rs.get(i).error());
         }
       }
-      return new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999));
+      return new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999),
+          (long) median(rs, Result::jobs), null);
     }
 
     /** The figures for a console line, or the failure. */
@@ -126,12 +128,17 @@ final class MqttBench implements Callable<Integer> {
     if (rounds < 1 || seconds < 1 || jobs < 100 || hold < 1) {
       throw new IllegalArgumentException("--rounds and --seconds must be at least 1, --jobs at least 100, --hold at least 1");
     }
-    if (only != null && !only.equals("metering") && !only.equals("metrics")) {
-      throw new IllegalArgumentException("--only takes metering or metrics, was '" + only + "'");
+    if (only != null && !List.of("metering", "metrics", "inputs").contains(only)) {
+      throw new IllegalArgumentException("--only takes metering, metrics or inputs, was '" + only + "'");
     }
     launcher = BenchReport.Launcher.current();
     work = Files.createTempDirectory("cairn-bench-mqtt");
     System.out.println(BenchReport.conditions());
+    if ("inputs".equals(only)) {
+      MqttInputsBench inputs = new MqttInputsBench(this);
+      System.out.println("wrote " + BenchReport.writeSection(docs, "mqtt-inputs", inputs.markdown(inputs.measure())));
+      return 0;
+    }
     if (only != null) {
       Path file = BenchReport.writeSection(docs, "mqtt-" + only, new OnOffBench(this, only).measure());
       System.out.println("wrote " + file);
@@ -167,12 +174,15 @@ final class MqttBench implements Callable<Integer> {
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     String sessions = MqttSessionsBench.markdown(new MqttSessionsBench(this).measure());
+    MqttInputsBench inputsBench = new MqttInputsBench(this);
+    List<MqttInputsBench.Figures> inputs = inputsBench.measure();
+    BenchReport.writeSection(docs, "mqtt-inputs", inputsBench.markdown(inputs));
     MqttReport report = new MqttReport(this);
     Path file = BenchReport.writeSection(docs, "mqtt",
         report.markdown(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get(CAIRN)) + sessions));
     report.plots(results);
     System.out.println("wrote " + file);
-    System.out.println("wrote " + MqttBenchJson.write(docs.resolve(MqttBenchJson.FILE), this, results));
+    System.out.println("wrote " + MqttBenchJson.write(docs.resolve(MqttBenchJson.FILE), this, results, inputs));
     BenchReport.writeSection(docs, "mqtt-metering", new OnOffBench(this, "metering").measure());
     BenchReport.writeSection(docs, "mqtt-metrics", new OnOffBench(this, "metrics").measure());
     return 0;
@@ -401,7 +411,7 @@ final class MqttBench implements Callable<Integer> {
       return Result.failed("no result came back in " + seconds + " s (" + l.clients() + " devices connected and sent)");
     }
     return new Result(Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)),
-        Double.parseDouble(m.group(6)));
+        Double.parseDouble(m.group(6)), Long.parseLong(m.group(1)), null);
   }
 
   private static String lastLines(String out) {

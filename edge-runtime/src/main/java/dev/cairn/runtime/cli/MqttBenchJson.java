@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code rows}: one per server and load, {@code {server, qos, window, devices, jobsPerSecond, p50Ms,
  * p99Ms, p999Ms}}; {@code paced}: Cairn at fractions of its peak, {@code {server, fraction,
  * jobsPerSecond, p50Ms, p99Ms, p999Ms}} (and the rate asked, {@code targetJobsPerSecond}). A row whose load
- * failed has {@code error}, saying why, in place of its figures.
+ * failed has {@code error}, saying why, in place of its figures. {@code inputs}: Cairn with the job's inputs in
+ * each encoding ({@code json}, {@code json-floats}, {@code base64}, {@code cbor}), with the gateway's CPU per job.
  */
 final class MqttBenchJson {
   static final String FILE = "bench-mqtt.json";
@@ -30,10 +31,16 @@ final class MqttBenchJson {
   record PacedRow(String server, double fraction, double targetJobsPerSecond, Double jobsPerSecond, Double p50Ms, Double p99Ms,
       Double p999Ms, String error) {}
 
-  record Document(String conditions, int rounds, int seconds, double peakJobsPerSecond, List<Row> rows, List<PacedRow> paced) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record InputsRow(String server, String inputs, int requestBytes, int qos, int window, int devices, Double jobsPerSecond, Double p50Ms,
+      Double p99Ms, Double p999Ms, Double gatewayCpuMicrosPerJob, String error) {}
+
+  record Document(String conditions, int rounds, int seconds, double peakJobsPerSecond, List<Row> rows, List<PacedRow> paced,
+      List<InputsRow> inputs) {}
 
   /** Writes the file at {@code file}; returns it. */
-  static Path write(Path file, MqttBench bench, Map<String, Map<String, MqttBench.Result>> results) throws IOException {
+  static Path write(Path file, MqttBench bench, Map<String, Map<String, MqttBench.Result>> results,
+      List<MqttInputsBench.Figures> inputs) throws IOException {
     List<Row> rows = new ArrayList<>();
     results.forEach((server, byLoad) -> {
       for (MqttBench.Load l : MqttBench.LOADS) {
@@ -48,7 +55,14 @@ final class MqttBenchJson {
       paced.add(new PacedRow(MqttBench.CAIRN, p.fraction(), p.targetRate(), rate(r), ms(r, r.p50()), ms(r, r.p99()), ms(r, r.p999()),
           r.error()));
     }
-    Document doc = new Document(BenchReport.conditions(), bench.rounds, bench.seconds, bench.peak, rows, paced);
+    List<InputsRow> typed = new ArrayList<>();
+    MqttBench.Load l = MqttInputsBench.LOAD;
+    for (MqttInputsBench.Figures f : inputs) {
+      MqttBench.Result r = f.result();
+      typed.add(new InputsRow(MqttBench.CAIRN, f.inputs().option(), f.requestBytes(), l.qos(), l.window(), l.clients(), rate(r),
+          ms(r, r.p50()), ms(r, r.p99()), ms(r, r.p999()), r.ok() ? f.cpuMicrosPerJob() : null, r.error()));
+    }
+    Document doc = new Document(BenchReport.conditions(), bench.rounds, bench.seconds, bench.peak, rows, paced, typed);
     Files.createDirectories(file.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), doc);
     return file;

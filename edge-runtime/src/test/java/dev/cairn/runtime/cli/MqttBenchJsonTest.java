@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.runtime.bench.SaxpyJobs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +39,11 @@ class MqttBenchJsonTest {
       bench.paced.add(new MqttBench.Paced(f, 8000 * f, new MqttBench.Result(8000 * f, 500, 2500, 3000)));
     }
 
-    JsonNode doc = new ObjectMapper().readTree(MqttBenchJson.write(dir.resolve("bench-mqtt.json"), bench, results).toFile());
+    List<MqttInputsBench.Figures> inputs = List.of(
+        new MqttInputsBench.Figures(SaxpyJobs.Inputs.JSON, 1445, new MqttBench.Result(9000, 1000, 3000, 4000), 120),
+        new MqttInputsBench.Figures(SaxpyJobs.Inputs.CBOR, 2100, MqttBench.Result.failed("cairn did not start"), Double.NaN));
+
+    JsonNode doc = new ObjectMapper().readTree(MqttBenchJson.write(dir.resolve("bench-mqtt.json"), bench, results, inputs).toFile());
 
     JsonNode rows = doc.path("rows");
     assertEquals(SERVERS.size() * MqttBench.LOADS.size(), rows.size());
@@ -79,5 +84,13 @@ class MqttBenchJsonTest {
       }
     }
     assertEquals(2.5, paced.get(0).path("p99Ms").asDouble());
+    JsonNode typed = doc.path("inputs");
+    assertEquals("json", typed.get(0).path("inputs").asText());
+    assertEquals(1445, typed.get(0).path("requestBytes").asInt());
+    assertEquals(120, typed.get(0).path("gatewayCpuMicrosPerJob").asDouble());
+    assertEquals(16, typed.get(0).path("window").asInt());
+    assertEquals("cbor", typed.get(1).path("inputs").asText());
+    assertEquals("cairn did not start", typed.get(1).path("error").asText());
+    assertTrue(!typed.get(1).has("jobsPerSecond") && !typed.get(1).has("gatewayCpuMicrosPerJob"), typed.get(1).toString());
   }
 }
