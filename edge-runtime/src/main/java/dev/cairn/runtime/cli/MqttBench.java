@@ -171,6 +171,8 @@ final class MqttBench implements Callable<Integer> {
     }
     results.put(BARE_VERTX, run(BARE_VERTX, port -> List.of(start("bare", "bare server ready",
         launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
+    // Written now and again at the end, so that the rows are kept if a later part fails.
+    MqttBenchJson.write(docs.resolve(MqttBenchJson.FILE), this, results, List.of());
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     String sessions = MqttSessionsBench.markdown(new MqttSessionsBench(this).measure());
