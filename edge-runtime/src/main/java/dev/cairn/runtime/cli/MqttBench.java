@@ -404,20 +404,26 @@ final class MqttBench implements Callable<Integer> {
       p.destroyForcibly();
       return Result.failed("the load generator did not finish: " + lastLines(out));
     }
+    return parse(out, l.clients(), seconds);
+  }
+
+  /** What a load generator of {@code devices} printed, as a result: its figures, or why it failed. */
+  static Result parse(String out, int devices, int seconds) {
     Matcher m = RESULT.matcher(out);
     if (!m.find()) {
       int at = out.indexOf("load failed: ");
-      return Result.failed(at >= 0 ? out.substring(at + "load failed: ".length()).strip() : "the load generator failed: " + lastLines(out));
+      return Result.failed(at >= 0 ? out.substring(at + "load failed: ".length()).lines().findFirst().orElse("").strip()
+          : "the load generator failed: " + lastLines(out));
     }
     if (Long.parseLong(m.group(1)) == 0) {
-      return Result.failed("no result came back in " + seconds + " s (" + l.clients() + " devices connected and sent)");
+      return Result.failed("no result came back in " + seconds + " s (" + devices + " devices connected and sent)");
     }
     return new Result(Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)),
         Double.parseDouble(m.group(6)), Long.parseLong(m.group(1)), null);
   }
 
   private static String lastLines(String out) {
-    List<String> lines = out.strip().lines().toList();
+    List<String> lines = out.strip().lines().map(String::strip).toList();
     return lines.isEmpty() ? "(no output)" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
   }
 

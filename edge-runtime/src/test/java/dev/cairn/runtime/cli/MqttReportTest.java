@@ -28,6 +28,24 @@ class MqttReportTest {
   }
 
   @Test
+  void aLoadThatFailedOrGotNoResultIsAFailureThatSaysWhy() {
+    MqttBench.Result refused = MqttBench.parse("12:00:01 WARN something\nload failed: java.lang.IllegalStateException: 412 of 1000"
+        + " devices connected, then one could not: Connection refused\nmore\n", 1000, 3);
+    MqttBench.Result none = MqttBench.parse("jobs=0 seconds=33.116 rate=0.0 p50=0 p99=0 p999=0 max=0\n", 1000, 3);
+    MqttBench.Result crashed = MqttBench.parse("Exception in thread main\n\tat a.b\n\tat c.d\n\tat e.f\n", 4, 3);
+    MqttBench.Result fine = MqttBench.parse("jobs=9000 seconds=3.001 rate=2999.0 p50=1200 p99=4000 p999=5000 max=6000\n", 4, 3);
+
+    assertEquals("java.lang.IllegalStateException: 412 of 1000 devices connected, then one could not: Connection refused", refused.error());
+    assertEquals("no result came back in 3 s (1000 devices connected and sent)", none.error());
+    assertTrue(Double.isNaN(none.rate()), "a failed row has no jobs/s, not a zero");
+    assertEquals("the load generator failed: at a.b / at c.d / at e.f", crashed.error());
+    assertTrue(fine.ok());
+    assertEquals(2999.0, fine.rate());
+    assertEquals(9000, fine.jobs());
+    assertEquals(4000, fine.p99());
+  }
+
+  @Test
   void aFailedRowPrintsItsFailureInsteadOfAZeroAndCairnAgainstEachFloor() {
     MqttBench bench = new MqttBench();
     bench.rounds = 1;
