@@ -117,8 +117,6 @@ final class MqttBench implements Callable<Integer> {
 
   BenchReport.Launcher launcher;
   Path work;
-  /** What Mosquitto was started with, for the report's notes. */
-  String mosquittoLimits;
   /** Cairn's highest QoS 1 jobs/s of this run, and its paced runs. */
   double peak;
   final List<Paced> paced = new ArrayList<>();
@@ -166,8 +164,9 @@ final class MqttBench implements Callable<Integer> {
       LOADS.forEach(l -> none.put(l.name(), Result.failed(missing)));
       results.put(MOSQUITTO_RELAY, none);
     } else {
-      results.put(MOSQUITTO_RELAY, run(MOSQUITTO_RELAY, port -> startMosquitto(mosquitto, port), null));
-      notes.put(MOSQUITTO_RELAY, mosquittoLimits);
+      MosquittoRelay relay = new MosquittoRelay(this, mosquitto);
+      results.put(MOSQUITTO_RELAY, run(MOSQUITTO_RELAY, relay::start, null));
+      notes.put(MOSQUITTO_RELAY, relay.limits());
     }
     results.put(BARE_VERTX, run(BARE_VERTX, port -> List.of(start("bare", "bare server ready",
         launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
@@ -276,47 +275,6 @@ final class MqttBench implements Callable<Integer> {
     Path log = Files.createTempDirectory(work, mode).resolve("jobs.log");
     return List.of(start(mode, mode + " ready", launcher.command("dev.cairn.runtime.bench.DurableMqttEcho", "--port",
         String.valueOf(port), "--mode", mode, "--log", log.toString())));
-  }
-
-  /**
-   * Mosquitto and the responder behind it. The broker takes any number of connections ({@code max_connections -1})
-   * and is started with its open-files limit at this process's hard limit (through {@code prlimit} when there is
-   * one), so that 1,000 devices and more fit; {@link #mosquittoLimits} says what it had.
-   */
-  List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
-    Path conf = work.resolve("mosquitto-" + port + ".conf");
-    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
-        + "max_connections -1\nmax_inflight_messages 0\nmax_queued_messages 100000\n");
-    List<String> cmd = new ArrayList<>();
-    String prlimit = which("prlimit");
-    long files = openFilesLimit(ProcessHandle.current().pid(), true);
-    boolean limited = prlimit != null && files > 0;
-    if (limited) {
-      String n = files == Long.MAX_VALUE ? "unlimited" : String.valueOf(files);
-      cmd.addAll(List.of(prlimit, "--nofile=" + n + ":" + n));
-    }
-    cmd.addAll(List.of(mosquitto, "-c", conf.toString()));
-    Process broker = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(work.resolve("mosquitto-" + port + ".log").toFile()).start();
-    Proc b = new Proc(broker, List.of());
-    // Wait until it accepts connections.
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-        break;
-      } catch (IOException e) {
-        if (System.nanoTime() > until) {
-          b.stop();
-          throw new IllegalStateException("mosquitto did not listen on " + port);
-        }
-        Thread.onSpinWait();
-      }
-    }
-    mosquittoLimits = "max_connections -1, open files " + openFilesLimit(broker.pid(), false)
-        + (limited ? " (set by prlimit to this process's hard limit)" : " (inherited)");
-    Proc responder = start("responder", "responder ready",
-        launcher.command("dev.cairn.runtime.bench.MqttResponder", "--port", String.valueOf(port), "--qos", "1"));
-    return List.of(responder, b);
   }
 
   /**
@@ -429,21 +387,6 @@ final class MqttBench implements Callable<Integer> {
 
   static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
     return BenchReport.median(rs.stream().mapToDouble(f).toArray());
-  }
-
-  /** The soft (or hard) limit of open files of a process, from /proc; -1 if unknown, {@link Long#MAX_VALUE} if unlimited. */
-  static long openFilesLimit(long pid, boolean hard) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "limits"))) {
-        if (line.startsWith("Max open files")) {
-          String v = line.substring("Max open files".length()).trim().split("\\s+")[hard ? 1 : 0];
-          return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return -1;
   }
 
   /** Resident set size of a process in MB, from /proc. */
