@@ -101,6 +101,7 @@ public final class MqttLoad {
     // The run's length counts from the first job: connecting thousands of devices may take longer than the run.
     long t0 = System.nanoTime();
     long deadline = t0 + TimeUnit.SECONDS.toNanos(seconds);
+    java.util.concurrent.atomic.AtomicInteger clientsDrained = new java.util.concurrent.atomic.AtomicInteger();
     for (int c = 0; c < connected.size(); c++) {
       MqttClient client = connected.get(c);
       String device = devices + "-" + c;
@@ -134,12 +135,26 @@ public final class MqttLoad {
       });
       if (rate > 0) {
         // Paced: this client's share of the rate, checked every millisecond; the window still caps what is in flight.
-        double perMs = rate / connected.size() / 1000.0;
-        double[] owed = {0};
+        // What is due counts from the clock, not from the timer's ticks, which come late on a busy machine.
+        double perNano = rate / connected.size() / 1e9;
+        long[] paid = {0};
+        boolean[] drained = {false};
         vertx.setPeriodic(1, id -> {
-          owed[0] += perMs;
-          while (owed[0] >= 1 && started.size() < window) {
-            owed[0] -= 1;
+          long now = System.nanoTime();
+          if (now > deadline) {
+            // No job is sent past the deadline: once every client has its answers, the run is over (its last answer
+            // may have come before the deadline, so no answer would end it).
+            if (started.isEmpty() && !drained[0]) {
+              drained[0] = true;
+              if (clientsDrained.incrementAndGet() == connected.size()) {
+                finished.complete(null);
+              }
+            }
+            return;
+          }
+          long due = (long) ((now - t0) * perNano);
+          while (paid[0] < due && started.size() < window) {
+            paid[0]++;
             send[0].run();
           }
         });

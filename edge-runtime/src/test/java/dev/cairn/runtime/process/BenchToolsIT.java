@@ -76,6 +76,13 @@ class BenchToolsIT {
       }
       assertEquals(300, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port), "--clients", "3",
           "--window", "8", "--qos", "0", "--jobs", "300", "--seconds", "60", "--prefix", "b")));
+      // Paced: the run ends when its seconds are over and its answers are in, even if the last came before the end.
+      String paced = run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port), "--clients", "2", "--window", "16",
+          "--qos", "1", "--seconds", "2", "--rate", "200", "--prefix", "p");
+      Matcher m = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+)").matcher(paced);
+      assertTrue(m.find(), paced);
+      assertTrue(Double.parseDouble(m.group(2)) < 10, "ended soon after its 2 s: " + paced);
+      assertTrue(Math.abs(Double.parseDouble(m.group(3)) - 200) < 40, "paced at about 200 jobs/s: " + paced);
     } finally {
       bare.toHandle().destroy();
       bare.waitFor(10, TimeUnit.SECONDS);
