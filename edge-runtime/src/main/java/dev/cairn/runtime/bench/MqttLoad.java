@@ -24,21 +24,15 @@ import org.HdrHistogram.Recorder;
  * microseconds). With {@code --hold} it only opens the connections, prints {@code connected=N} and
  * keeps them until its input closes. With {@code --connect-only} it opens the connections, {@code window} at a
  * time, and prints {@code connections=N seconds=S rate=R}. {@code --tls-ca FILE} connects over TLS trusting that
- * CA; {@code --password P} logs every device in with its id as user name and P as password.
+ * CA; {@code --password P} logs every device in with its id as user name and P as password. {@code --inputs
+ * json|json-floats|base64|cbor} chooses how the job's inputs are encoded ({@link SaxpyJobs.Inputs}). A run that
+ * cannot connect its devices prints {@code load failed: } and why.
  */
 public final class MqttLoad {
   private MqttLoad() {}
 
   /** The rest of a job after its id: vector.saxpy on 256 floats, ending with the job object's closing brace. */
-  public static final String SAXPY;
-
-  static {
-    StringBuilder x = new StringBuilder();
-    for (int i = 0; i < 256; i++) {
-      x.append(i == 0 ? "" : ",").append(i % 17);
-    }
-    SAXPY = "\",\"kernel\":\"vector.saxpy\",\"params\":{\"a\":2},\"inputs\":{\"x\":[" + x + "],\"y\":[" + x + "]}}";
-  }
+  public static final String SAXPY = new String(new SaxpyJobs(SaxpyJobs.Inputs.JSON).tail(), StandardCharsets.UTF_8);
 
   public static void main(String[] args) throws Exception {
     // A refused connection is counted and reported on the result line; the MQTT client's own error line would
@@ -76,7 +70,7 @@ public final class MqttLoad {
     AtomicLong done = new AtomicLong();
     CompletableFuture<Void> finished = new CompletableFuture<>();
     List<MqttClient> connected = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    SaxpyJobs payloads = new SaxpyJobs(SaxpyJobs.Inputs.of(a.string("inputs", "json")));
     if (connectOnly) {
       connectRate(vertx, port, devices, clients, Math.max(1, window), credentials);
       System.exit(0);
@@ -88,7 +82,12 @@ public final class MqttLoad {
         slice.add(connect(vertx, port, devices + "-" + c, qos, hold ? 0 : window, credentials));
       }
       for (Future<MqttClient> f : slice) {
-        connected.add(f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+        try {
+          connected.add(f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException(connected.size() + " of " + clients + " devices connected, then one could not: "
+              + (e.getCause() == null ? e : e.getCause()), e);
+        }
       }
     }
     if (hold) {
@@ -99,7 +98,10 @@ public final class MqttLoad {
       }
       System.exit(0);
     }
+    // The run's length counts from the first job: connecting thousands of devices may take longer than the run.
     long t0 = System.nanoTime();
+    long deadline = t0 + TimeUnit.SECONDS.toNanos(seconds);
+    java.util.concurrent.atomic.AtomicInteger clientsDrained = new java.util.concurrent.atomic.AtomicInteger();
     for (int c = 0; c < connected.size(); c++) {
       MqttClient client = connected.get(c);
       String device = devices + "-" + c;
@@ -114,13 +116,12 @@ public final class MqttLoad {
         }
         String id = jobPrefix + "." + seq.incrementAndGet();
         started.put(id, System.nanoTime());
-        client.publish(topic, Buffer.buffer("{\"id\":\"" + id + SAXPY, StandardCharsets.UTF_8.name()), qos, false, false);
+        client.publish(topic, Buffer.buffer(payloads.job(id)), qos, false, false);
       };
       client.publishHandler(m -> {
         long now = System.nanoTime();
-        String body = m.payload().toString(StandardCharsets.UTF_8);
-        int i = body.indexOf("\"id\":\"");
-        Long t = i < 0 ? null : started.remove(body.substring(i + 6, body.indexOf('"', i + 6)));
+        String id = SaxpyJobs.id(m.payload().getBytes());
+        Long t = id == null ? null : started.remove(id);
         if (t != null) {
           latencies.recordValue(Math.max(1, (now - t) / 1000));
           long n = done.incrementAndGet();
@@ -134,12 +135,26 @@ public final class MqttLoad {
       });
       if (rate > 0) {
         // Paced: this client's share of the rate, checked every millisecond; the window still caps what is in flight.
-        double perMs = rate / connected.size() / 1000.0;
-        double[] owed = {0};
+        // What is due counts from the clock, not from the timer's ticks, which come late on a busy machine.
+        double perNano = rate / connected.size() / 1e9;
+        long[] paid = {0};
+        boolean[] drained = {false};
         vertx.setPeriodic(1, id -> {
-          owed[0] += perMs;
-          while (owed[0] >= 1 && started.size() < window) {
-            owed[0] -= 1;
+          long now = System.nanoTime();
+          if (now > deadline) {
+            // No job is sent past the deadline: once every client has its answers, the run is over (its last answer
+            // may have come before the deadline, so no answer would end it).
+            if (started.isEmpty() && !drained[0]) {
+              drained[0] = true;
+              if (clientsDrained.incrementAndGet() == connected.size()) {
+                finished.complete(null);
+              }
+            }
+            return;
+          }
+          long due = (long) ((now - t0) * perNano);
+          while (paid[0] < due && started.size() < window) {
+            paid[0]++;
             send[0].run();
           }
         });

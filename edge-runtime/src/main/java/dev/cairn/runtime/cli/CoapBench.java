@@ -1,6 +1,7 @@
 package dev.cairn.runtime.cli;
 
 import dev.cairn.runtime.Gateway;
+import dev.cairn.runtime.bench.GroupSyncLog;
 import dev.cairn.runtime.bench.ThreadUse;
 import dev.cairn.runtime.config.GatewayConfig;
 import java.nio.charset.StandardCharsets;
@@ -271,111 +272,49 @@ final class CoapBench implements Callable<Integer> {
   }
 
   /**
-   * {@code /durable}: the floor of a server that answers only after the request is durable. Each
-   * request's payload is appended to a preallocated 8 MiB file (written again from its start when
-   * full); one thread writes what has arrived, syncs it with one {@code fdatasync} and hands those
-   * requests' answers to Californium's threads, while the next requests gather. At most 4096 wait; past that the answer is 5.03.
+   * {@code /durable}: the floor of a server that answers only after the request is durable
+   * ({@link GroupSyncLog}); the answers go back on Californium's threads. At most 4096 wait; past that
+   * the answer is 5.03.
    */
   static final class DurableEcho extends CoapResource implements AutoCloseable {
-    private static final int SIZE = 8 << 20;
-    private final java.nio.channels.FileChannel file;
-    private final java.util.concurrent.BlockingQueue<CoapExchange> waiting = new java.util.concurrent.ArrayBlockingQueue<>(4096);
-    private final Thread writer;
-    private final java.util.concurrent.atomic.AtomicLong syncs = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong synced = new java.util.concurrent.atomic.AtomicLong();
-    private volatile boolean open = true;
+    private final GroupSyncLog log;
 
     DurableEcho(Path path) throws java.io.IOException {
       super("durable");
-      file = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE_NEW,
-          java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
-      // Written, not just sized, so a sync flushes data and no block allocation.
-      java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 20);
-      for (int at = 0; at < SIZE; at += zeros.capacity()) {
-        file.write(zeros.clear(), at);
-      }
-      file.force(true);
-      writer = new Thread(this::write, "durable-echo");
-      writer.setDaemon(true);
-      writer.start();
+      log = new GroupSyncLog(path, 4096);
     }
 
-    /** Requests per sync since the counts {@code before} ({@link #counts()}), or "" if none. */
     String perSyncSince(long[] before) {
-      long n = syncs.get() - before[0];
-      return n == 0 ? "" : String.format(Locale.ROOT, "; %.1f requests per sync", (synced.get() - before[1]) / (double) n);
+      return log.perSyncSince(before);
     }
 
     long[] counts() {
-      return new long[] {syncs.get(), synced.get()};
+      return log.counts();
     }
 
     @Override
     public void handlePOST(CoapExchange ex) {
-      if (!waiting.offer(ex)) {
+      boolean queued = log.append(ex.getRequestPayload(), new GroupSyncLog.Waiter() {
+        @Override
+        public void durable() {
+          // Answered on the exchange's Californium thread, so the next sync need not wait for the answers
+          // (a little faster here than answering from the syncing thread).
+          ex.advanced().execute(() -> ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON));
+        }
+
+        @Override
+        public void failed(java.io.IOException e) {
+          ex.respond(ResponseCode.INTERNAL_SERVER_ERROR, "durable echo: " + e);
+        }
+      });
+      if (!queued) {
         ex.respond(ResponseCode.SERVICE_UNAVAILABLE, "more than 4096 requests wait for the durable echo's sync");
       }
     }
 
-    private void write() {
-      List<CoapExchange> group = new java.util.ArrayList<>();
-      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
-      long position = 0;
-      try {
-        while (open) {
-          CoapExchange first = waiting.poll(100, TimeUnit.MILLISECONDS);
-          if (first == null) {
-            continue;
-          }
-          group.add(first);
-          waiting.drainTo(group);
-          buffer.clear();
-          for (CoapExchange ex : group) {
-            byte[] payload = ex.getRequestPayload();
-            if (buffer.remaining() < 4 + payload.length) {
-              position = append(buffer, position);
-            }
-            buffer.putInt(payload.length).put(payload);
-          }
-          position = append(buffer, position);
-          file.force(false);
-          syncs.incrementAndGet();
-          synced.addAndGet(group.size());
-          for (CoapExchange ex : group) {
-            // Answered on the exchange's Californium thread, so the next sync need not wait for the answers
-            // (a little faster here than answering from this thread).
-            ex.advanced().execute(() -> ex.respond(ResponseCode.CONTENT, ex.getRequestPayload(), MediaTypeRegistry.APPLICATION_JSON));
-          }
-          group.clear();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (java.io.IOException e) {
-        for (CoapExchange ex : group) {
-          ex.respond(ResponseCode.INTERNAL_SERVER_ERROR, "durable echo: " + e);
-        }
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-
-    /** Writes the buffer's contents at {@code position}, or at the file's start if they would pass its end; the next position. */
-    private long append(java.nio.ByteBuffer buffer, long position) throws java.io.IOException {
-      buffer.flip();
-      if (position + buffer.remaining() > SIZE) {
-        position = 0;
-      }
-      while (buffer.hasRemaining()) {
-        position += file.write(buffer, position);
-      }
-      buffer.clear();
-      return position;
-    }
-
     @Override
     public void close() throws Exception {
-      open = false;
-      writer.join(5_000);
-      file.close();
+      log.close();
     }
   }
 }

@@ -22,12 +22,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cairn bench mqtt}: MQTT job round trips through Cairn against, in the same run and with the
- * same load generator, Mosquitto relaying to a minimal responder and a bare Vert.x MQTT server; then
+ * same load generator, its floors (a durable echo, and a decoding echo that also decodes the job and
+ * encodes a result: {@link dev.cairn.runtime.bench.DurableMqttEcho}), Mosquitto relaying to a minimal
+ * responder and a bare Vert.x MQTT server; then
  * Cairn's footprint (start to ready, resident memory idle and under load, 10,000 held connections).
  * Every target and the load generator run as separate processes on loopback.
  */
 @Command(name = "mqtt", mixinStandardHelpOptions = true,
-    description = "MQTT jobs/s and latency of Cairn vs a Mosquitto relay and a bare Vert.x server (separate processes), Cairn over TLS with"
+    description = "MQTT jobs/s and latency of Cairn vs a durable echo, a decoding echo, a Mosquitto relay and a bare Vert.x server"
+        + " (separate processes), Cairn over TLS with"
         + " passwords vs plain (jobs/s, connections/s, memory per connection), and Cairn's footprint. Writes docs/BENCHMARKS.md and plots.")
 final class MqttBench implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "rounds per configuration; medians are reported (default ${DEFAULT-VALUE})")
@@ -50,13 +53,52 @@ final class MqttBench implements Callable<Integer> {
   Path docs;
 
   @Option(names = "--only", paramLabel = "PART",
-      description = "run one part only: metering or metrics (that part on against off, same run)")
+      description = "run one part only: metering or metrics (that part on against off, same run), or inputs (the same job with"
+          + " JSON number arrays, JSON base64 f32 and CBOR typed arrays: jobs/s, latency, gateway CPU per job)")
   String only;
 
   static final Pattern RESULT = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+) p50=(\\d+) p99=(\\d+) p999=(\\d+) max=(\\d+)");
 
-  /** One load run's medians. */
-  record Result(double rate, double p50, double p99, double p999) {}
+  /**
+   * One load run's figures, or the medians of several: jobs/s and latencies in µs; or, when the load
+   * failed, why ({@code error}) and NaN figures.
+   */
+  record Result(double rate, double p50, double p99, double p999, long jobs, String error) {
+    Result(double rate, double p50, double p99, double p999) {
+      this(rate, p50, p99, p999, 0, null);
+    }
+
+    static Result failed(String error) {
+      return new Result(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, error);
+    }
+
+    boolean ok() {
+      return error == null;
+    }
+
+    /** The medians of {@code rs}; failed if any of them failed, with the first one's reason. */
+    static Result medianOf(List<Result> rs) {
+      for (int i = 0; i < rs.size(); i++) {
+        if (!rs.get(i).ok()) {
+          return failed(rs.size() == 1 ? rs.get(i).error() : "run " + (i + 1) + " of " + rs.size() + ": " + rs.get(i).error());
+        }
+      }
+      return new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999),
+          (long) median(rs, Result::jobs), null);
+    }
+
+    /** The figures for a console line, or the failure. */
+    String line() {
+      return ok() ? String.format(Locale.ROOT, "%9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms", rate, p50 / 1000, p99 / 1000,
+          p999 / 1000) : "failed: " + error;
+    }
+  }
+
+  /** Cairn paced at {@code fraction} of its peak: the rate asked and what it did. */
+  record Paced(double fraction, double targetRate, Result result) {}
+
+  /** The fractions of Cairn's peak it is paced at. */
+  static final List<Double> PACED_FRACTIONS = List.of(0.25, 0.5, 0.75);
 
   /** A load configuration. */
   record Load(String name, int clients, int window, int qos) {}
@@ -66,20 +108,35 @@ final class MqttBench implements Callable<Integer> {
       new Load("QoS 1, window 1", 4, 1, 1), new Load("QoS 1, window 16", 4, 16, 1), new Load("QoS 1, window 256", 4, 256, 1),
       new Load("QoS 1, 1000 devices x 1", 1000, 1, 1));
 
+  /** The servers, by the names the report and bench-mqtt.json give them. */
+  static final String CAIRN = "cairn";
+  static final String DECODING_ECHO = "decoding-echo";
+  static final String DURABLE_ECHO = "durable-echo";
+  static final String MOSQUITTO_RELAY = "mosquitto-relay";
+  static final String BARE_VERTX = "bare-vertx";
+
   BenchReport.Launcher launcher;
   Path work;
+  /** Cairn's highest QoS 1 jobs/s of this run, and its paced runs. */
+  double peak;
+  final List<Paced> paced = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     if (rounds < 1 || seconds < 1 || jobs < 100 || hold < 1) {
       throw new IllegalArgumentException("--rounds and --seconds must be at least 1, --jobs at least 100, --hold at least 1");
     }
-    if (only != null && !only.equals("metering") && !only.equals("metrics")) {
-      throw new IllegalArgumentException("--only takes metering or metrics, was '" + only + "'");
+    if (only != null && !List.of("metering", "metrics", "inputs").contains(only)) {
+      throw new IllegalArgumentException("--only takes metering, metrics or inputs, was '" + only + "'");
     }
     launcher = BenchReport.Launcher.current();
     work = Files.createTempDirectory("cairn-bench-mqtt");
     System.out.println(BenchReport.conditions());
+    if ("inputs".equals(only)) {
+      MqttInputsBench inputs = new MqttInputsBench(this);
+      System.out.println("wrote " + BenchReport.writeSection(docs, "mqtt-inputs", inputs.markdown(inputs.measure())));
+      return 0;
+    }
     if (only != null) {
       Path file = BenchReport.writeSection(docs, "mqtt-" + only, new OnOffBench(this, only).measure());
       System.out.println("wrote " + file);
@@ -91,22 +148,42 @@ final class MqttBench implements Callable<Integer> {
     }
     Map<String, Map<String, Result>> results = new LinkedHashMap<>();
     Map<String, String> notes = new LinkedHashMap<>();
-    Footprint footprint = new Footprint();
+    MqttFootprint footprint = new MqttFootprint();
 
     // Cairn, as a user runs it: java -jar cairn.jar run, embedded defaults but free ports.
-    results.put("cairn", run("cairn", this::startCairn, footprint));
-    results.put("bare Vert.x", run("bare Vert.x", port -> List.of(start("bare", "bare server ready",
-        launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
+    results.put(CAIRN, run(CAIRN, this::startCairn, footprint));
+    // Its floors: what answering after a durable write costs, then that plus decoding and encoding.
+    results.put(DECODING_ECHO, run(DECODING_ECHO, port -> startEcho(DECODING_ECHO, port), null));
+    results.put(DURABLE_ECHO, run(DURABLE_ECHO, port -> startEcho(DURABLE_ECHO, port), null));
     String mosquitto = which("mosquitto");
     if (mosquitto == null) {
-      notes.put("Mosquitto", "not in this run: install the Debian package mosquitto");
+      String missing = "not measured: mosquitto is not installed (the Debian package mosquitto)";
+      System.out.println("mosquitto is not installed: the mosquitto-relay rows are not measured (install the Debian package mosquitto)");
+      notes.put(MOSQUITTO_RELAY, missing);
+      Map<String, Result> none = new LinkedHashMap<>();
+      LOADS.forEach(l -> none.put(l.name(), Result.failed(missing)));
+      results.put(MOSQUITTO_RELAY, none);
     } else {
-      results.put("Mosquitto relay", run("Mosquitto relay", port -> startMosquitto(mosquitto, port), null));
+      MosquittoRelay relay = new MosquittoRelay(this, mosquitto);
+      results.put(MOSQUITTO_RELAY, run(MOSQUITTO_RELAY, relay::start, null));
+      notes.put(MOSQUITTO_RELAY, relay.limits());
     }
+    results.put(BARE_VERTX, run(BARE_VERTX, port -> List.of(start("bare", "bare server ready",
+        launcher.command("dev.cairn.runtime.bench.BareMqttServer", "--port", String.valueOf(port)))), null));
+    // Written now and again at the end, so that the rows are kept if a later part fails.
+    MqttBenchJson.write(docs.resolve(MqttBenchJson.FILE), this, results, List.of());
     footprint.measure(this);
     MqttSecurityBench.Figures secured = new MqttSecurityBench(this).measure();
     String sessions = MqttSessionsBench.markdown(new MqttSessionsBench(this).measure());
-    report(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get("cairn")) + sessions);
+    MqttInputsBench inputsBench = new MqttInputsBench(this);
+    List<MqttInputsBench.Figures> inputs = inputsBench.measure();
+    BenchReport.writeSection(docs, "mqtt-inputs", inputsBench.markdown(inputs));
+    MqttReport report = new MqttReport(this);
+    Path file = BenchReport.writeSection(docs, "mqtt",
+        report.markdown(results, footprint, notes, MqttSecurityBench.markdown(secured, results.get(CAIRN)) + sessions));
+    report.plots(results);
+    System.out.println("wrote " + file);
+    System.out.println("wrote " + MqttBenchJson.write(docs.resolve(MqttBenchJson.FILE), this, results, inputs));
     BenchReport.writeSection(docs, "mqtt-metering", new OnOffBench(this, "metering").measure());
     BenchReport.writeSection(docs, "mqtt-metrics", new OnOffBench(this, "metrics").measure());
     return 0;
@@ -193,63 +270,46 @@ final class MqttBench implements Callable<Integer> {
     return yaml;
   }
 
-  List<Proc> startMosquitto(String mosquitto, int port) throws Exception {
-    Path conf = work.resolve("mosquitto-" + port + ".conf");
-    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_inflight_messages 0\nmax_queued_messages 100000\n");
-    Process broker = new ProcessBuilder(mosquitto, "-c", conf.toString()).redirectErrorStream(true)
-        .redirectOutput(work.resolve("mosquitto-" + port + ".log").toFile()).start();
-    Proc b = new Proc(broker, List.of());
-    // Wait until it accepts connections.
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-        break;
-      } catch (IOException e) {
-        if (System.nanoTime() > until) {
-          b.stop();
-          throw new IllegalStateException("mosquitto did not listen on " + port);
-        }
-        Thread.onSpinWait();
-      }
-    }
-    Proc responder = start("responder", "responder ready",
-        launcher.command("dev.cairn.runtime.bench.MqttResponder", "--port", String.valueOf(port), "--qos", "1"));
-    return List.of(responder, b);
+  /** {@code durable-echo} or {@code decoding-echo} ({@link dev.cairn.runtime.bench.DurableMqttEcho}), its log in the bench's directory. */
+  List<Proc> startEcho(String mode, int port) throws Exception {
+    Path log = Files.createTempDirectory(work, mode).resolve("jobs.log");
+    return List.of(start(mode, mode + " ready", launcher.command("dev.cairn.runtime.bench.DurableMqttEcho", "--port",
+        String.valueOf(port), "--mode", mode, "--log", log.toString())));
   }
 
-  /** Every load configuration against one target, each {@code rounds} times; medians per configuration. */
-  Map<String, Result> run(String target, Starter starter, Footprint footprint) throws Exception {
+  /**
+   * Every load configuration against one target, each {@code rounds} times; medians per configuration.
+   * A load that fails, or a target that does not start, gives failed results that say why.
+   */
+  Map<String, Result> run(String target, Starter starter, MqttFootprint footprint) throws Exception {
     int port = freePort();
-    List<Proc> procs = starter.start(port);
     Map<String, Result> out = new LinkedHashMap<>();
+    List<Proc> procs;
     try {
-      load(port, new Load("warm-up", 4, 16, 1), "warm");
+      procs = starter.start(port);
+    } catch (Exception e) {
+      System.out.println(target + " did not start: " + e.getMessage());
+      for (Load l : LOADS) {
+        out.put(l.name(), Result.failed(target + " did not start: " + e.getMessage()));
+      }
+      return out;
+    }
+    try {
+      attempt(port, new Load("warm-up", 4, 16, 1), "warm");
       for (Load l : LOADS) {
         List<Result> rs = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-          rs.add(load(port, l, target.replaceAll("[^a-z]", "") + "-" + l.clients() + "-" + l.window() + "-" + l.qos() + "-" + r));
+          rs.add(attempt(port, l, target.replaceAll("[^a-z]", "") + "-" + l.clients() + "-" + l.window() + "-" + l.qos() + "-" + r));
           if (footprint != null) {
             footprint.underLoad = Math.max(footprint.underLoad, rssMb(procs.get(0).process()));
           }
         }
-        Result m = new Result(median(rs, Result::rate), median(rs, Result::p50), median(rs, Result::p99), median(rs, Result::p999));
+        Result m = Result.medianOf(rs);
         out.put(l.name(), m);
-        System.out.printf(Locale.ROOT, "%-16s %-26s %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
-            target, l.name(), m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);
+        System.out.printf(Locale.ROOT, "%-16s %-26s %s%n", target, l.name(), m.line());
       }
       if (footprint != null) {
-        // p99 at half the peak QoS 1 rate, paced.
-        double peak = out.values().stream().mapToDouble(Result::rate).max().orElse(0);
-        double half = Math.max(1, out.get("QoS 1, window 16").rate() / 2);
-        load(port, new Load("paced", 4, 256, 1), "paced-warm", "--rate", String.valueOf((int) half));
-        List<Result> rs = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-          rs.add(load(port, new Load("paced", 4, 256, 1), "paced-" + r, "--rate", String.valueOf((int) half)));
-        }
-        footprint.halfRate = half;
-        footprint.halfRateP99 = median(rs, Result::p99);
-        footprint.halfRateAchieved = median(rs, Result::rate);
-        footprint.peak = peak;
+        pace(port, out);
       }
     } finally {
       for (Proc p : procs) {
@@ -259,7 +319,39 @@ final class MqttBench implements Callable<Integer> {
     return out;
   }
 
+  /**
+   * Cairn paced at {@link #PACED_FRACTIONS} of its peak (its highest QoS 1 jobs/s in {@code out}), after the
+   * heavy runs and in the same process: 4 devices, QoS 1, at most 256 in flight each.
+   */
+  private void pace(int port, Map<String, Result> out) throws Exception {
+    peak = LOADS.stream().filter(l -> l.qos() == 1 && out.get(l.name()).ok()).mapToDouble(l -> out.get(l.name()).rate()).max().orElse(0);
+    Load paced = new Load("paced", 4, 256, 1);
+    if (peak > 0) {
+      attempt(port, paced, "paced-warm", "--rate", String.valueOf((int) Math.max(1, peak / 2)));
+    }
+    for (double fraction : PACED_FRACTIONS) {
+      int rate = (int) Math.max(1, peak * fraction);
+      List<Result> rs = new ArrayList<>();
+      for (int r = 0; r < rounds && peak > 0; r++) {
+        rs.add(attempt(port, paced, "paced-" + (int) (fraction * 100) + "-" + r, "--rate", String.valueOf(rate)));
+      }
+      Result m = peak > 0 ? Result.medianOf(rs) : Result.failed("no peak to pace at: every QoS 1 load of cairn failed");
+      this.paced.add(new Paced(fraction, rate, m));
+      System.out.printf(Locale.ROOT, "%-16s paced at %.2f of %.0f jobs/s %s%n", CAIRN, fraction, peak, m.line());
+    }
+  }
+
+  /** One load run; throws if it failed. */
   Result load(int port, Load l, String prefix, String... extra) throws Exception {
+    Result r = attempt(port, l, prefix, extra);
+    if (!r.ok()) {
+      throw new IllegalStateException(l.name() + ": " + r.error());
+    }
+    return r;
+  }
+
+  /** One load run: its figures, or why it failed (the load generator's reason, or that no job came back). */
+  Result attempt(int port, Load l, String prefix, String... extra) throws Exception {
     List<String> cmd = launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port),
         "--clients", String.valueOf(l.clients()), "--window", String.valueOf(l.window()), "--qos", String.valueOf(l.qos()),
         "--jobs", String.valueOf(jobs), "--seconds", String.valueOf(seconds), "--prefix", prefix);
@@ -268,14 +360,29 @@ final class MqttBench implements Callable<Integer> {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(seconds + 120L, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new IllegalStateException("load generator did not finish: " + out);
+      return Result.failed("the load generator did not finish: " + lastLines(out));
     }
+    return parse(out, l.clients(), seconds);
+  }
+
+  /** What a load generator of {@code devices} printed, as a result: its figures, or why it failed. */
+  static Result parse(String out, int devices, int seconds) {
     Matcher m = RESULT.matcher(out);
     if (!m.find()) {
-      throw new IllegalStateException("load generator failed (" + String.join(" ", cmd) + "):\n" + out);
+      int at = out.indexOf("load failed: ");
+      return Result.failed(at >= 0 ? out.substring(at + "load failed: ".length()).lines().findFirst().orElse("").strip()
+          : "the load generator failed: " + lastLines(out));
+    }
+    if (Long.parseLong(m.group(1)) == 0) {
+      return Result.failed("no result came back in " + seconds + " s (" + devices + " devices connected and sent)");
     }
     return new Result(Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)),
-        Double.parseDouble(m.group(6)));
+        Double.parseDouble(m.group(6)), Long.parseLong(m.group(1)), null);
+  }
+
+  private static String lastLines(String out) {
+    List<String> lines = out.strip().lines().map(String::strip).toList();
+    return lines.isEmpty() ? "(no output)" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
   }
 
   static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
@@ -294,115 +401,5 @@ final class MqttBench implements Callable<Integer> {
       return Double.NaN;
     }
     return Double.NaN;
-  }
-
-  /** Cairn's footprint figures. */
-  static final class Footprint {
-    double[] startToReadyMs;
-    double idleMb;
-    double underLoad;
-    double peak;
-    double halfRate;
-    double halfRateP99;
-    double halfRateAchieved;
-    double heldIdleMb;
-    double heldMb;
-    int held;
-
-    void measure(MqttBench b) throws Exception {
-      startToReadyMs = new double[b.rounds];
-      double[] idle = new double[b.rounds];
-      for (int r = 0; r < b.rounds; r++) {
-        long t0 = System.nanoTime();
-        List<Proc> gw = b.startCairn(freePort());
-        startToReadyMs[r] = (System.nanoTime() - t0) / 1e6;
-        idle[r] = rssMb(gw.get(0).process());
-        gw.get(0).stop();
-      }
-      idleMb = BenchReport.median(idle);
-      System.out.printf(Locale.ROOT, "cairn start to ready %.0f ms (median), resident memory idle %.1f MB%n",
-          BenchReport.median(startToReadyMs), idleMb);
-      int port = freePort();
-      Proc gw = b.startCairn(port, List.of("--config", b.oneAddressHolding(b.hold).toString())).get(0);
-      try {
-        heldIdleMb = rssMb(gw.process());
-        Process load = new ProcessBuilder(b.launcher.command("dev.cairn.runtime.bench.MqttLoad", "--port",
-            String.valueOf(port), "--clients", String.valueOf(b.hold), "--hold", "--prefix", "held")).redirectErrorStream(true).start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null && !line.startsWith("connected=")) {
-            // connecting
-          }
-          if (line == null) {
-            throw new IllegalStateException("the load generator could not hold " + b.hold + " connections");
-          }
-          held = Integer.parseInt(line.substring("connected=".length()).strip());
-          heldMb = rssMb(gw.process());
-        } finally {
-          load.getOutputStream().close();
-          load.waitFor(60, TimeUnit.SECONDS);
-          load.destroyForcibly();
-        }
-        System.out.printf(Locale.ROOT, "cairn holding %d connections: %.1f MB resident (%.1f MB before), %.1f KB per connection%n",
-            held, heldMb, heldIdleMb, (heldMb - heldIdleMb) * 1024 / held);
-      } finally {
-        gw.stop();
-      }
-    }
-  }
-
-  void report(Map<String, Map<String, Result>> results, Footprint f, Map<String, String> notes, String securedSection)
-      throws Exception {
-    StringBuilder md = new StringBuilder("## MQTT jobs and footprint (`cairn bench mqtt`)\n\n");
-    md.append("Conditions: ").append(BenchReport.conditions()).append(". Every target and the load generator are separate\n")
-        .append("processes on loopback; the load generator (Vert.x MQTT clients, MQTT 3.1.1) sends `vector.saxpy` on 256 floats\n")
-        .append("(about 1.4 KB of JSON) to `cairn/{device}/jobs` and waits for the result on `cairn/{device}/results`. Windows are\n")
-        .append("jobs in flight per device, 4 devices unless said; ").append(seconds).append(" s or ").append(jobs)
-        .append(" jobs per run, medians of ").append(rounds).append(" runs. Targets: Cairn (`java -jar cairn.jar run`, durable\n")
-        .append("receipts: each result waits for its leaf's fsync); Mosquitto relaying each request to a minimal responder client\n")
-        .append("and its reply back; a bare Vert.x MQTT server answering each request itself with no work. For the held\n")
-        .append("connections, Cairn's mqtt.maxConnectionsPerAddress is raised above their number (they all come from 127.0.0.1).\n\n");
-    notes.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-    md.append("\n| load | target | jobs/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|---|\n");
-    Map<String, Map<String, Double>> rates = new LinkedHashMap<>();
-    Map<String, Map<String, Double>> p99s = new LinkedHashMap<>();
-    List<String> loads = LOADS.stream().map(Load::name).toList();
-    for (Load l : LOADS) {
-      for (var e : results.entrySet()) {
-        Result r = e.getValue().get(l.name());
-        md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f |%n", l.name(), e.getKey(), r.rate(),
-            r.p50() / 1000, r.p99() / 1000, r.p999() / 1000));
-        rates.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(l.name(), r.rate());
-        p99s.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(l.name(), r.p99() / 1000);
-      }
-    }
-    md.append("\n### Against the aims\n\n");
-    Map<String, Result> cairn = results.get("cairn");
-    Map<String, Result> bare = results.get("bare Vert.x");
-    Map<String, Result> relay = results.get("Mosquitto relay");
-    for (String l : List.of("QoS 1, window 1", "QoS 1, window 16", "QoS 1, window 256", "QoS 1, 1000 devices x 1")) {
-      double toBare = cairn.get(l).rate() / bare.get(l).rate();
-      md.append(String.format(Locale.ROOT, "- %s: Cairn / bare Vert.x %.2f (aim 0.8)%s", l, toBare, toBare >= 0.8 ? "" : ", below"));
-      if (relay != null) {
-        double toRelay = cairn.get(l).rate() / relay.get(l).rate();
-        md.append(String.format(Locale.ROOT, "; Cairn / Mosquitto relay %.2f (aim 2)%s", toRelay, toRelay >= 2 ? "" : ", below"));
-      }
-      md.append('\n');
-    }
-    md.append(String.format(Locale.ROOT, "- p99 at half the peak QoS 1 rate (paced at %.0f jobs/s, %.0f achieved): %.2f ms (aim under 2 ms)%s%n",
-        f.halfRate, f.halfRateAchieved, f.halfRateP99 / 1000, f.halfRateP99 / 1000 < 2 ? "" : ", above"));
-    double ready = BenchReport.median(f.startToReadyMs);
-    md.append(String.format(Locale.ROOT, "- start to ready (process start to the ready log line, median of %d): %.0f ms (aim under 1000 ms)%s%n",
-        f.startToReadyMs.length, ready, ready < 1000 ? "" : ", above"));
-    md.append(String.format(Locale.ROOT, "- resident memory, embedded defaults: idle %.1f MB (aim under 96 MB)%s; peak under the loads above %.1f MB%n",
-        f.idleMb, f.idleMb < 96 ? "" : ", above", f.underLoad));
-    md.append(String.format(Locale.ROOT, "- %d MQTT connections held: %.1f MB resident (%.1f MB before): %.1f KB per connection%n",
-        f.held, f.heldMb, f.heldIdleMb, (f.heldMb - f.heldIdleMb) * 1024 / Math.max(1, f.held)));
-    md.append(securedSection);
-    md.append("\n![MQTT jobs per second](bench-mqtt-throughput.png)\n\n![MQTT p99 latency](bench-mqtt-p99.png)\n");
-    BenchReport.barChart(docs.resolve("bench-mqtt-throughput.png"), "MQTT jobs per second (higher is better)", "jobs/s", loads, rates);
-    BenchReport.barChart(docs.resolve("bench-mqtt-p99.png"), "MQTT p99 latency (lower is better)", "ms", loads, p99s);
-    Path file = BenchReport.writeSection(docs, "mqtt", md.toString());
-    System.out.println("wrote " + file);
   }
 }

@@ -102,8 +102,7 @@ final class MqttSecurityBench {
         for (int r = 0; r < bench.rounds; r++) {
           rs.add(bench.load(port, l, "sec-" + l.window() + "-" + r, credentials(true)));
         }
-        MqttBench.Result m = new MqttBench.Result(MqttBench.median(rs, MqttBench.Result::rate), MqttBench.median(rs, MqttBench.Result::p50),
-            MqttBench.median(rs, MqttBench.Result::p99), MqttBench.median(rs, MqttBench.Result::p999));
+        MqttBench.Result m = MqttBench.Result.medianOf(rs);
         secured.put(l.name(), m);
         System.out.printf(Locale.ROOT, "%-16s %-26s %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n",
             "cairn TLS+pw", l.name(), m.rate(), m.p50() / 1000, m.p99() / 1000, m.p999() / 1000);

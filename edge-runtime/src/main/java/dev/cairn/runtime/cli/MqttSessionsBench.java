@@ -71,8 +71,7 @@ final class MqttSessionsBench {
     for (String mode : List.of(UNKEPT, CLEAN, PERSISTENT)) {
       for (MqttBench.Load l : LOADS) {
         List<MqttBench.Result> rs = runs.get(mode).get(l.name());
-        MqttBench.Result m = new MqttBench.Result(MqttBench.median(rs, MqttBench.Result::rate), MqttBench.median(rs, MqttBench.Result::p50),
-            MqttBench.median(rs, MqttBench.Result::p99), MqttBench.median(rs, MqttBench.Result::p999));
+        MqttBench.Result m = MqttBench.Result.medianOf(rs);
         byMode.computeIfAbsent(mode, k -> new LinkedHashMap<>()).put(l.name(), m);
         System.out.printf(Locale.ROOT, "%-28s %-26s %9.0f jobs/s  p50 %7.2f ms  p99 %7.2f ms%n", mode, l.name(), m.rate(),
             m.p50() / 1000, m.p99() / 1000);

@@ -64,7 +64,7 @@ final class OnOffBench {
         MqttBench.Result[] medians = new MqttBench.Result[configs.size()];
         double[] c = new double[configs.size()];
         for (int g = 0; g < configs.size(); g++) {
-          medians[g] = median(runs.get(g));
+          medians[g] = MqttBench.Result.medianOf(runs.get(g));
           c[g] = BenchReport.median(cpus[g]);
         }
         results.put(l.name(), medians);
@@ -90,11 +90,6 @@ final class OnOffBench {
 
   private static final String[] NAMES = {"on", "off", "twin"};
 
-  private static MqttBench.Result median(List<MqttBench.Result> rs) {
-    return new MqttBench.Result(MqttBench.median(rs, MqttBench.Result::rate), MqttBench.median(rs, MqttBench.Result::p50),
-        MqttBench.median(rs, MqttBench.Result::p99), MqttBench.median(rs, MqttBench.Result::p999));
-  }
-
   /**
    * Runs one load against the gateway {@code gw} and adds its result to {@code into}; returns the gateway's
    * CPU time (user and system, all its threads) per job done, in microseconds, connection set-up included.
@@ -105,7 +100,7 @@ final class OnOffBench {
     MqttBench.Result r = bench.load(port, l, prefix);
     double after = ThreadUse.processCpuSeconds(gw.process().pid());
     into.add(r);
-    double jobs = Math.min(r.rate() * bench.seconds, bench.jobs);
+    double jobs = r.jobs() > 0 ? r.jobs() : Math.min(r.rate() * bench.seconds, bench.jobs); // the load's own count when it gave one
     return jobs > 0 ? (after - before) * 1e6 / jobs : Double.NaN;
   }
 
@@ -119,7 +114,7 @@ final class OnOffBench {
         .append("A third gateway, a twin of the one with it off, shows how far apart the bench puts two equal gateways"
             + " (twin / off). Rounds run each gateway in turn (which one goes first rotates), medians of ").append(bench.rounds)
         .append(". Gateway CPU is the gateway process's user and system time per job (all threads, connection set-up"
-            + " included), read from /proc and estimated from jobs/s and the run's length: it moves less than jobs/s with what else the machine runs.\n\n")
+            + " included), read from /proc and divided by the jobs the load generator counted: it moves less than jobs/s with what else the machine runs.\n\n")
         .append("| load | on jobs/s | off jobs/s | on / off | twin / off | on p99 ms | off p99 ms | on CPU µs/job | off CPU µs/job"
             + " | CPU on / off | CPU twin / off |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     results.forEach((load, r) -> {

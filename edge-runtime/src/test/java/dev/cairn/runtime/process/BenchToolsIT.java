@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The benchmark's processes work against the real jar: the MQTT load generator and the CoAP load client
- * against a gateway, and the load generator against the bare Vert.x server. Small counts: this checks
+ * against a gateway, and the load generator against the bare Vert.x server and the durable floors. Small counts: this checks
  * the tools, not speed.
  */
 class BenchToolsIT {
@@ -49,6 +49,9 @@ class BenchToolsIT {
     try (GatewayProcess gw = new GatewayProcess(dir.resolve("data"))) {
       assertEquals(200, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(gw.mqttPort), "--clients", "2",
           "--window", "4", "--qos", "1", "--jobs", "200", "--seconds", "60", "--prefix", "t")));
+      assertEquals(100, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(gw.mqttPort), "--clients", "2",
+          "--window", "4", "--qos", "1", "--jobs", "100", "--seconds", "60", "--prefix", "c", "--inputs", "cbor")),
+          "CBOR typed-array jobs, and the ids of the gateway's CBOR results");
       int coap = Integer.parseInt(gw.log().replaceAll("(?s).*coap on (\\d+).*", "$1"));
       String out = run("dev.cairn.runtime.bench.CoapLoad", "--uri", "coap://127.0.0.1:" + coap + "/jobs?d=c", "--requests", "100",
           "--window", "4");
@@ -73,9 +76,44 @@ class BenchToolsIT {
       }
       assertEquals(300, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port), "--clients", "3",
           "--window", "8", "--qos", "0", "--jobs", "300", "--seconds", "60", "--prefix", "b")));
+      // Paced: the run ends when its seconds are over and its answers are in, even if the last came before the end.
+      String paced = run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port), "--clients", "2", "--window", "16",
+          "--qos", "1", "--seconds", "2", "--rate", "200", "--prefix", "p");
+      Matcher m = Pattern.compile("jobs=(\\d+) seconds=([\\d.]+) rate=([\\d.]+)").matcher(paced);
+      assertTrue(m.find(), paced);
+      assertTrue(Double.parseDouble(m.group(2)) < 10, "ended soon after its 2 s: " + paced);
+      assertTrue(Math.abs(Double.parseDouble(m.group(3)) - 200) < 40, "paced at about 200 jobs/s: " + paced);
     } finally {
       bare.toHandle().destroy();
       bare.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The MQTT floors run from the jar and answer the load generator's jobs in every input encoding. */
+  @Test
+  void durableAndDecodingEchoesAnswerEveryJobOfTheLoadGenerator() throws Exception {
+    for (String mode : List.of("durable-echo", "decoding-echo")) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      Process echo = new ProcessBuilder(java(), "-cp", GatewayProcess.jar().toString(), "dev.cairn.runtime.bench.DurableMqttEcho",
+          "--port", String.valueOf(port), "--mode", mode, "--log", dir.resolve(mode + ".log").toString()).redirectErrorStream(true).start();
+      try {
+        BufferedReader r = new BufferedReader(new InputStreamReader(echo.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = r.readLine(); line != null && !line.contains(mode + " ready"); line = r.readLine()) {
+          // starting
+        }
+        for (String inputs : List.of("json", "base64", "cbor")) {
+          assertEquals(150, jobs(run("dev.cairn.runtime.bench.MqttLoad", "--port", String.valueOf(port), "--clients", "3",
+              "--window", "8", "--qos", "1", "--jobs", "150", "--seconds", "60", "--prefix", mode + "-" + inputs, "--inputs", inputs)),
+              mode + " with " + inputs);
+        }
+        assertTrue(java.nio.file.Files.size(dir.resolve(mode + ".log")) > 0);
+      } finally {
+        echo.toHandle().destroy();
+        echo.waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 
