@@ -254,12 +254,7 @@ final class UsageStore implements AutoCloseable {
   }
 
   private void update(String sql, Object... args) throws SQLException {
-    try (PreparedStatement u = db.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        u.setObject(i + 1, args[i]);
-      }
-      u.executeUpdate();
-    }
+    Sql.update(db, sql, args);
   }
 
   @Override
