@@ -174,10 +174,14 @@ final class Sessions {
     if (old != null) {
       old.context.runOnContext(v -> {
         LOG.info("{} connection of client id {} closed: a new connection took over its session", old.deviceId, old.ep.clientIdentifier());
-        if (old.ep.isConnected() && old.v5()) {
-          old.ep.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
-        } else {
-          old.ep.close();
+        try {
+          if (old.ep.isConnected() && old.v5()) {
+            old.ep.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+          } else {
+            old.ep.close();
+          }
+        } catch (IllegalArgumentException closed) {
+          // Vert.x's "MQTT endpoint is closed": the old connection ended by itself meanwhile; nothing to close.
         }
       });
     }
