@@ -5,7 +5,6 @@ import dev.cairn.anchor.usage.UsageStatement;
 import dev.cairn.anchor.usage.UsageTotals;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,10 +39,8 @@ final class PeerUsageStore implements AutoCloseable {
   }
 
   static PeerUsageStore open(Path dataDir) throws SQLException {
-    Connection db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(FILE));
+    Connection db = Sql.open(dataDir.resolve(FILE));
     try (Statement s = db.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      s.execute("PRAGMA synchronous=FULL");
       s.execute("CREATE TABLE IF NOT EXISTS work (peer TEXT NOT NULL, epoch INTEGER NOT NULL, kernel TEXT NOT NULL, "
           + "from_ms INTEGER NOT NULL, jobs INTEGER NOT NULL, cpu INTEGER NOT NULL, ib INTEGER NOT NULL, ob INTEGER NOT NULL, "
           + "run INTEGER NOT NULL, PRIMARY KEY (peer, epoch, kernel))");

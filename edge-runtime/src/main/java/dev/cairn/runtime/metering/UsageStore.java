@@ -4,7 +4,6 @@ import dev.cairn.anchor.usage.SignedUsage;
 import dev.cairn.anchor.usage.UsageStatement;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,10 +32,8 @@ final class UsageStore implements AutoCloseable {
   }
 
   static UsageStore open(Path dataDir) throws SQLException {
-    Connection db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(FILE));
+    Connection db = Sql.open(dataDir.resolve(FILE));
     try (Statement s = db.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      s.execute("PRAGMA synchronous=FULL");
       s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS statements (kind TEXT NOT NULL, subject TEXT NOT NULL, epoch INTEGER NOT NULL, "
           + "from_ms INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL, signature BLOB NOT NULL, appended INTEGER NOT NULL DEFAULT 0, "
